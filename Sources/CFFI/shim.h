@@ -1,0 +1,2 @@
+/* libffi comes from the system (Debian: libffi-dev). */
+#include <ffi.h>
