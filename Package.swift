@@ -8,7 +8,6 @@ let pluginCFlags: [CSetting] = [.unsafeFlags(["-fvisibility=hidden"])]
 
 let package = Package(
     name: "Tenon",
-    platforms: [],
     products: [
         .executable(name: "tenon", targets: ["tenon"]),
         .library(name: "TenonPipeline", targets: ["TenonPipeline"]),
