@@ -1,8 +1,10 @@
 /*
  * tenon_plugin.h — the C ABI of Tenon handler plugins.
  *
- * A plugin is a shared object that exports exactly one symbol,
- * `tenon_plugin_entry`, a constant `tenon_plugin_desc_t`. Everything else it
+ * A plugin is a shared object that exports exactly one symbol, the function
+ * `tenon_plugin_entry`, which returns the plugin's `tenon_plugin_desc_t`.
+ * (A function rather than a data symbol so that any language with a C calling
+ * convention, Embedded Swift included, can export it.) Everything else it
  * needs from the host arrives as a `tenon_host_t` at init. Nothing beyond a C
  * compiler and this header is required:
  *
@@ -236,7 +238,7 @@ struct tenon_host {
 };
 
 /* ---------------------------------------------------------------------------
- * The plugin descriptor: the one exported symbol.
+ * The plugin descriptor, returned by the one exported symbol.
  *
  * Lifecycle:
  *   dlopen -> descriptor checks -> parameters parsed -> init()
@@ -269,10 +271,18 @@ typedef struct tenon_plugin_desc {
     void (*exit)(const tenon_host_t *host);
 } tenon_plugin_desc_t;
 
+/* The entry point [task]: called once, right after dlopen, before anything
+ * else. Returns a plugin-owned descriptor that stays valid until dlclose
+ * (normally a static const), or NULL to refuse loading. */
+typedef const tenon_plugin_desc_t *(*tenon_plugin_entry_t)(void);
 #define TENON_PLUGIN_ENTRY_SYMBOL "tenon_plugin_entry"
 
-/* Declare the entry in a plugin:  TENON_PLUGIN(desc) = { ... }; */
-#define TENON_PLUGIN TENON_EXPORT const tenon_plugin_desc_t tenon_plugin_entry
+/* Export a static descriptor from a C plugin:
+ *     static const tenon_plugin_desc_t desc = { TENON_VERSION_INIT, sizeof desc, ... };
+ *     TENON_PLUGIN_ENTRY(desc)
+ */
+#define TENON_PLUGIN_ENTRY(desc) \
+    TENON_EXPORT const tenon_plugin_desc_t *tenon_plugin_entry(void) { return &(desc); }
 
 #ifdef __cplusplus
 }
