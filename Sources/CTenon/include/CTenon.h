@@ -10,4 +10,22 @@
 void *ctenon_current_cpu(void);
 void ctenon_set_current_cpu(void *cpu);
 
+
+/* membarrier(2). register: 0 on success or -errno (EPERM/ENOSYS under
+ * seccomp or old kernels: the caller then falls back to a fenced read side).
+ * ctenon_membarrier: one MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0 or -errno. */
+int ctenon_membarrier_register(void);
+int ctenon_membarrier(void);
+
+/* CLOCK_MONOTONIC in nanoseconds (vDSO, async-signal-safe). */
+uint64_t ctenon_monotonic_ns(void);
+
+/* A CPU-relax hint for spin loops. */
+static inline void ctenon_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield" ::: "memory");
+#endif
+}
 #endif

@@ -1,0 +1,43 @@
+/// The control plane's record of one requested action (names, owners, and
+/// whether it is published). Dispatch never sees these: it walks the
+/// immutable chains built from them.
+final class ActionRecord: @unchecked Sendable {
+    let irq: UInt32
+    let handler: IRQHandlerFunction
+    /// The dev_id handed to the handler.
+    let devId: UnsafeMutableRawPointer?
+    /// The dev_id the requester named (nil for Swift-closure handlers without one).
+    let key: UnsafeMutableRawPointer?
+    let flags: UInt32
+    let name: String
+    let owner: UInt32
+    /// Keeps a Swift-closure handler alive while the action exists.
+    let box: ClosureHandler?
+    /// Visible to dispatch. False while its owner is suspended (being
+    /// unloaded) or staged (a hot swap not yet committed).
+    var published: Bool
+
+    init(irq: UInt32, handler: IRQHandlerFunction, devId: UnsafeMutableRawPointer?, key: UnsafeMutableRawPointer?,
+         flags: UInt32, name: String, owner: UInt32, box: ClosureHandler?, published: Bool) {
+        self.irq = irq
+        self.handler = handler
+        self.devId = devId
+        self.key = key
+        self.flags = flags
+        self.name = name
+        self.owner = owner
+        self.box = box
+        self.published = published
+    }
+}
+
+/// A Swift closure used as a handler through a C trampoline.
+final class ClosureHandler: @unchecked Sendable {
+    let body: (UInt32) -> Int32
+    init(_ body: @escaping (UInt32) -> Int32) { self.body = body }
+}
+
+/// The C-callable face of every `ClosureHandler`.
+let closureTrampoline: IRQHandlerFunction = { irq, devId in
+    Unmanaged<ClosureHandler>.fromOpaque(devId!).takeUnretainedValue().body(irq)
+}

@@ -1,0 +1,35 @@
+/// How the quiescence barrier is built; chosen once when a pipeline is created.
+public struct BarrierConfiguration: Sendable, Equatable {
+    /// How the unloader orders the readers' marks against its scans.
+    public enum Fence: Sendable, Equatable {
+        /// Readers use compiler barriers only; the unloader pays
+        /// `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` (the asymmetric fence).
+        case membarrier
+        /// Readers pay a full fence after marking and before unmarking; used
+        /// when membarrier is unavailable (seccomp, gVisor, old kernels).
+        case fenced
+    }
+
+    /// Deliberate breakage, for proving that the stress tool detects it.
+    public enum Sabotage: Sendable, Equatable {
+        case none
+        /// Load the handler pointer before marking the slot (the classic race).
+        case markAfterLoad
+        /// Unpublish and return without waiting for readers.
+        case skipWait
+    }
+
+    /// Fence requested; `.membarrier` falls back to `.fenced` if registration fails.
+    public var fence: Fence = .membarrier
+    public var sabotage: Sabotage = .none
+    /// When non-zero, random spins of up to this many iterations between marking
+    /// and loading the handler pointer, and between unpublishing and scanning,
+    /// to widen race windows (`tenon stress --jitter`).
+    public var jitterSpins: UInt32 = 0
+
+    public init(fence: Fence = .membarrier, sabotage: Sabotage = .none, jitterSpins: UInt32 = 0) {
+        self.fence = fence
+        self.sabotage = sabotage
+        self.jitterSpins = jitterSpins
+    }
+}

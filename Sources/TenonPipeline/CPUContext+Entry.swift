@@ -1,0 +1,158 @@
+/// Pipeline entry: what runs when the CPU takes an IRQ (Dovetail's
+/// `handle_irq_pipelined` with its prepare/finish halves).
+extension CPUContext {
+    /// `handle_irq_pipelined_prepare`: hard interrupts are off. Returns whether
+    /// the entry switched the CPU from in-band to oob.
+    @_noLocks
+    func enterPipeline() -> Bool {
+        if data.pointee.oobStalled && debug {
+            diagnose(.oobStalledOnEntry)
+            data.pointee.oobStalled = false
+        }
+        var switched = false
+        if oobPresent && !data.pointee.oobCurrent {
+            data.pointee.oobCurrent = true
+            switched = true
+        }
+        data.pointee.pipelineDepth &+= 1
+        return switched
+    }
+
+    /// `handle_irq_pipelined_finish`: returns "run the regular IRQ epilogue",
+    /// i.e. the CPU is in-band and unstalled after the entry.
+    @_noLocks
+    func leavePipeline(switched: Bool) -> Bool {
+        data.pointee.pipelineDepth &-= 1
+        // restore_stage_on_irq: only undo our own switch; if a handler moved
+        // the CPU in-band (a companion core switched context), leave it.
+        if switched && data.pointee.oobCurrent { data.pointee.oobCurrent = false }
+        synchronizePipelineOnIRQ()
+        return !data.pointee.oobCurrent && !data.pointee.inbandStalled
+    }
+
+    /// The flow handler's first pass for one raised IRQ.
+    @_noLocks
+    func handleRaised(_ irq: UInt32) {
+        if irq >= IRQNumberSpace.total || !core.pointee.descriptors[Int(irq)].has(IRQDescriptor.Setting.exists) {
+            diagnose(.badIRQ, irq: irq)
+            countUnhandled()
+            return
+        }
+        _ = handleOOBIRQ(irq)
+    }
+
+    /// `handle_oob_irq`: runs the oob handlers now, or logs the IRQ for the
+    /// in-band stage. Returns true if oob handlers ran.
+    @_noLocks
+    func handleOOBIRQ(_ irq: UInt32) -> Bool {
+        let desc = core.pointee.descriptors + Int(irq)
+        if !oobPresent || !desc.pointee.has(IRQDescriptor.Setting.oob) {
+            data.pointee.inbandLog.post(irq)
+            return false
+        }
+        let wasStalled = data.pointee.oobStalled
+        data.pointee.oobStalled = true
+        doOOBIRQ(irq)
+        if !wasStalled { data.pointee.oobStalled = false }
+        return true
+    }
+
+    /// `do_oob_irq`: call the oob actions, then apply the return-value rules.
+    @_noLocks
+    func doOOBIRQ(_ irq: UInt32) {
+        let desc = core.pointee.descriptors + Int(irq)
+        if desc.pointee.has(IRQDescriptor.Setting.spuriousDisabled) {
+            countUnhandled()
+            return
+        }
+        let (result, called) = callActions(irq)
+        if called == 0 { return }
+        if result & IRQ_HANDLED != 0 {
+            if desc.pointee.unhandled.load(ordering: .relaxed) != 0 {
+                desc.pointee.unhandled.store(0, ordering: .relaxed)
+            }
+        } else if result == IRQ_NONE {
+            noteUnhandled(irq)
+        } else {
+            diagnose(.bogusReturn, irq: irq, value: result)
+        }
+    }
+
+    /// The spurious-IRQ rule: more than 1000 unhandled events, each within
+    /// HZ/10 (100 ms) of the previous one, and the line loses oob mode and is
+    /// disabled.
+    @_noLocks
+    func noteUnhandled(_ irq: UInt32) {
+        let desc = core.pointee.descriptors + Int(irq)
+        let now = HostGlue.monotonicNanos()
+        let last = desc.pointee.lastUnhandled.exchange(now, ordering: .relaxed)
+        var count: UInt32 = 1
+        if now &- last <= 100_000_000 {
+            count = desc.pointee.unhandled.wrappingAdd(1, ordering: .relaxed).newValue
+        } else {
+            desc.pointee.unhandled.store(1, ordering: .relaxed)
+        }
+        if count > 1000 && !desc.pointee.has(IRQDescriptor.Setting.spuriousDisabled) {
+            desc.pointee.set(IRQDescriptor.Setting.spuriousDisabled)
+            desc.pointee.clear(IRQDescriptor.Setting.oob)
+            diagnose(.spuriousDisabled, irq: irq)
+        }
+    }
+
+    /// `arch_do_IRQ_pipelined`: an in-band IRQ played from the log.
+    @_noLocks
+    func doInbandIRQ(_ irq: UInt32) {
+        let desc = core.pointee.descriptors + Int(irq)
+        if !desc.pointee.has(IRQDescriptor.Setting.exists) || desc.pointee.has(IRQDescriptor.Setting.spuriousDisabled) {
+            countUnhandled()
+            return
+        }
+        _ = callActions(irq)
+    }
+
+    /// Calls every action of `irq` (one for per-CPU lines) inside a read
+    /// section of the quiescence barrier. The slot is marked before the chain
+    /// is loaded: that order is what makes unloading safe.
+    @_noLocks
+    func callActions(_ irq: UInt32) -> (Int32, Int) {
+        let barrier = core.pointee.barrier
+        let desc = core.pointee.descriptors + Int(irq)
+        let slot = data.pointee.slot
+        let head: UnsafeMutablePointer<IRQAction>?
+        let token: BarrierToken
+        if barrier.pointee.markAfterLoad {
+            head = desc.pointee.firstAction
+            token = barrier.pointee.enter(slot, irq: irq)
+        } else {
+            token = barrier.pointee.enter(slot, irq: irq)
+            head = desc.pointee.firstAction
+        }
+        var result: Int32 = 0
+        var called = 0
+        var action = head
+        let perCPU = desc.pointee.has(IRQDescriptor.Setting.perCPU)
+        data.pointee.handlerDepth &+= 1
+        while let a = action {
+            slot.pointee.owner.store(a.pointee.owner, ordering: .relaxed)
+            result |= callOut(handler: a.pointee.handler, work: nil, irq: irq, argument: a.pointee.devId)
+            called &+= 1
+            if perCPU { break }
+            action = a.pointee.next
+        }
+        data.pointee.handlerDepth &-= 1
+        barrier.pointee.exit(slot, token)
+        let counter = data.pointee.counts + Int(irq)
+        counter.pointee.store(counter.pointee.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+        if called == 0 {
+            countUnhandled()
+            if debug { diagnose(.noHandler, irq: irq) }
+        }
+        return (result, called)
+    }
+
+    @inline(__always) @_noLocks
+    func countUnhandled() {
+        let c = data.pointee.unhandled
+        c.pointee.store(c.pointee.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+    }
+}

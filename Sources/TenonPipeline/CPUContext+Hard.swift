@@ -1,0 +1,51 @@
+/// The CPU's real interrupt flag ("hard" state), masked lazily: disabling is
+/// a flag write; an IRQ arriving meanwhile stays in the controller and the
+/// doorbell handler returns at once; enabling takes whatever waited, as a CPU
+/// takes pending IRQs right after it sets its interrupt flag. A flag pair costs
+/// under a nanosecond where a `pthread_sigmask` pair costs ~300 ns (limits.md §2).
+extension CPUContext {
+    @inline(__always) @_noLocks
+    func hardSave() -> Bool {
+        let old = data.pointee.hardOff
+        data.pointee.hardOff = true
+        compilerBarrier()
+        return old
+    }
+
+    @inline(__always) @_noLocks
+    func hardDisable() {
+        data.pointee.hardOff = true
+        compilerBarrier()
+    }
+
+    @_noLocks
+    func hardEnable() {
+        compilerBarrier()
+        data.pointee.hardOff = false
+        compilerBarrier()
+        takePendingIRQs()
+    }
+
+    @inline(__always) @_noLocks
+    func hardRestore(_ off: Bool) {
+        if off { hardDisable() } else { hardEnable() }
+    }
+
+    /// Takes every IRQ waiting in this CPU's controller through the pipeline
+    /// entry, as long as hard interrupts are on. This is what the doorbell
+    /// signal handler runs; it is also the tail of every hard enable.
+    @_noLocks
+    func takePendingIRQs() {
+        let controller = core.pointee.controllers + index
+        while !data.pointee.hardOff && controller.pointee.mayHavePending() {
+            data.pointee.hardOff = true
+            compilerBarrier()
+            let switched = enterPipeline()
+            controller.pointee.take { irq in handleRaised(irq) }
+            _ = leavePipeline(switched: switched)
+            compilerBarrier()
+            data.pointee.hardOff = false
+            compilerBarrier()
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Synchronization
+
+/// Posting, software injection, escalation and irq_work.
+extension CPUContext {
+    /// `irq_post_stage`: marks only, never runs a handler. With debug checks
+    /// on, a post with hard interrupts on or out of range is refused.
+    @_noLocks
+    func post(_ irq: UInt32, oob: Bool) {
+        if irq >= IRQNumberSpace.total {
+            diagnose(.postOutOfRange, irq: irq)
+            return
+        }
+        if debug && !data.pointee.hardOff {
+            diagnose(.postWithHardIRQsOn, irq: irq)
+            return
+        }
+        // After disable_oob_stage(), this_staged(&oob_stage) is the in-band slot.
+        if oob && oobPresent {
+            data.pointee.oobLog.post(irq)
+        } else {
+            data.pointee.inbandLog.post(irq)
+        }
+    }
+
+    /// `irq_inject_pipeline`: as if `irq` had been raised on this CPU now.
+    @_noLocks
+    func inject(_ irq: UInt32) -> Int32 {
+        if irq >= IRQNumberSpace.total || !core.pointee.descriptors[Int(irq)].has(IRQDescriptor.Setting.exists) {
+            return Errno.EINVAL
+        }
+        let flags = hardSave()
+        let desc = core.pointee.descriptors + Int(irq)
+        if oobPresent && desc.pointee.has(IRQDescriptor.Setting.oob) && data.pointee.oobStalled {
+            data.pointee.oobLog.post(irq)
+        } else {
+            var switched = false
+            if oobPresent && !data.pointee.oobCurrent {
+                data.pointee.oobCurrent = true
+                switched = true
+            }
+            _ = handleOOBIRQ(irq)
+            if switched && data.pointee.oobCurrent { data.pointee.oobCurrent = false }
+            synchronizePipelineOnIRQ()
+        }
+        hardRestore(flags)
+        return 0
+    }
+
+    /// The epilogue of `run_oob_call` (hard-off): leaves no playable event
+    /// unplayed and restores the entry stage unless the routine changed it.
+    @_noLocks
+    func escalationEpilogue(enteredInband: Bool, wasStalled: Bool) {
+        data.pointee.hardOff = true
+        if !wasStalled { data.pointee.oobStalled = false }
+        let nowOOB = data.pointee.oobCurrent
+        if !enteredInband && nowOOB {
+            if !wasStalled && !data.pointee.oobLog.isEmpty { syncCurrentStage() }
+        } else {
+            if enteredInband && nowOOB { data.pointee.oobCurrent = false }
+            syncStages(fromOOB: true)
+        }
+    }
+
+    /// `irq_work_queue`: claims `work`, queues it on this CPU, and plays it
+    /// at once only for an unstalled in-band caller with hard interrupts on.
+    @_noLocks
+    func queueWork(_ work: UnsafeMutablePointer<IRQWork>, owner: UInt32) -> Bool {
+        let claim = UnsafeMutableRawPointer(work).advanced(by: IRQWork.pendingOffset)
+            .assumingMemoryBound(to: Atomic<UInt64>.self)
+        if !claim.pointee.compareExchange(expected: 0, desired: 1, ordering: .acquiringAndReleasing).exchanged {
+            return false
+        }
+        let flags = hardSave()
+        if !data.pointee.work.push(work, owner: owner) {
+            claim.pointee.store(0, ordering: .releasing)
+            diagnose(.workQueueFull)
+            hardRestore(flags)
+            return false
+        }
+        data.pointee.inbandLog.post(core.pointee.inbandWorkIRQ)
+        if !data.pointee.oobCurrent && !flags && !data.pointee.inbandStalled {
+            syncCurrentStage()
+        }
+        hardRestore(flags)
+        return true
+    }
+
+    /// Runs this CPU's queued work (the in-band work IRQ's handler). Work of a
+    /// dead owner is dropped unread: its memory may be gone.
+    @_noLocks
+    func runWork() {
+        while true {
+            let flags = hardSave()
+            let next = data.pointee.work.pop()
+            hardRestore(flags)
+            guard let (work, owner) = next else { return }
+            if !core.pointee.isLive(owner) { continue }
+            let claim = UnsafeMutableRawPointer(work).advanced(by: IRQWork.pendingOffset)
+                .assumingMemoryBound(to: Atomic<UInt64>.self)
+            claim.pointee.store(0, ordering: .releasing)
+            data.pointee.slot.pointee.owner.store(owner, ordering: .relaxed)
+            _ = callOut(handler: nil, work: work.pointee.function, irq: 0, argument: UnsafeMutableRawPointer(work))
+        }
+    }
+}

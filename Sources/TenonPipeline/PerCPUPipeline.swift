@@ -1,0 +1,50 @@
+import Synchronization
+
+/// One simulated CPU's pipeline state (Dovetail's `irq_pipeline_data` plus the
+/// task's stall bits and the CPU's interrupt flag).
+///
+/// Plain fields: only the thread running this CPU touches them, either on its
+/// normal path or from its own signal handler. The handler never runs while
+/// `hardOff` is set (it only notes the doorbell), so every multi-step update
+/// below is made with hard interrupts off, as in the kernel; the compiler
+/// barriers at each hard-state change keep the compiler from caching fields
+/// across a point where the handler may run.
+struct PerCPUPipeline {
+    let index: Int
+    let core: UnsafeMutablePointer<PipelineCore>
+    let slot: UnsafeMutablePointer<BarrierSlot>
+    /// `/proc/interrupts` counters of this CPU, one per IRQ, written by this CPU only.
+    let counts: UnsafeMutablePointer<Atomic<UInt64>>
+    /// Handler runs that found no action, and events dropped on disabled
+    /// lines or with no descriptor: counted, never silently lost.
+    var unhandled: UnsafeMutablePointer<Atomic<UInt64>> { @_noLocks get { counts + Int(IRQNumberSpace.total) } }
+
+    /// The CPU's interrupt flag: "hard interrupts off" (lazy mask).
+    var hardOff = false
+    /// In-band stage stalled: the virtual interrupt flag.
+    var inbandStalled = false
+    var oobStalled = false
+    /// The oob stage is current (Dovetail's STAGE_MASK).
+    var oobCurrent = false
+    /// Nesting of pipeline entry sections (PIPELINE_MASK, `on_pipeline_entry()`).
+    var pipelineDepth: UInt32 = 0
+    var inbandLog = IRQLog()
+    var oobLog = IRQLog()
+    var work = IRQWorkQueue()
+    /// Nesting of handler calls on this CPU (for the epilogue and debug checks).
+    var handlerDepth: UInt32 = 0
+
+    init(index: Int, core: UnsafeMutablePointer<PipelineCore>, slot: UnsafeMutablePointer<BarrierSlot>) {
+        self.index = index
+        self.core = core
+        self.slot = slot
+        counts = .allocate(capacity: Int(IRQNumberSpace.total) + 1)
+        for i in 0...Int(IRQNumberSpace.total) { (counts + i).initialize(to: Atomic(0)) }
+    }
+
+    func deallocate() {
+        counts.deinitialize(count: Int(IRQNumberSpace.total) + 1)
+        counts.deallocate()
+        work.deallocate()
+    }
+}

@@ -1,0 +1,67 @@
+import Synchronization
+
+/// State shared by all CPUs of one pipeline, in memory that never moves and
+/// holds no reference-counted object, so the interrupt path can reach it from
+/// a signal handler without touching the Swift runtime.
+struct PipelineCore: ~Copyable {
+    let cpuCount: Int
+    let cpus: UnsafeMutablePointer<PerCPUPipeline>
+    let controllers: UnsafeMutablePointer<IRQController>
+    let descriptors: UnsafeMutablePointer<IRQDescriptor>
+    let barrier: UnsafeMutablePointer<QuiescenceBarrier>
+    let diagnostics = DiagnosticRing()
+    /// Dovetail's `oob_stage.index`: 0 while absent, 1 while installed.
+    let oobStageIndex = Atomic<UInt32>(0)
+    /// Debug checks on (CONFIG_DEBUG_IRQ_PIPELINE) and not yet silenced by an oops.
+    let debug = Atomic<Bool>(true)
+    /// Live owner tokens, indexed by slot (`token & ownerSlotMask`): an owner's
+    /// code may be entered only while its slot holds its token. The high bits
+    /// are a generation, so a reused slot never revives stale work.
+    let ownerLive: UnsafeMutablePointer<Atomic<UInt32>>
+    static var maxOwners: Int { @_noLocks get { 4096 } }
+    static var ownerSlotMask: UInt32 { @_noLocks get { 0xFFF } }
+    /// The synthetic IRQ that runs irq_work ("in-band work").
+    var inbandWorkIRQ: UInt32 = 0
+    /// Rings the doorbell of a remote CPU (the machine sets it; nil in the
+    /// deterministic model, where remote IRQs wait until that CPU takes them).
+    let doorbell = Atomic<UInt>(0)
+    let doorbellContext = Atomic<UInt>(0)
+
+    @inline(__always) @_noLocks
+    func isLive(_ owner: UInt32) -> Bool {
+        owner == 0 || ownerLive[Int(owner & Self.ownerSlotMask)].load(ordering: .acquiring) == owner
+    }
+
+    init(cpuCount: Int, cpus: UnsafeMutablePointer<PerCPUPipeline>, barrier: UnsafeMutablePointer<QuiescenceBarrier>) {
+        self.cpuCount = cpuCount
+        self.cpus = cpus
+        self.barrier = barrier
+        controllers = .allocate(capacity: cpuCount)
+        for i in 0..<cpuCount { (controllers + i).initialize(to: IRQController()) }
+        descriptors = .allocate(capacity: Int(IRQNumberSpace.total))
+        for i in 0..<Int(IRQNumberSpace.total) {
+            (descriptors + i).initialize(to: IRQDescriptor())
+            if i < Int(IRQNumberSpace.deviceIRQs) { descriptors[i].set(IRQDescriptor.Setting.exists) }
+        }
+        ownerLive = .allocate(capacity: Self.maxOwners)
+        for i in 0..<Self.maxOwners { (ownerLive + i).initialize(to: Atomic(0)) }
+    }
+
+    func deallocate() {
+        for i in 0..<cpuCount { controllers[i].deallocate() }
+        controllers.deinitialize(count: cpuCount)
+        controllers.deallocate()
+        descriptors.deinitialize(count: Int(IRQNumberSpace.total))
+        descriptors.deallocate()
+        ownerLive.deinitialize(count: Self.maxOwners)
+        ownerLive.deallocate()
+        diagnostics.deallocate()
+        barrier.pointee.deallocate()
+        barrier.deinitialize(count: 1)
+        barrier.deallocate()
+    }
+}
+
+/// The doorbell hook: `(context, cpu)`, called after a raise flipped that
+/// CPU's controller from idle to pending. Must be async-signal-safe.
+public typealias DoorbellFunction = @convention(c) (UnsafeMutableRawPointer?, Int32) -> Void
