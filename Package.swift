@@ -29,6 +29,8 @@ let package = Package(
         // MARK: - Swift modules
         // The deterministic two-stage pipeline model (no threads, no signals).
         .target(name: "TenonPipeline", dependencies: ["CTenon"]),
+        // Plugin loader building blocks: ELF checks, dlopen, descriptor, params, libffi.
+        .target(name: "TenonPlugins", dependencies: ["TenonABI", "CFFI", "CTenon"]),
         .executableTarget(name: "tenon", dependencies: [
             "TenonPipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -37,6 +39,9 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "TenonPipelineTests", dependencies: ["TenonPipeline"]),
+        // Fixture plugins are compiled with cc at test time, never linked in.
+        .testTarget(name: "TenonPluginsTests", dependencies: ["TenonPlugins"],
+                    exclude: ["Fixtures"]),
     ] + cPlugins.map {
         .target(name: $0, dependencies: ["TenonABI"], path: "Plugins/\($0)",
                 publicHeadersPath: ".", cSettings: pluginCFlags)

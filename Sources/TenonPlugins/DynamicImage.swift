@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import TenonABI
+
+/// One `dlopen` handle of a plugin shared object.
+///
+/// Lifetime is explicit: `deinit` does **not** call `dlclose`. Unmapping a
+/// plugin is only safe after the pipeline's quiescence barrier, so it must be
+/// a deliberate ``close()`` by the unload path; a forgotten handle merely
+/// leaks a mapping, an accidental unmap crashes a CPU thread later.
+///
+/// Not `Sendable`: the handle's state (open/closed) belongs to the control
+/// thread that loads and unloads plugins.
+public final class DynamicImage {
+    /// The canonical path passed to `dlopen` (`realpath` of the given path),
+    /// which is also how the file appears in `/proc/self/maps`.
+    public let path: String
+    /// Opened with `RTLD_NODELETE`: ``close()`` drops the reference but glibc
+    /// never unmaps the image ("retired" plugins, see ``ELFImage/mustRetire``).
+    public let isRetained: Bool
+    /// The `dlopen` handle; nil after ``close()``.
+    public private(set) var handle: UnsafeMutableRawPointer?
+
+    /// `dlopen(path, RTLD_NOW | RTLD_LOCAL [| RTLD_NODELETE])`.
+    ///
+    /// - `RTLD_NOW`: unresolved symbols fail here, at load, not later inside a
+    ///   handler running in a signal frame.
+    /// - `RTLD_LOCAL`: one plugin's symbols never satisfy another's.
+    /// - `RTLD_NODELETE` when `retain` is true, so an image that must never be
+    ///   unmapped cannot be unmapped by accident (a stray extra dlclose).
+    ///
+    /// Prefer ``open(_:)`` with a validated ``ELFImage``, which decides `retain`.
+    ///
+    /// - Throws: ``PluginError/notAFile(path:reason:)`` if the path cannot be
+    ///   resolved, ``PluginError/dlopenFailed(path:message:)`` with `dlerror()`.
+    public init(path: String, retain: Bool) throws(PluginError) {
+        // Resolve first: a path without "/" would make dlopen search
+        // LD_LIBRARY_PATH and the system directories instead of the file meant.
+        guard let resolved = realpath(path, nil) else {
+            throw .notAFile(path: path, reason: String(cString: strerror(errno)).lowercased())
+        }
+        let canonical = String(cString: resolved)
+        free(resolved)
+        _ = dlerror()  // clear a stale message so the one we report is ours
+        let flags = RTLD_NOW | RTLD_LOCAL | (retain ? RTLD_NODELETE : 0)
+        guard let handle = dlopen(canonical, flags) else {
+            throw .dlopenFailed(path: canonical, message: DynamicImage.lastError())
+        }
+        self.path = canonical
+        self.isRetained = retain
+        self.handle = handle
+    }
+
+    /// Opens a validated image, retaining it (`RTLD_NODELETE`) exactly when
+    /// ``ELFImage/mustRetire`` says it must never be unmapped.
+    public static func open(_ image: ELFImage) throws(PluginError) -> DynamicImage {
+        try DynamicImage(path: image.path, retain: image.mustRetire)
+    }
+
+    /// Address of an exported symbol, or nil (`dlsym`; the value itself may be
+    /// NULL for odd symbols, which we treat as absent).
+    public func symbol(named name: String) -> UnsafeMutableRawPointer? {
+        guard let handle else { preconditionFailure("DynamicImage.symbol(named:) after close(): \(path)") }
+        return dlsym(handle, name)
+    }
+
+    /// The plugin's `tenon_plugin_entry` function.
+    ///
+    /// - Throws: ``PluginError/missingEntry(path:)`` when it is not exported
+    ///   (typically: the TENON_PLUGIN_ENTRY macro was not used, or the symbol
+    ///   was hidden).
+    public func entryPoint() throws(PluginError) -> tenon_plugin_entry_t {
+        guard let address = symbol(named: PluginDescriptor.entrySymbol) else {
+            throw .missingEntry(path: path)
+        }
+        return unsafeBitCast(address, to: tenon_plugin_entry_t.self)
+    }
+
+    /// `dlclose`. For a non-retained image whose last reference this was, its
+    /// mappings are gone when this returns: the caller must have passed the
+    /// quiescence barrier (no CPU executes or will execute its code).
+    ///
+    /// Calling `close()` twice is a programming error and traps.
+    public func close() throws(PluginError) {
+        guard let handle else { preconditionFailure("DynamicImage.close() called twice: \(path)") }
+        self.handle = nil
+        _ = dlerror()
+        if dlclose(handle) != 0 {
+            throw .dlcloseFailed(path: path, message: DynamicImage.lastError())
+        }
+    }
+
+    /// Whether the dynamic loader currently holds `path` (`RTLD_NOLOAD`); does
+    /// not load it. `path` must be spelled as it was opened (use ``path``).
+    public static func isLoaded(_ path: String) -> Bool {
+        guard let h = dlopen(path, RTLD_NOW | RTLD_NOLOAD) else {
+            _ = dlerror()
+            return false
+        }
+        dlclose(h)  // RTLD_NOLOAD still took a reference
+        return true
+    }
+
+    static func lastError() -> String {
+        guard let message = dlerror() else { return "unknown dlopen error" }
+        return String(cString: message)
+    }
+}

@@ -1,0 +1,179 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+// libffi's ffi_type_* are C globals; Swift 6 flags them as shared mutable
+// state. They are never written after libffi's static init (style.md §3).
+@preconcurrency import CFFI
+
+/// The value a command returned.
+public enum CommandResult: Sendable, Equatable, CustomStringConvertible {
+    case void
+    case bool(Bool)
+    /// i32 and i64 results, sign-extended.
+    case int(Int64)
+    /// u32 and u64 results, zero-extended.
+    case uint(UInt64)
+    case double(Double)
+    /// A `str` result (plugin-owned static storage, copied); nil for NULL.
+    case string(String?)
+
+    public var description: String {
+        switch self {
+        case .void: return "(void)"
+        case .bool(let v): return String(v)
+        case .int(let v): return String(v)
+        case .uint(let v): return String(v)
+        case .double(let v): return String(v)
+        case .string(let v): return v.map { "\"\($0)\"" } ?? "NULL"
+        }
+    }
+}
+
+/// A plugin command prepared for calls through libffi.
+///
+/// The `ffi_cif` is prepared once, at construction; it and the argument-type
+/// array it points to are owned by this object and live exactly as long as it
+/// (libffi keeps the pointer, it does not copy the array). Calls cost about
+/// 30 ns of libffi overhead (limits.md §6): fine for `tenon call`, never for
+/// a per-IRQ path.
+///
+/// Not `Sendable`, and calls must respect the header: commands run [task].
+public final class FFICommand {
+    public let plugin: String
+    public let descriptor: CommandDescriptor
+    public var name: String { descriptor.name }
+    public var signature: CommandSignature { descriptor.signature }
+
+    private let cif: UnsafeMutablePointer<ffi_cif>
+    private let argumentTypes: UnsafeMutablePointer<UnsafeMutablePointer<ffi_type>?>
+
+    /// Prepares the call interface for `descriptor`.
+    /// - Throws: ``PluginError/ffiPrepFailed(command:signature:status:)``.
+    public init(_ descriptor: CommandDescriptor, plugin: String) throws(PluginError) {
+        let sig = descriptor.signature
+        let count = sig.argumentTypes.count
+        let types = UnsafeMutablePointer<UnsafeMutablePointer<ffi_type>?>.allocate(capacity: max(count, 1))
+        for (i, t) in sig.argumentTypes.enumerated() { (types + i).initialize(to: FFICommand.ffiType(t)) }
+        let cif = UnsafeMutablePointer<ffi_cif>.allocate(capacity: 1)
+        cif.initialize(to: ffi_cif())
+        let status = ffi_prep_cif(cif, FFI_DEFAULT_ABI, UInt32(count), FFICommand.ffiType(sig.returnType), types)
+        guard status == FFI_OK else {
+            cif.deallocate()
+            types.deallocate()
+            throw .ffiPrepFailed(command: descriptor.name, signature: sig.description, status: Int(status.rawValue))
+        }
+        self.plugin = plugin
+        self.descriptor = descriptor
+        self.cif = cif
+        self.argumentTypes = types
+    }
+
+    deinit {
+        cif.deallocate()
+        argumentTypes.deallocate()
+    }
+
+    /// Converts user strings with the signature, then calls.
+    public func call(_ arguments: [String]) throws(PluginError) -> CommandResult {
+        call(converted: try signature.convert(arguments, command: name))
+    }
+
+    /// Calls with already typed arguments. Their types must match the
+    /// signature (a mismatch is a programming error and traps).
+    public func call(converted arguments: [CommandArgument]) -> CommandResult {
+        precondition(arguments.map(\.type) == signature.argumentTypes,
+                     "FFICommand.call: arguments \(arguments.map(\.type)) do not match \(signature)")
+        // One 8-byte slot per argument, each holding the C value itself (for
+        // str: the char* pointer); libffi takes an array of pointers to them.
+        let slots = UnsafeMutableRawPointer.allocate(byteCount: 8 * max(arguments.count, 1), alignment: 8)
+        let values = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: max(arguments.count, 1))
+        var strings: [UnsafeMutablePointer<CChar>] = []
+        defer {
+            for s in strings { free(s) }
+            values.deallocate()
+            slots.deallocate()
+        }
+        for (i, argument) in arguments.enumerated() {
+            let slot = slots + 8 * i
+            switch argument {
+            case .bool(let v): slot.storeBytes(of: v ? 1 : 0, as: UInt8.self)  // C bool = one byte
+            case .i32(let v): slot.storeBytes(of: v, as: Int32.self)
+            case .i64(let v): slot.storeBytes(of: v, as: Int64.self)
+            case .u32(let v): slot.storeBytes(of: v, as: UInt32.self)
+            case .u64(let v): slot.storeBytes(of: v, as: UInt64.self)
+            case .f64(let v): slot.storeBytes(of: v, as: Double.self)
+            case .str(let s):
+                // Host-owned, valid during the call only (header contract).
+                guard let c = strdup(s) else { fatalError("FFICommand: out of memory") }
+                strings.append(c)
+                slot.storeBytes(of: UnsafeMutablePointer<CChar>?(c), as: UnsafeMutablePointer<CChar>?.self)
+            }
+            values[i] = slot
+        }
+        // libffi widens integer results narrower than a register to a full
+        // ffi_arg and writes the whole ffi_arg, so the buffer must be at least
+        // ffi_arg-sized and narrow results are read back from it as ffi_arg.
+        let result = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16)
+        defer { result.deallocate() }
+        result.initializeMemory(as: UInt8.self, repeating: 0, count: 16)
+        ffi_call(cif, descriptor.function, result, values)
+        switch signature.returnType {
+        case .void: return .void
+        case .bool: return .bool(UInt8(truncatingIfNeeded: result.load(as: ffi_arg.self)) != 0)
+        case .i32: return .int(Int64(Int32(truncatingIfNeeded: result.load(as: ffi_sarg.self))))
+        case .u32: return .uint(UInt64(UInt32(truncatingIfNeeded: result.load(as: ffi_arg.self))))
+        case .i64: return .int(result.load(as: Int64.self))
+        case .u64: return .uint(result.load(as: UInt64.self))
+        case .f64: return .double(result.load(as: Double.self))
+        case .str:
+            return .string(result.load(as: UnsafePointer<CChar>?.self).map { String(cString: $0) })
+        }
+    }
+
+    /// libffi's type object for a signature type (C bool is `uint8`).
+    static func ffiType(_ type: CommandType) -> UnsafeMutablePointer<ffi_type> {
+        // The ffi_type_* globals have static storage in libffi, so their
+        // addresses are stable for the process's lifetime.
+        switch type {
+        case .void: return withUnsafeMutablePointer(to: &ffi_type_void) { $0 }
+        case .bool: return withUnsafeMutablePointer(to: &ffi_type_uint8) { $0 }
+        case .i32: return withUnsafeMutablePointer(to: &ffi_type_sint32) { $0 }
+        case .i64: return withUnsafeMutablePointer(to: &ffi_type_sint64) { $0 }
+        case .u32: return withUnsafeMutablePointer(to: &ffi_type_uint32) { $0 }
+        case .u64: return withUnsafeMutablePointer(to: &ffi_type_uint64) { $0 }
+        case .f64: return withUnsafeMutablePointer(to: &ffi_type_double) { $0 }
+        case .str: return withUnsafeMutablePointer(to: &ffi_type_pointer) { $0 }
+        }
+    }
+}
+
+/// A plugin's commands, prepared, looked up by name.
+public final class FFICommandTable {
+    public let plugin: String
+    /// In the plugin's declaration order.
+    public let commands: [FFICommand]
+
+    public init(_ descriptor: PluginDescriptor) throws(PluginError) {
+        var commands: [FFICommand] = []
+        for c in descriptor.commands { commands.append(try FFICommand(c, plugin: descriptor.name)) }
+        self.plugin = descriptor.name
+        self.commands = commands
+    }
+
+    public var names: [String] { commands.map(\.name) }
+
+    /// - Throws: ``PluginError/unknownCommand(plugin:command:available:)``.
+    public func command(named name: String) throws(PluginError) -> FFICommand {
+        guard let c = commands.first(where: { $0.name == name }) else {
+            throw .unknownCommand(plugin: plugin, command: name, available: names)
+        }
+        return c
+    }
+
+    /// Looks up, converts and calls: the whole `tenon call PLUGIN CMD ARGS...`.
+    public func call(_ name: String, _ arguments: [String]) throws(PluginError) -> CommandResult {
+        try command(named: name).call(arguments)
+    }
+}

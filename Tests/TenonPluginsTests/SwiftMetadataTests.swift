@@ -1,0 +1,50 @@
+import Foundation
+import Testing
+@testable import TenonPlugins
+
+@Suite("Retire decision for Swift-built images")
+struct SwiftMetadataTests {
+    @Test func realSwiftLibraryMustRetire() throws {
+        guard let swiftc = Fixtures.swiftc else {
+            print("skipping: no swiftc next to the running toolchain or on PATH")
+            return
+        }
+        let out = try Fixtures.built.get().appendingPathComponent("libswiftmeta-\(UUID().uuidString.prefix(8)).so").path
+        try Fixtures.run(swiftc, ["-emit-library", Fixtures.sourceDir.appendingPathComponent("swiftmeta.swift").path,
+                                  "-module-name", "SwiftMeta", "-o", out])
+        let image = try ELFImage(validating: out)
+        #expect(image.hasSwiftMetadata)
+        #expect(image.swiftMetadataSections.contains("swift5_protocol_conformances"))
+        #expect(image.needsSwiftRuntime)
+        #expect(image.mustRetire)
+        #expect(image.retireReasons.first?.contains("Swift runtime metadata") == true)
+    }
+
+    @Test func cLinkedThroughSwiftcIsStillUnloadable() throws {
+        // What SwiftPM does to a C dynamic product: link via swiftc, which adds
+        // swiftrt.o (empty swift5_* sections) and NEEDED libswiftCore.so.
+        guard let swiftc = Fixtures.swiftc else {
+            print("skipping: no swiftc next to the running toolchain or on PATH")
+            return
+        }
+        let dir = try Fixtures.built.get()
+        let tag = UUID().uuidString.prefix(8)
+        let object = dir.appendingPathComponent("swiftlinked-\(tag).o").path
+        let out = dir.appendingPathComponent("libswiftlinked-\(tag).so").path
+        try Fixtures.run("cc", ["-c", "-fPIC", "-fvisibility=hidden",
+                                "-I", Fixtures.packageRoot.appendingPathComponent("include").path,
+                                Fixtures.sourceDir.appendingPathComponent("nullentry.c").path, "-o", object])
+        try Fixtures.run(swiftc, ["-emit-library", object, "-o", out])
+        let image = try ELFImage(validating: out)
+        #expect(image.sectionNames.contains("swift5_protocols"))  // present…
+        #expect(!image.hasSwiftMetadata)                          // …but empty
+        #expect(image.needsSwiftRuntime)
+        #expect(!image.mustRetire)
+    }
+
+    @Test func plainCFixtureIsUnloadable() throws {
+        let image = try ELFImage(validating: Fixtures.path("good"))
+        #expect(!image.sectionNames.contains { $0.hasPrefix("swift5_") })
+        #expect(!image.mustRetire)
+    }
+}
