@@ -23,9 +23,18 @@ private let EINVAL: Int32 = 22   // Linux errno; <errno.h> is not imported here
 private let counts: InlineArray<64, Atomic<UInt64>> = InlineArray { _ in Atomic<UInt64>(0) }
 
 nonisolated(unsafe) private var irqLine: UInt32 = 0
-nonisolated(unsafe) private var paramTable = (tenon_param_desc_t(), tenon_param_desc_t())
-nonisolated(unsafe) private var commandTable = (tenon_command_desc_t(), tenon_command_desc_t())
-nonisolated(unsafe) private var descriptor = tenon_plugin_desc_t()
+
+/// Static storage for the descriptor and its two tables, as plain words.
+/// Do NOT declare globals of the imported C struct types instead (e.g.
+/// `var d = tenon_plugin_desc_t()`): Swift 6.3.1 emits a statically
+/// initialised global of an imported C struct with internal padding as a
+/// *packed* LLVM struct (tenon_param_desc_t: 28 bytes instead of 32,
+/// tenon_plugin_desc_t: 80 instead of 88), so storing the last field overruns
+/// into the next global. Seen with and without Embedded, -Onone and -O.
+nonisolated(unsafe) private var storage = InlineArray<32, UInt64>(repeating: 0)
+private let paramsOffset = MemoryLayout<tenon_plugin_desc_t>.stride
+private let commandsOffset = paramsOffset + 2 * MemoryLayout<tenon_param_desc_t>.stride
+private let storageBytes = commandsOffset + 2 * MemoryLayout<tenon_command_desc_t>.stride
 
 private func cString(_ s: StaticString) -> UnsafePointer<CChar> {
     UnsafeRawPointer(s.utf8Start).assumingMemoryBound(to: CChar.self)
@@ -94,34 +103,36 @@ private func pluginExit(_ host: UnsafePointer<tenon_host_t>?) {
 public func tenonPluginEntry() -> UnsafePointer<tenon_plugin_desc_t>? {
     _ = counts[0].load(ordering: .relaxed)   // run the lazy initialiser now, in [task] context
 
-    paramTable = (
-        tenon_param_desc_t(name: cString("irq"), type: TENON_PARAM_UINT, default_value: cString("10"),
-                           description: cString("IRQ line to count")),
-        tenon_param_desc_t(name: cString("oob"), type: TENON_PARAM_BOOL, default_value: cString("true"),
-                           description: cString("handle on the out-of-band stage (IRQF_OOB)")))
-    commandTable = (
-        tenon_command_desc_t(name: cString("count"), signature: cString("u64(u32)"),
-                             fn: unsafeBitCast(countCommand, to: (@convention(c) () -> Void).self),
-                             help: cString("handler runs on CPU n")),
-        tenon_command_desc_t(name: cString("total"), signature: cString("u64()"),
-                             fn: unsafeBitCast(totalCommand, to: (@convention(c) () -> Void).self),
-                             help: cString("handler runs on all CPUs")))
+    // The address of a global is stable for the life of the image.
+    let base = withUnsafeMutablePointer(to: &storage) { UnsafeMutableRawPointer($0) }
+    guard storageBytes <= MemoryLayout<InlineArray<32, UInt64>>.size else { return nil }
 
-    descriptor = tenon_plugin_desc_t(
+    let params = (base + paramsOffset).bindMemory(to: tenon_param_desc_t.self, capacity: 2)
+    params[0] = tenon_param_desc_t(name: cString("irq"), type: TENON_PARAM_UINT, default_value: cString("10"),
+                                   description: cString("IRQ line to count"))
+    params[1] = tenon_param_desc_t(name: cString("oob"), type: TENON_PARAM_BOOL, default_value: cString("true"),
+                                   description: cString("handle on the out-of-band stage (IRQF_OOB)"))
+
+    let commands = (base + commandsOffset).bindMemory(to: tenon_command_desc_t.self, capacity: 2)
+    commands[0] = tenon_command_desc_t(name: cString("count"), signature: cString("u64(u32)"),
+                                       fn: unsafeBitCast(countCommand, to: (@convention(c) () -> Void).self),
+                                       help: cString("handler runs on CPU n"))
+    commands[1] = tenon_command_desc_t(name: cString("total"), signature: cString("u64()"),
+                                       fn: unsafeBitCast(totalCommand, to: (@convention(c) () -> Void).self),
+                                       help: cString("handler runs on all CPUs"))
+
+    let descriptor = base.bindMemory(to: tenon_plugin_desc_t.self, capacity: 1)
+    descriptor.pointee = tenon_plugin_desc_t(
         abi: tenon_version_t(major: TENON_ABI_MAJOR, minor: TENON_ABI_MINOR, patch: TENON_ABI_PATCH),
         struct_size: UInt32(MemoryLayout<tenon_plugin_desc_t>.size),
         name: cString("embedded-counter"),
         version: cString("1.0.0"),
         description: cString("Counts IRQs per CPU (Embedded Swift)"),
-        params: withUnsafePointer(to: &paramTable) {
-            UnsafeRawPointer($0).assumingMemoryBound(to: tenon_param_desc_t.self)
-        },
+        params: UnsafePointer(params),
         param_count: 2,
-        commands: withUnsafePointer(to: &commandTable) {
-            UnsafeRawPointer($0).assumingMemoryBound(to: tenon_command_desc_t.self)
-        },
+        commands: UnsafePointer(commands),
         command_count: 2,
         init: pluginInit,
         exit: pluginExit)
-    return withUnsafePointer(to: &descriptor) { $0 }
+    return UnsafePointer(descriptor)
 }
