@@ -20,6 +20,10 @@ int ctenon_membarrier(void);
 /* CLOCK_MONOTONIC in nanoseconds (vDSO, async-signal-safe). */
 uint64_t ctenon_monotonic_ns(void);
 
+/* A handler that does nothing, in its own translation unit so calls through a
+ * pointer to it cannot be inlined: the baseline of the barrier benchmark. */
+int32_t ctenon_bench_handler(uint32_t irq, void *dev_id);
+
 /* A CPU-relax hint for spin loops. */
 static inline void ctenon_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
