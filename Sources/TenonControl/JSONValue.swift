@@ -9,6 +9,8 @@ public enum JSONValue: Codable, Sendable, Equatable, Hashable {
     case null
     case bool(Bool)
     case int(Int)
+    /// An unsigned integer above `Int.max` (a 64-bit counter); smaller ones are ``int(_:)``.
+    case uint(UInt64)
     case double(Double)
     case string(String)
     case array([JSONValue])
@@ -35,6 +37,8 @@ public enum JSONValue: Codable, Sendable, Equatable, Hashable {
             self = .bool(value)
         } else if let value = try? container.decode(Int.self) {
             self = .int(value)
+        } else if let value = try? container.decode(UInt64.self) {
+            self = .uint(value)
         } else if let value = try? container.decode(Double.self) {
             self = .double(value)
         } else if let value = try? container.decode(String.self) {
@@ -55,6 +59,7 @@ public enum JSONValue: Codable, Sendable, Equatable, Hashable {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
         case .int(let value): try container.encode(value)
+        case .uint(let value): try container.encode(value)
         case .double(let value): try container.encode(value)
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
