@@ -89,15 +89,19 @@ public final class ControlServer: Sendable {
     /// Stops accepting, closes live connections, waits (bounded) for connection threads,
     /// closes the socket and unlinks its file (if it is still ours). Idempotent.
     public func stop() {
-        let (wasRunning, wakeWrite, connections) = state.withLock { state in
+        let (wasRunning, wakeWrite) = state.withLock { state in
             defer { state.running = false }
-            return (state.running, state.wakeFDs.write, state.connections)
+            return (state.running, state.wakeFDs.write)
         }
         guard wasRunning else { return }
         var byte: UInt8 = 1
         _ = write(wakeWrite, &byte, 1)
         acceptDone.wait()
-        for fd in connections { shutdown(fd, Int32(SHUT_RDWR)) }
+        // Under the lock: a connection thread removes its fd from the set (under the lock)
+        // before closing it, so these numbers cannot have been reused by someone else.
+        state.withLock { state in
+            for fd in state.connections { shutdown(fd, Int32(SHUT_RDWR)) }
+        }
         let onConnectionThread =
             Thread.current.threadDictionary[Self.connectionThreadKey] as? Bool == true
         if !onConnectionThread {
