@@ -21,6 +21,9 @@ import Glibc
 ///
 /// Nothing a client sends can stop the accept thread or the host; a slow or silent client only
 /// ties up its own thread until its read timeout.
+///
+/// A started server is kept alive by its threads until ``stop()``: always call it (the host
+/// does so on SIGINT/SIGTERM, after `shutdown`).
 public final class ControlServer: Sendable {
     private struct State: Sendable {
         var started = false
