@@ -259,6 +259,27 @@ struct ControlServerTests {
         _ = directory
     }
 
+    @Test("a client trickling a frame byte by byte is cut off at the frame deadline")
+    func tricklingClient() throws {
+        let (server, directory) = try makeServer { $0.readTimeout = .milliseconds(600) }
+        defer { server.stop() }
+        let raw = try RawConnection(path: server.path)
+        let clock = ContinuousClock()
+        let start = clock.now
+        var closed = false
+        for byte in Array(#"{"version":1,"request":{"op":"list"}}"#.utf8) {
+            raw.write([byte])
+            if case .endOfStream = raw.read(timeout: .milliseconds(100)) {
+                closed = true
+                break
+            }
+        }
+        #expect(closed, "the connection was closed before the frame completed")
+        #expect(start.duration(to: clock.now) < .seconds(2))
+        #expect(try ControlClient(path: server.path).send(.list).isOK)
+        _ = directory
+    }
+
     @Test("a client that stops mid-frame and hangs up does not disturb the server")
     func truncatedFrame() throws {
         let (server, directory) = try makeServer()
