@@ -27,6 +27,7 @@ let package = Package(
     products: [
         .executable(name: "tenon", targets: ["tenon"]),
         .library(name: "TenonPipeline", targets: ["TenonPipeline"]),
+        .library(name: "TenonControl", targets: ["TenonControl"]),
         .library(name: "tenon-embeddedcounter", type: .dynamic, targets: ["EmbeddedCounter"]),
     ] + cPlugins.map { .library(name: "tenon-\($0.lowercased())", type: .dynamic, targets: [$0]) },
     dependencies: [
@@ -48,6 +49,10 @@ let package = Package(
         .target(name: "TenonPipeline", dependencies: ["CTenon"]),
         // Plugin loader building blocks: ELF checks, dlopen, descriptor, params, libffi.
         .target(name: "TenonPlugins", dependencies: ["TenonABI", "CFFI", "CTenon"]),
+        // The host's control socket: protocol, server, client (task context, Foundation ok).
+        .target(name: "TenonControl", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "tenon", dependencies: [
             "TenonPipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -65,6 +70,7 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "TenonPipelineTests", dependencies: ["TenonPipeline"]),
+        .testTarget(name: "TenonControlTests", dependencies: ["TenonControl"]),
         // Fixture plugins are compiled with cc at test time, never linked in.
         .testTarget(name: "TenonPluginsTests", dependencies: ["TenonPlugins"],
                     exclude: ["Fixtures"]),
