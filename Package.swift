@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "tenon", targets: ["tenon"]),
         .library(name: "TenonPipeline", targets: ["TenonPipeline"]),
+        .library(name: "TenonMachine", targets: ["TenonMachine"]),
     ] + cPlugins.map { .library(name: "tenon-\($0.lowercased())", type: .dynamic, targets: [$0]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,16 +30,22 @@ let package = Package(
         // MARK: - Swift modules
         // The deterministic two-stage pipeline model (no threads, no signals).
         .target(name: "TenonPipeline", dependencies: ["CTenon"]),
+        // Real CPUs (pinned threads) and real IRQs (RT signals, POSIX timers, fds).
+        .target(name: "TenonMachine", dependencies: ["TenonPipeline", "CTenon"]),
         // Plugin loader building blocks: ELF checks, dlopen, descriptor, params, libffi.
         .target(name: "TenonPlugins", dependencies: ["TenonABI", "CFFI", "CTenon"]),
         .executableTarget(name: "tenon", dependencies: [
             "TenonPipeline",
+            "TenonMachine",
+            "CTenon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         // MARK: - Tests
         .testTarget(name: "TenonPipelineTests", dependencies: ["TenonPipeline"]),
+        // Real threads and real signals.
+        .testTarget(name: "TenonMachineTests", dependencies: ["TenonMachine", "TenonPipeline", "CTenon"]),
         // Fixture plugins are compiled with cc at test time, never linked in.
         .testTarget(name: "TenonPluginsTests", dependencies: ["TenonPlugins"],
                     exclude: ["Fixtures"]),

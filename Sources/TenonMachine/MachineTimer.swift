@@ -1,0 +1,48 @@
+import CTenon
+
+/// A per-CPU POSIX timer (`CLOCK_MONOTONIC`, `SIGEV_THREAD_ID` to the CPU's
+/// thread) whose every expiry raises ``irq`` on ``cpu``.
+///
+/// The kernel merges expiries that occur while the previous signal is still
+/// pending and reports them as overruns; ``overruns`` is the sum of
+/// `si_overrun`, so `deliveries + overruns` accounts for every expiry.
+public final class MachineTimer: @unchecked Sendable {
+    /// The IRQ each expiry raises.
+    public let irq: UInt32
+    /// The CPU it belongs to.
+    public let cpu: Int
+    /// Interval in nanoseconds (0: one-shot).
+    public let periodNanos: UInt64
+    /// CLOCK_MONOTONIC time of the first expiry, in nanoseconds.
+    public let firstExpiryNanos: UInt64
+    let record: OpaquePointer
+    var deleted = false
+
+    init(irq: UInt32, cpu: Int, periodNanos: UInt64, firstExpiryNanos: UInt64, record: OpaquePointer) {
+        self.irq = irq
+        self.cpu = cpu
+        self.periodNanos = periodNanos
+        self.firstExpiryNanos = firstExpiryNanos
+        self.record = record
+    }
+
+    deinit {
+        // The machine keeps its timers until its threads are joined, so no
+        // signal can carry this record any more.
+        if !deleted { _ = ctenon_timer_delete(record) }
+        ctenon_timer_free(record)
+    }
+
+    /// Timer signals delivered to the CPU (each raised ``irq`` once).
+    public var deliveries: UInt64 { ctenon_timer_signals(record) }
+    /// Expiries merged into a delivered signal (sum of `si_overrun`).
+    public var overruns: UInt64 { ctenon_timer_overruns(record) }
+
+    /// Stops the timer (no expiry after this returns). Idempotent.
+    public func cancel() {
+        if !deleted {
+            deleted = true
+            _ = ctenon_timer_delete(record)
+        }
+    }
+}
