@@ -32,7 +32,7 @@ static inline void kick_idle(void)
 
 /* ---- entries into the pipeline (set once; same for every machine) ---- */
 static void (*volatile doorbell_entry)(void *cpu);
-static void (*volatile raise_entry)(void *cpu, uint32_t irq);
+static int32_t (*volatile raise_entry)(void *cpu, uint32_t irq);
 
 /* ---- saved dispositions, indexed by signal number ---- */
 static struct sigaction saved[_NSIG];
@@ -85,6 +85,7 @@ struct ctenon_timer {
     uint32_t irq;
     uint64_t signals;  /* signals delivered (atomic) */
     uint64_t overruns; /* sum of si_overrun (atomic) */
+    uint64_t merged;   /* expiries merged into a still-pending IRQ (atomic) */
 };
 
 static void timer_handler(int sig, siginfo_t *si, void *uc)
@@ -93,13 +94,14 @@ static void timer_handler(int sig, siginfo_t *si, void *uc)
     int e = errno;
     struct ctenon_timer *t = si->si_value.sival_ptr;
     void *cpu = ctenon_current_cpu();
-    void (*entry)(void *, uint32_t) = raise_entry;
+    int32_t (*entry)(void *, uint32_t) = raise_entry;
     if (t && si->si_code == SI_TIMER) {
         __atomic_fetch_add(&t->signals, 1, __ATOMIC_RELAXED);
         if (si->si_overrun > 0)
             __atomic_fetch_add(&t->overruns, (uint64_t)si->si_overrun, __ATOMIC_RELAXED);
         if (cpu && entry) {
-            entry(cpu, t->irq);
+            if (entry(cpu, t->irq))
+                __atomic_fetch_add(&t->merged, 1, __ATOMIC_RELAXED);
             kick_idle();
         }
     }
@@ -116,7 +118,7 @@ static void fd_handler(int sig, siginfo_t *si, void *uc)
     int e = errno;
     int fd = si->si_fd;
     void *cpu = ctenon_current_cpu();
-    void (*entry)(void *, uint32_t) = raise_entry;
+    int32_t (*entry)(void *, uint32_t) = raise_entry;
     if (fd >= 0 && fd < CTENON_MAX_FD && cpu && entry) {
         uint32_t v = __atomic_load_n(&fd_irq[fd], __ATOMIC_ACQUIRE);
         if (v) {
@@ -127,7 +129,7 @@ static void fd_handler(int sig, siginfo_t *si, void *uc)
     errno = e;
 }
 
-int ctenon_install_sources(int timer_signo, int fd_signo, void (*entry)(void *cpu, uint32_t irq))
+int ctenon_install_sources(int timer_signo, int fd_signo, int32_t (*entry)(void *cpu, uint32_t irq))
 {
     raise_entry = entry;
     int r = install(timer_signo, timer_handler);
@@ -178,6 +180,7 @@ void ctenon_timer_free(struct ctenon_timer *t) { free(t); }
 
 uint64_t ctenon_timer_signals(const struct ctenon_timer *t) { return __atomic_load_n(&t->signals, __ATOMIC_RELAXED); }
 uint64_t ctenon_timer_overruns(const struct ctenon_timer *t) { return __atomic_load_n(&t->overruns, __ATOMIC_RELAXED); }
+uint64_t ctenon_timer_merged(const struct ctenon_timer *t) { return __atomic_load_n(&t->merged, __ATOMIC_RELAXED); }
 
 int ctenon_fd_attach(int fd, int tid, int signo, uint32_t irq)
 {

@@ -5,7 +5,9 @@ import CTenon
 ///
 /// The kernel merges expiries that occur while the previous signal is still
 /// pending and reports them as overruns; ``overruns`` is the sum of
-/// `si_overrun`, so `deliveries + overruns` accounts for every expiry.
+/// `si_overrun`, so `deliveries + overruns` accounts for every expiry; of the
+/// deliveries, ``merged`` ones found their IRQ still pending, so handler runs
+/// are `deliveries - merged`.
 public final class MachineTimer: @unchecked Sendable {
     /// The IRQ each expiry raises.
     public let irq: UInt32
@@ -37,6 +39,11 @@ public final class MachineTimer: @unchecked Sendable {
     public var deliveries: UInt64 { ctenon_timer_signals(record) }
     /// Expiries merged into a delivered signal (sum of `si_overrun`).
     public var overruns: UInt64 { ctenon_timer_overruns(record) }
+
+    /// Deliveries whose IRQ was still pending in the CPU's controller, so the
+    /// pipeline merged them into one handler run (Dovetail coalesces an IRQ
+    /// raised twice before it is taken, as a controller merges edges).
+    public var merged: UInt64 { ctenon_timer_merged(record) }
 
     /// Stops the timer (no expiry after this returns). Idempotent.
     public func cancel() {

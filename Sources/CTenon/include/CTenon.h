@@ -36,8 +36,9 @@ static inline void ctenon_cpu_relax(void) {
  * reads the TLS CPU, returns if none, else calls entry(cpu). 0 or -errno. */
 int ctenon_install_doorbell(int signo, void (*entry)(void *cpu));
 /* Installs the timer-signal and fd-signal handlers; both raise an IRQ on the
- * current CPU through entry(cpu, irq). Saves the previous dispositions. */
-int ctenon_install_sources(int timer_signo, int fd_signo, void (*entry)(void *cpu, uint32_t irq));
+ * current CPU through entry(cpu, irq), which returns 1 if the IRQ was still
+ * pending (merged). Saves the previous dispositions. */
+int ctenon_install_sources(int timer_signo, int fd_signo, int32_t (*entry)(void *cpu, uint32_t irq));
 /* Restores the disposition saved by the first install of `signo`. */
 int ctenon_restore_signal(int signo);
 /* The calling thread's idle word: bumped after every signal entry. */
@@ -50,6 +51,8 @@ int ctenon_timer_delete(struct ctenon_timer *t);
 void ctenon_timer_free(struct ctenon_timer *t);
 uint64_t ctenon_timer_signals(const struct ctenon_timer *t);
 uint64_t ctenon_timer_overruns(const struct ctenon_timer *t);
+/* Expiries whose IRQ was still pending in the controller (merged there). */
+uint64_t ctenon_timer_merged(const struct ctenon_timer *t);
 
 int ctenon_fd_attach(int fd, int tid, int signo, uint32_t irq);
 int ctenon_fd_detach(int fd);
