@@ -79,6 +79,10 @@ int ctenon_futex_wake(uint32_t *word, int count);
 /* Atomic access to a futex word from Swift. */
 static inline uint32_t ctenon_word_load(uint32_t *w) { return __atomic_load_n(w, __ATOMIC_SEQ_CST); }
 static inline void ctenon_word_bump(uint32_t *w) { __atomic_fetch_add(w, 1, __ATOMIC_SEQ_CST); }
+static inline void ctenon_word_store32(int32_t *w, uint32_t v) { __atomic_store_n((uint32_t *)w, v, __ATOMIC_SEQ_CST); }
+static inline uint32_t ctenon_word_load32(int32_t *w) { return __atomic_load_n((uint32_t *)w, __ATOMIC_SEQ_CST); }
+static inline void ctenon_word_store64(uint64_t *w, uint64_t v) { __atomic_store_n(w, v, __ATOMIC_SEQ_CST); }
+static inline uint64_t ctenon_word_load64(uint64_t *w) { return __atomic_load_n(w, __ATOMIC_SEQ_CST); }
 
 /* Bench: a plain handler that stamps CLOCK_MONOTONIC; take returns and clears it. */
 int ctenon_baseline_install(int signo);
