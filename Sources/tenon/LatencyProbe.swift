@@ -1,4 +1,5 @@
 import CTenon
+import Glibc
 
 /// Raise-to-oob-handler latency: the raiser stamps just before `raise`, the
 /// oob handler stamps on entry and stores the difference into preallocated
@@ -52,9 +53,13 @@ final class LatencyProbe: @unchecked Sendable {
     /// Raiser: waits for the handler of `cpu`; false on timeout.
     func waitDone(cpu: Int, timeoutNanos: UInt64) -> Bool {
         let deadline = ctenon_monotonic_ns() + timeoutNanos
+        let spinUntil = ctenon_monotonic_ns() + 20_000
         while ctenon_word_load64(done + cpu * 8) == 0 {
-            if ctenon_monotonic_ns() > deadline { return false }
-            ctenon_cpu_relax()
+            let now = ctenon_monotonic_ns()
+            if now > deadline { return false }
+            // Spin briefly, then yield: on a core shared with the target
+            // CPU a spinning raiser would delay the very handler it waits for.
+            if now > spinUntil { sched_yield() } else { ctenon_cpu_relax() }
         }
         return true
     }
