@@ -30,6 +30,30 @@ static inline void kick_idle(void)
     if (w) __atomic_fetch_add(w, 1, __ATOMIC_SEQ_CST);
 }
 
+/* The machine's signals (doorbell, timer, fd). Every machine handler is
+ * installed with all of them in sa_mask and without SA_NODEFER: like a CPU
+ * taking an interrupt, the entry starts with interrupts really off. The Swift
+ * entry sets the lazy hard-off flag, then unblocks them (a nested doorbell now
+ * finds hard-off and returns at once, leaving its IRQ in the controller),
+ * and blocks them again before it clears the flag on its way out; sigreturn
+ * then restores the interrupted mask atomically, as iret does. In-band
+ * handlers replayed inside the entry run with the flag clear and the signals
+ * unblocked, so an oob IRQ preempts them (a nested entry).
+ *
+ * Measured reason: with SA_NODEFER and an empty sa_mask, a doorbell landing in
+ * the entry's prologue or epilogue (flag clear, signals open) nests a full
+ * entry one frame deeper; under a storm these chains walked off a 256 KB
+ * alternate stack within seconds (tests (a)/(d)). */
+static sigset_t irq_signals;
+
+void ctenon_irq_signals_block(void) { pthread_sigmask(SIG_BLOCK, &irq_signals, NULL); }
+void ctenon_irq_signals_unblock(void) { pthread_sigmask(SIG_UNBLOCK, &irq_signals, NULL); }
+
+static inline void epilogue(void)
+{
+    kick_idle();
+}
+
 /* ---- entries into the pipeline (set once; same for every machine) ---- */
 static void (*volatile doorbell_entry)(void *cpu);
 static int32_t (*volatile raise_entry)(void *cpu, uint32_t irq);
@@ -44,8 +68,8 @@ static int install(int signo, void (*fn)(int, siginfo_t *, void *))
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = fn;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART | SA_NODEFER;
-    sigemptyset(&sa.sa_mask); /* nesting is ruled by the lazy hard flag */
+    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+    sa.sa_mask = irq_signals; /* entry starts hard-off; see irq_signals */
     struct sigaction old;
     if (sigaction(signo, &sa, &old) != 0) return -errno;
     if (!saved_valid[signo]) { saved[signo] = old; saved_valid[signo] = true; }
@@ -60,17 +84,41 @@ int ctenon_restore_signal(int signo)
     return 0;
 }
 
+/* Handler nesting on this thread, and the deepest seen on any (diagnostics). */
+static __thread int nesting __attribute__((tls_model("initial-exec")));
+static int max_nesting;
+
+int ctenon_max_nesting(void) { return __atomic_load_n(&max_nesting, __ATOMIC_RELAXED); }
+void ctenon_reset_max_nesting(void) { __atomic_store_n(&max_nesting, 0, __ATOMIC_RELAXED); }
+
+static inline void nest_in(void)
+{
+    int d = ++nesting;
+    if (d > __atomic_load_n(&max_nesting, __ATOMIC_RELAXED)) __atomic_store_n(&max_nesting, d, __ATOMIC_RELAXED);
+}
+
 static void doorbell_handler(int sig, siginfo_t *si, void *uc)
 {
     (void)sig; (void)si; (void)uc;
     int e = errno;
+    nest_in();
     void *cpu = ctenon_current_cpu();
     void (*entry)(void *) = doorbell_entry;
     if (cpu && entry) {
         entry(cpu);
-        kick_idle();
+        epilogue();
     }
+    nesting--;
     errno = e;
+}
+
+int ctenon_set_machine_signals(int doorbell, int timer, int fd)
+{
+    sigemptyset(&irq_signals);
+    sigaddset(&irq_signals, doorbell);
+    sigaddset(&irq_signals, timer);
+    sigaddset(&irq_signals, fd);
+    return 0;
 }
 
 int ctenon_install_doorbell(int signo, void (*entry)(void *cpu))
@@ -92,6 +140,7 @@ static void timer_handler(int sig, siginfo_t *si, void *uc)
 {
     (void)sig; (void)uc;
     int e = errno;
+    nest_in();
     struct ctenon_timer *t = si->si_value.sival_ptr;
     void *cpu = ctenon_current_cpu();
     int32_t (*entry)(void *, uint32_t) = raise_entry;
@@ -102,9 +151,10 @@ static void timer_handler(int sig, siginfo_t *si, void *uc)
         if (cpu && entry) {
             if (entry(cpu, t->irq))
                 __atomic_fetch_add(&t->merged, 1, __ATOMIC_RELAXED);
-            kick_idle();
+            epilogue();
         }
     }
+    nesting--;
     errno = e;
 }
 
@@ -116,6 +166,7 @@ static void fd_handler(int sig, siginfo_t *si, void *uc)
 {
     (void)sig; (void)uc;
     int e = errno;
+    nest_in();
     int fd = si->si_fd;
     void *cpu = ctenon_current_cpu();
     int32_t (*entry)(void *, uint32_t) = raise_entry;
@@ -123,9 +174,10 @@ static void fd_handler(int sig, siginfo_t *si, void *uc)
         uint32_t v = __atomic_load_n(&fd_irq[fd], __ATOMIC_ACQUIRE);
         if (v) {
             entry(cpu, v - 1);
-            kick_idle();
+            epilogue();
         }
     }
+    nesting--;
     errno = e;
 }
 

@@ -20,6 +20,7 @@ public enum MachineSignals {
     static func acquire() throws(MachineError) {
         let failure = users.withLock { count -> MachineError? in
             if count == 0 {
+                _ = ctenon_set_machine_signals(doorbell, timer, fileDescriptor)
                 var r = ctenon_install_doorbell(doorbell, { tenonDoorbellEntry($0) })
                 if r != 0 { return .signalInstall(doorbell, -r) }
                 r = ctenon_install_sources(timer, fileDescriptor, { tenonRaiseLocalEntry($0, $1) })

@@ -1,15 +1,26 @@
+import CTenon
+
 // The pipeline entries a machine's signal handlers call: C trampolines in
-// CTenon find the CPU in TLS and call these with it (pass them to
+// CTenon find the CPU in TLS and call these with it (see
 // `ctenon_install_doorbell` / `ctenon_install_sources`). Async-signal-safe:
 // no allocation, no lock, no runtime call.
+//
+// The trampolines are installed with the machine's signals in `sa_mask`, so
+// an entry starts with interrupts really off, as on a CPU. It honours the
+// lazy hard-off flag first (if the interrupted code had hard interrupts off,
+// the IRQs stay in the controller until it enables them again), sets the
+// flag, and only then opens the signal mask: a nested doorbell finds the flag
+// set and returns at once. Before clearing the flag on its way out it closes
+// the mask again, and sigreturn restores the interrupted mask atomically, as
+// iret does. In-band handlers replayed on the way out run with the flag clear
+// and the mask open, so an oob IRQ preempts them with a nested entry.
 
 /// The doorbell signal's entry: takes the IRQs waiting in `cpu`'s controller,
-/// or returns at once if hard interrupts are off on it (they stay there and
-/// are taken when the CPU enables hard interrupts again).
+/// or returns at once if hard interrupts are off on it.
 @_cdecl("tenon_doorbell_entry") @_noLocks
 public func tenonDoorbellEntry(_ cpu: UnsafeMutableRawPointer?) {
     guard let cpu else { return }
-    CPUContext(data: cpu.assumingMemoryBound(to: PerCPUPipeline.self)).takePendingIRQs()
+    CPUContext(data: cpu.assumingMemoryBound(to: PerCPUPipeline.self)).signalEntry()
 }
 
 /// A local IRQ source's entry (timer expiry, readable fd, on `cpu`'s own
@@ -22,8 +33,29 @@ public func tenonRaiseLocalEntry(_ cpu: UnsafeMutableRawPointer?, _ irq: UInt32)
     guard let cpu, irq < IRQNumberSpace.total else { return 0 }
     let ctx = CPUContext(data: cpu.assumingMemoryBound(to: PerCPUPipeline.self))
     let merged = ctx.core.pointee.controllers[ctx.index].raiseLocal(irq)
-    ctx.takePendingIRQs()
+    ctx.signalEntry()
     return merged ? 1 : 0
+}
+
+extension CPUContext {
+    /// The body of a signal entry (machine signals blocked on entry and exit).
+    @_noLocks
+    func signalEntry() {
+        let controller = core.pointee.controllers + index
+        if data.pointee.hardOff { return }
+        while controller.pointee.mayHavePending() {
+            data.pointee.hardOff = true
+            compilerBarrier()
+            _unsafePerformance { ctenon_irq_signals_unblock() }
+            let switched = enterPipeline()
+            controller.pointee.take { irq in handleRaised(irq) }
+            _ = leavePipeline(switched: switched)
+            _unsafePerformance { ctenon_irq_signals_block() }
+            compilerBarrier()
+            data.pointee.hardOff = false
+            compilerBarrier()
+        }
+    }
 }
 
 extension IRQController {

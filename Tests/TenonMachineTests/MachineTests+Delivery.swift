@@ -26,6 +26,7 @@ extension MachineTests {
             } == 0)
         }
         let t0 = ctenon_monotonic_ns()
+        ctenon_reset_max_nesting()
         let raiser = TestThread {
             for seq in 0..<perCPU {
                 for k in 0..<cpus {
@@ -41,6 +42,9 @@ extension MachineTests {
         for k in 0..<cpus { runs += m.pipeline.count(irq: base + UInt32(k), cpu: k) }
         print("(d) \(perCPU * UInt64(cpus)) raises in \(secs) s: \(Int(Double(perCPU * UInt64(cpus)) / secs)) IRQs/s, \(runs) handler runs (\(Int(Double(runs) / secs))/s)")
         #expect(allSeen)
+        // Nesting stays bounded (a storm must not walk off the alternate stack).
+        print("(d) deepest handler nesting: \(ctenon_max_nesting())")
+        #expect(ctenon_max_nesting() <= 3)
         for k in 0..<cpus {
             #expect(rings[k].errors.load(ordering: .relaxed) == 0)
             #expect(rings[k].expected.load(ordering: .relaxed) == perCPU)
@@ -182,6 +186,7 @@ extension MachineTests {
     /// Machines start and stop 20 times: threads joined, timers gone.
     @Test func startsAndStopsTwentyMachines() throws {
         let baseline = threadCount()
+        let timerBaseline = posixTimerCount()
         for round in 0..<20 {
             let m = try Machine(cpus: 1 + round % 4)
             let p = Probe()
@@ -189,15 +194,38 @@ extension MachineTests {
                 p.handled.wrappingAdd(1, ordering: .relaxed)
                 return IRQ_HANDLED
             }
+            var tids: Set<Int32> = []
             for k in 0..<m.cpuCount {
                 try m.startTimer(on: k, irq: 70, period: .milliseconds(1))
                 m.raise(70, on: k)
+                tids.insert(m.threadID(of: k))
             }
+            #expect(posixTimerCount() == timerBaseline + m.cpuCount)
+            #expect(tids.isSubset(of: threadIDs()))
             #expect(waitUntil(seconds: 5) { p.handled.load(ordering: .relaxed) >= m.cpuCount })
             m.stop()
             #expect(m.isStopped)
-            #expect(threadCount() == baseline)
+            #expect(threadIDs().isDisjoint(with: tids))
+            #expect(posixTimerCount() == timerBaseline)
         }
-        #expect(threadCount() == baseline)
+        // Other suites' threads may come and go in a full run: allow them a moment.
+        #expect(waitUntil(seconds: 2) { threadCount() == baseline })
+    }
+
+    /// A one-shot timer fires once; a timer on a stopped machine is refused.
+    @Test func oneShotTimer() throws {
+        let m = try Machine(cpus: 1)
+        let p = Probe()
+        _ = m.pipeline.request_irq(71, flags: 0, name: "one-shot") { _ in
+            p.handled.wrappingAdd(1, ordering: .relaxed)
+            return IRQ_HANDLED
+        }
+        let t = try m.startTimer(on: 0, irq: 71, period: nil, delay: .milliseconds(2))
+        #expect(waitUntil(seconds: 5) { p.handled.load(ordering: .relaxed) == 1 })
+        usleep(20_000)
+        #expect(p.handled.load(ordering: .relaxed) == 1)
+        #expect(t.deliveries == 1)
+        m.stop()
+        #expect(throws: MachineError.stopped) { try m.startTimer(on: 0, irq: 71, period: .milliseconds(1)) }
     }
 }

@@ -48,3 +48,27 @@ func threadCount() -> Int {
     }
     return n
 }
+
+/// Thread ids listed in /proc/self/task.
+func threadIDs() -> Set<Int32> {
+    guard let dir = opendir("/proc/self/task") else { return [] }
+    defer { closedir(dir) }
+    var ids: Set<Int32> = []
+    while let e = readdir(dir) {
+        let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        if let id = Int32(name) { ids.insert(id) }
+    }
+    return ids
+}
+
+/// POSIX timers of the process (`ID:` lines of /proc/self/timers).
+func posixTimerCount() -> Int {
+    guard let f = fopen("/proc/self/timers", "r") else { return -1 }
+    defer { fclose(f) }
+    var n = 0
+    var line = [CChar](repeating: 0, count: 256)
+    while fgets(&line, Int32(line.count), f) != nil {
+        if line[0] == CChar(UInt8(ascii: "I")) && line[1] == CChar(UInt8(ascii: "D")) { n += 1 }
+    }
+    return n
+}

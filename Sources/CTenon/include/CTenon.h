@@ -31,9 +31,16 @@ static inline void ctenon_cpu_relax(void) {
 /* ---- TenonMachine glue (machine.c) ---- */
 #include <stddef.h>
 
-/* Installs the doorbell handler on `signo` (SA_SIGINFO|SA_ONSTACK|SA_RESTART|
- * SA_NODEFER, empty sa_mask) and saves the previous disposition. The handler
- * reads the TLS CPU, returns if none, else calls entry(cpu). 0 or -errno. */
+/* The machine's three signals; call before installing (they form every
+ * handler's sa_mask, and what the block/unblock pair below toggles). */
+int ctenon_set_machine_signals(int doorbell, int timer, int fd);
+/* Really block / unblock the machine's signals on this thread (the entry's
+ * "cli"/"sti" around the lazy flag; async-signal-safe). */
+void ctenon_irq_signals_block(void);
+void ctenon_irq_signals_unblock(void);
+/* Installs the doorbell handler on `signo` (SA_SIGINFO|SA_ONSTACK|SA_RESTART,
+ * the machine's signals in sa_mask) and saves the previous disposition. The
+ * handler reads the TLS CPU, returns if none, else calls entry(cpu). */
 int ctenon_install_doorbell(int signo, void (*entry)(void *cpu));
 /* Installs the timer-signal and fd-signal handlers; both raise an IRQ on the
  * current CPU through entry(cpu, irq), which returns 1 if the IRQ was still
@@ -65,6 +72,9 @@ void ctenon_bell_set_tid(struct ctenon_bell *b, int cpu, int tid);
 void ctenon_bell_ring(void *context, int32_t cpu);
 
 int ctenon_gettid(void);
+/* Deepest doorbell-handler nesting seen on any thread (diagnostics). */
+int ctenon_max_nesting(void);
+void ctenon_reset_max_nesting(void);
 int ctenon_tgkill(int tid, int signo);
 int ctenon_pin_self(int core);
 int ctenon_allowed_cores(int *out, int max);
