@@ -72,6 +72,12 @@ final class CPUThread: @unchecked Sendable {
     func stopAndJoin() {
         stopping.store(true, ordering: .releasing)
         kick()
+        if pthread_equal(thread, pthread_self()) != 0 {
+            // The machine was released by its own CPU's work: that thread
+            // exits after the current job; it cannot join itself.
+            pthread_detach(thread)
+            return
+        }
         pthread_join(thread, nil)
     }
 
