@@ -134,6 +134,7 @@ struct ctenon_timer {
     uint64_t signals;  /* signals delivered (atomic) */
     uint64_t overruns; /* sum of si_overrun (atomic) */
     uint64_t merged;   /* expiries merged into a still-pending IRQ (atomic) */
+    uint64_t last_ns;  /* CLOCK_MONOTONIC at the latest delivery (atomic) */
 };
 
 static void timer_handler(int sig, siginfo_t *si, void *uc)
@@ -145,6 +146,7 @@ static void timer_handler(int sig, siginfo_t *si, void *uc)
     void *cpu = ctenon_current_cpu();
     int32_t (*entry)(void *, uint32_t) = raise_entry;
     if (t && si->si_code == SI_TIMER) {
+        __atomic_store_n(&t->last_ns, ctenon_monotonic_ns(), __ATOMIC_RELAXED);
         __atomic_fetch_add(&t->signals, 1, __ATOMIC_RELAXED);
         if (si->si_overrun > 0)
             __atomic_fetch_add(&t->overruns, (uint64_t)si->si_overrun, __ATOMIC_RELAXED);
@@ -233,6 +235,7 @@ void ctenon_timer_free(struct ctenon_timer *t) { free(t); }
 uint64_t ctenon_timer_signals(const struct ctenon_timer *t) { return __atomic_load_n(&t->signals, __ATOMIC_RELAXED); }
 uint64_t ctenon_timer_overruns(const struct ctenon_timer *t) { return __atomic_load_n(&t->overruns, __ATOMIC_RELAXED); }
 uint64_t ctenon_timer_merged(const struct ctenon_timer *t) { return __atomic_load_n(&t->merged, __ATOMIC_RELAXED); }
+uint64_t ctenon_timer_last_ns(const struct ctenon_timer *t) { return __atomic_load_n(&t->last_ns, __ATOMIC_RELAXED); }
 
 int ctenon_fd_attach(int fd, int tid, int signo, uint32_t irq)
 {

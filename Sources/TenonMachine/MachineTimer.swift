@@ -45,6 +45,11 @@ public final class MachineTimer: @unchecked Sendable {
     /// raised twice before it is taken, as a controller merges edges).
     public var merged: UInt64 { ctenon_timer_merged(record) }
 
+    /// CLOCK_MONOTONIC time (ns) of the latest delivery, 0 before the first.
+    /// Every expiry up to it is accounted for by `deliveries + overruns`
+    /// (`si_overrun` counts up to the signal's delivery).
+    public var lastDeliveryNanos: UInt64 { ctenon_timer_last_ns(record) }
+
     /// Stops the timer (no expiry after this returns). Idempotent.
     public func cancel() {
         if !deleted {

@@ -60,6 +60,8 @@ uint64_t ctenon_timer_signals(const struct ctenon_timer *t);
 uint64_t ctenon_timer_overruns(const struct ctenon_timer *t);
 /* Expiries whose IRQ was still pending in the controller (merged there). */
 uint64_t ctenon_timer_merged(const struct ctenon_timer *t);
+/* CLOCK_MONOTONIC ns of the latest delivery (0: none yet). */
+uint64_t ctenon_timer_last_ns(const struct ctenon_timer *t);
 
 int ctenon_fd_attach(int fd, int tid, int signo, uint32_t irq);
 int ctenon_fd_detach(int fd);
