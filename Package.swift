@@ -27,6 +27,7 @@ let package = Package(
     products: [
         .executable(name: "tenon", targets: ["tenon"]),
         .library(name: "TenonPipeline", targets: ["TenonPipeline"]),
+        .library(name: "TenonMachine", targets: ["TenonMachine"]),
         .library(name: "TenonControl", targets: ["TenonControl"]),
         .library(name: "tenon-embeddedcounter", type: .dynamic, targets: ["EmbeddedCounter"]),
     ] + cPlugins.map { .library(name: "tenon-\($0.lowercased())", type: .dynamic, targets: [$0]) },
@@ -47,6 +48,8 @@ let package = Package(
         // MARK: - Swift modules
         // The deterministic two-stage pipeline model (no threads, no signals).
         .target(name: "TenonPipeline", dependencies: ["CTenon"]),
+        // Real CPUs (pinned threads) and real IRQs (RT signals, POSIX timers, fds).
+        .target(name: "TenonMachine", dependencies: ["TenonPipeline", "CTenon"]),
         // Plugin loader building blocks: ELF checks, dlopen, descriptor, params, libffi.
         .target(name: "TenonPlugins", dependencies: ["TenonABI", "CFFI", "CTenon"]),
         // The host's control socket: protocol, server, client (task context, Foundation ok).
@@ -55,6 +58,8 @@ let package = Package(
         ]),
         .executableTarget(name: "tenon", dependencies: [
             "TenonPipeline",
+            "TenonMachine",
+            "CTenon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -71,6 +76,8 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "TenonPipelineTests", dependencies: ["TenonPipeline"]),
         .testTarget(name: "TenonControlTests", dependencies: ["TenonControl"]),
+        // Real threads and real signals.
+        .testTarget(name: "TenonMachineTests", dependencies: ["TenonMachine", "TenonPipeline", "CTenon"]),
         // Fixture plugins are compiled with cc at test time, never linked in.
         .testTarget(name: "TenonPluginsTests", dependencies: ["TenonPlugins"],
                     exclude: ["Fixtures"]),
