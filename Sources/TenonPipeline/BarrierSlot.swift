@@ -3,22 +3,19 @@ import Synchronization
 /// One CPU's read-side state of the quiescence barrier: a 64-byte line written
 /// only by the thread running that CPU (single owner), so marking is a plain
 /// load and store, never a locked read-modify-write. A nested interrupt on the
-/// same thread always restores a word before the interrupted code resumes, so
-/// the non-atomic increments stay exact.
+/// same thread always puts a word back before the interrupted code resumes, so
+/// the non-atomic updates stay exact.
+///
+/// One word per parity (SRCU's two counters):
+/// bits 0-15 = read sections open now, bits 16-31 = owner slot of the action
+/// the innermost section runs, bits 32-63 = its IRQ. Packing what an unloader
+/// reports ("busy: CPU n in IRQ i of plugin p") into the counter itself keeps
+/// the read side at one load and two stores.
 struct BarrierSlot: ~Copyable {
-    /// Per parity (SRCU's two counters): low 32 bits = read sections open now,
-    /// high 32 bits = sections opened so far. The second half lets the unloader
-    /// tell "stuck in one handler" from "busy re-entering" with no clock read
-    /// on the hot path, and costs nothing extra: it rides the same store.
     let nest0 = Atomic<UInt64>(0)
     let nest1 = Atomic<UInt64>(0)
-    /// What the innermost open section runs: IRQ << 32 | owner, or `idle`.
-    let current = Atomic<UInt64>(BarrierSlot.idle)
     /// xorshift state for `--jitter` read-side delays.
     let random = Atomic<UInt64>(0x9E37_79B9_7F4A_7C15)
-
-    static var idle: UInt64 { @_noLocks get { UInt64(UInt32.max) << 32 } }
-    static var opened: UInt64 { @_noLocks get { (1 << 32) | 1 } }
 
     @inline(__always) @_noLocks
     func word(_ parity: UInt32) -> UInt64 {
@@ -35,12 +32,14 @@ struct BarrierSlot: ~Copyable {
         }
     }
 
-    /// Read sections of `parity` open now.
+    /// The word of a section one level deeper than `outer`, running `irq` for `ownerSlot`.
     @inline(__always) @_noLocks
-    func depth(_ parity: UInt32, acquiring: Bool = false) -> UInt32 {
-        let w = acquiring ? (parity == 0 ? nest0.load(ordering: .acquiring) : nest1.load(ordering: .acquiring)) : word(parity)
-        return UInt32(truncatingIfNeeded: w)
+    static func nested(in outer: UInt64, irq: UInt32, ownerSlot: UInt32) -> UInt64 {
+        ((outer & 0xFFFF) &+ 1) | UInt64(ownerSlot & 0xFFF) << 16 | UInt64(irq) << 32
     }
 
-    var isInside: Bool { @_noLocks get { depth(0) &+ depth(1) != 0 } }
+    @inline(__always) @_noLocks
+    static func depth(_ word: UInt64) -> UInt64 { word & 0xFFFF }
+
+    var isInside: Bool { @_noLocks get { Self.depth(word(0)) &+ Self.depth(word(1)) != 0 } }
 }

@@ -94,12 +94,20 @@ extension CPUContext {
             let next = data.pointee.work.pop()
             hardRestore(flags)
             guard let (work, owner) = next else { return }
-            if !core.pointee.isLive(owner) { continue }
-            let claim = UnsafeMutableRawPointer(work).advanced(by: IRQWork.pendingOffset)
-                .assumingMemoryBound(to: Atomic<UInt64>.self)
-            claim.pointee.store(0, ordering: .releasing)
-            data.pointee.slot.pointee.current.store(UInt64(core.pointee.inbandWorkIRQ) << 32 | UInt64(owner), ordering: .relaxed)
-            _ = callOut(handler: nil, work: work.pointee.function, irq: 0, argument: UnsafeMutableRawPointer(work))
+            // A section of its own, marked before the owner's liveness is
+            // read: the same rule as marking before loading a handler.
+            let barrier = core.pointee.barrier
+            let slot = data.pointee.slot
+            let irq = core.pointee.inbandWorkIRQ
+            let token = barrier.pointee.enter(slot, irq: irq)
+            if core.pointee.isLive(owner) {
+                barrier.pointee.running(slot, token, irq: irq, owner: owner)
+                let claim = UnsafeMutableRawPointer(work).advanced(by: IRQWork.pendingOffset)
+                    .assumingMemoryBound(to: Atomic<UInt64>.self)
+                claim.pointee.store(0, ordering: .releasing)
+                _ = callOut(handler: nil, work: work.pointee.function, irq: irq, argument: UnsafeMutableRawPointer(work))
+            }
+            barrier.pointee.exit(slot, token)
         }
     }
 }

@@ -6,8 +6,9 @@ import Synchronization
 public enum BarrierWait: Equatable, Sendable {
     /// Every read section that could have seen the unpublished code has ended.
     case quiescent
-    /// CPU `cpu` stayed inside one read section (dispatching `irq` for
-    /// `owner`) from `sinceNanos` (CLOCK_MONOTONIC) until the deadline.
+    /// CPU `cpu` stayed inside one read section (dispatching `irq` for the
+    /// owner in slot `owner`, 0 for the host) from `sinceNanos`
+    /// (CLOCK_MONOTONIC) until the deadline.
     case busy(cpu: Int, irq: UInt32?, owner: UInt32, sinceNanos: UInt64)
     /// The caller runs inside a read section itself (a handler asked to wait
     /// for its own code): waiting would never end.
@@ -34,6 +35,8 @@ struct QuiescenceBarrier: ~Copyable {
     /// `sabotage == .markAfterLoad`, as a plain flag the interrupt path can test.
     let markAfterLoad: Bool
     let jitterSpins: UInt32
+    /// `fenced || jitterSpins != 0`: one test on the fast path.
+    let slowPath: Bool
 
     static var slotStride: Int { @_noLocks get { 64 } }
 
@@ -49,6 +52,7 @@ struct QuiescenceBarrier: ~Copyable {
         sabotage = configuration.sabotage
         markAfterLoad = configuration.sabotage == .markAfterLoad
         jitterSpins = configuration.jitterSpins
+        slowPath = fenced || configuration.jitterSpins != 0
     }
 
     func deallocate() {
@@ -63,23 +67,29 @@ struct QuiescenceBarrier: ~Copyable {
 
     // MARK: - Read side (interrupt path)
 
-    /// Opens a read section on `slot` for a dispatch of `irq`.
+    /// Opens a read section on `slot` for a dispatch of `irq`. The mark is
+    /// stored before the caller loads any handler pointer.
     @inline(__always) @_noLocks
     func enter(_ slot: UnsafeMutablePointer<BarrierSlot>, irq: UInt32) -> BarrierToken {
         let p = parity.load(ordering: .relaxed)
-        let token = BarrierToken(parity: p, current: slot.pointee.current.load(ordering: .relaxed))
-        slot.pointee.setWord(p, slot.pointee.word(p) &+ BarrierSlot.opened, releasing: false)
-        slot.pointee.current.store(UInt64(irq) << 32, ordering: .relaxed)
-        if fenced {
-            atomicMemoryFence(ordering: .sequentiallyConsistent)
+        let outer = slot.pointee.word(p)
+        slot.pointee.setWord(p, BarrierSlot.nested(in: outer, irq: irq, ownerSlot: 0), releasing: false)
+        if slowPath {
+            enterSlowPath(slot)
         } else {
             compilerBarrier()
         }
-        if jitterSpins != 0 { jitter(slot) }
-        return token
+        return BarrierToken(parity: p, outer: outer)
     }
 
-    /// Closes the read section opened by `enter`.
+    /// Records which owner's code the open section is about to run.
+    @inline(__always) @_noLocks
+    func running(_ slot: UnsafeMutablePointer<BarrierSlot>, _ token: BarrierToken, irq: UInt32, owner: UInt32) {
+        slot.pointee.setWord(token.parity, BarrierSlot.nested(in: token.outer, irq: irq, ownerSlot: owner), releasing: false)
+    }
+
+    /// Closes the read section opened by `enter`: nested sections are balanced
+    /// by now, so the word goes back to what the interrupted section had.
     @inline(__always) @_noLocks
     func exit(_ slot: UnsafeMutablePointer<BarrierSlot>, _ token: BarrierToken) {
         if fenced {
@@ -87,9 +97,13 @@ struct QuiescenceBarrier: ~Copyable {
         } else {
             compilerBarrier()
         }
-        slot.pointee.current.store(token.current, ordering: .relaxed)
-        let p = token.parity
-        slot.pointee.setWord(p, slot.pointee.word(p) &- 1, releasing: true)
+        slot.pointee.setWord(token.parity, token.outer, releasing: true)
+    }
+
+    @inline(never) @_noLocks
+    func enterSlowPath(_ slot: UnsafeMutablePointer<BarrierSlot>) {
+        if fenced { atomicMemoryFence(ordering: .sequentiallyConsistent) }
+        if jitterSpins != 0 { jitter(slot) }
     }
 
     @_noLocks
@@ -142,15 +156,14 @@ struct QuiescenceBarrier: ~Copyable {
             var spins = 0
             while true {
                 let word = p == 0 ? s.pointee.nest0.load(ordering: .acquiring) : s.pointee.nest1.load(ordering: .acquiring)
-                if UInt32(truncatingIfNeeded: word) == 0 { break }
+                if BarrierSlot.depth(word) == 0 { break }
                 let now = ctenon_monotonic_ns()
-                // Same word = same sections open, none opened since: stuck, not busy.
+                // After the flip no new section enters this parity, so a word
+                // that stays put is one section that has not finished.
                 if since == 0 || word != firstWord { firstWord = word; since = now }
                 if now >= deadlineNanos {
-                    let current = s.pointee.current.load(ordering: .relaxed)
-                    let irq = UInt32(truncatingIfNeeded: current >> 32)
-                    return .busy(cpu: cpu, irq: irq == .max ? nil : irq,
-                                 owner: UInt32(truncatingIfNeeded: current), sinceNanos: since)
+                    return .busy(cpu: cpu, irq: UInt32(truncatingIfNeeded: word >> 32),
+                                 owner: UInt32(truncatingIfNeeded: word >> 16) & 0xFFF, sinceNanos: since)
                 }
                 spins += 1
                 if spins < 64 {
@@ -170,8 +183,8 @@ struct QuiescenceBarrier: ~Copyable {
 /// What `enter` saved for `exit`.
 struct BarrierToken {
     var parity: UInt32
-    /// The interrupted section's IRQ and owner, put back on exit.
-    var current: UInt64
+    /// The parity word of the interrupted section, put back on exit.
+    var outer: UInt64
 }
 
 /// Forbids the compiler to move memory accesses across this point; emits no
