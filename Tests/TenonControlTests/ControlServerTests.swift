@@ -144,7 +144,7 @@ struct ControlServerTests {
         server.stop()
 
         let plain = directory.file("plain")
-        FileManager.default.createFile(atPath: plain, contents: Data("x".utf8))
+        _ = FileManager.default.createFile(atPath: plain, contents: Data("x".utf8))
         let other = ControlServer(configuration: ControlServerConfiguration(path: plain), handler: FakeHandler())
         #expect(throws: ControlServerError.notASocket(path: plain)) { try other.start() }
         #expect(FileManager.default.fileExists(atPath: plain))

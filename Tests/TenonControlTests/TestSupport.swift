@@ -49,7 +49,7 @@ final class TemporaryDirectory {
         var template = Array("/tmp/tenon-ctl-XXXXXX".utf8CString)
         let result = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(result != nil, "mkdtemp failed")
-        path = String(cString: template)
+        path = String(cString: result!)
         chmod(path, mode)
     }
 
