@@ -30,7 +30,10 @@ let package = Package(
         // The deterministic two-stage pipeline model (no threads, no signals).
         .target(name: "TenonPipeline", dependencies: ["CTenon"]),
         // Plugin loader building blocks: ELF checks, dlopen, descriptor, params, libffi.
-        .target(name: "TenonPlugins", dependencies: ["TenonABI", "CFFI", "CTenon"]),
+        .target(name: "TenonPlugins", dependencies: [
+            "TenonABI", "CFFI", "CTenon", "TenonPipeline",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "tenon", dependencies: [
             "TenonPipeline",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -40,7 +43,7 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "TenonPipelineTests", dependencies: ["TenonPipeline"]),
         // Fixture plugins are compiled with cc at test time, never linked in.
-        .testTarget(name: "TenonPluginsTests", dependencies: ["TenonPlugins"],
+        .testTarget(name: "TenonPluginsTests", dependencies: ["TenonPlugins", "TenonPipeline", "TenonABI"],
                     exclude: ["Fixtures"]),
     ] + cPlugins.map {
         .target(name: $0, dependencies: ["TenonABI"], path: "Plugins/\($0)",
