@@ -13,10 +13,10 @@ package struct ReadSideCost: Sendable, CustomStringConvertible {
     package var fenced: Bool
 
     package var description: String {
-        let b = String(Int((bare * 100).rounded())), e = String(Int((barrier * 100).rounded()))
-        let a = String(Int((atomicRefcount * 100).rounded()))
-        return "read side (\(fenced ? "fenced" : "membarrier")): bare call \(b)e-2 ns, "
-            + "barrier enter+call+exit \(e)e-2 ns, shared atomic refcount \(a)e-2 ns per iteration"
+        func ns(_ x: Double) -> String { String(Double(Int((x * 100).rounded())) / 100) + " ns" }
+        return "read side (\(fenced ? "fenced" : "membarrier")): bare call \(ns(bare)), "
+            + "barrier enter+call+exit \(ns(barrier)) (+\(ns(barrier - bare))), "
+            + "shared atomic refcount \(ns(atomicRefcount)) (+\(ns(atomicRefcount - bare))) per iteration"
     }
 }
 

@@ -119,7 +119,8 @@ struct PluginHostStressTests {
         let elapsed = Double(monotonicNanos() - t0) / 1e6
         print("busy unload returned after \(elapsed) ms (timeout 200 ms): \(result)")
         guard case let .busy(cpu, irq, since) = result else { Issue.record("got \(result)"); return }
-        #expect(cpu == 2 && irq == 7 && since > 0 && since < t0 + 1)
+        // `since`: when the unloader first saw the CPU inside (it, not the hot path, takes timestamps).
+        #expect(cpu == 2 && irq == 7 && since >= t0 && since <= monotonicNanos())
         #expect(host.list()[0].state == .unpublished)
         #expect(!(try ProcessMaps.mappings(of: path).isEmpty), "a busy plugin must stay mapped")
         _ = try host.call(plugin: "stuck", command: "release")

@@ -111,7 +111,7 @@ struct PluginHostSwapTests {
         try host.load(path: v1, parameters: ledger.parameters)
         let before = pipeline.actions()
         // v2 on an IRQ out of range: its init fails, v1 must stay untouched and published.
-        let e = pluginError { try host.swap(name: "swapper", path: v2, parameters: ledger.parameters + ["irq=9999"]) }
+        let e = pluginError { try host.swap(name: "swapper", path: v2, parameters: ledger.parameters.filter { !$0.hasPrefix("irq=") } + ["irq=9999"]) }
         guard case .initFailed(_, let errno) = e else { Issue.record("got \(String(describing: e))"); return }
         #expect(errno == EINVAL)
         #expect(pipeline.actions() == before)
