@@ -3,14 +3,31 @@ import PackageDescription
 
 // Handler plugins built as C shared objects. Hidden visibility: only the entry
 // symbol `tenon_plugin_entry` (marked TENON_EXPORT) is exported.
-let cPlugins: [String] = []
+// Target N lives in Plugins/N, or in Plugins/Fixtures/X when N is FixtureX
+// (loader error-path fixtures); product tenon-<n> -> libtenon-<n>.so.
+let cPlugins: [String] = [
+    "Counter", "Chain", "Stuck", "SwapV1", "SwapV2",
+    "FixtureAbiMajor", "FixtureNewerMinor", "FixtureInitFails",
+    "FixtureNoEntry", "FixtureBadIrq", "FixtureNullEntry",
+]
 let pluginCFlags: [CSetting] = [.unsafeFlags(["-fvisibility=hidden"])]
+func pluginPath(_ name: String) -> String {
+    name.hasPrefix("Fixture") ? "Plugins/Fixtures/\(name.dropFirst("Fixture".count))" : "Plugins/\(name)"
+}
+// Linker version script: the entry point is the only dynamic symbol (this also
+// hides the linker's __bss_start/_edata/_end and the runtime stubs Embedded
+// Swift emits). FixtureNoEntry exports its near-miss name instead.
+func pluginLinkerFlags(_ name: String) -> [LinkerSetting] {
+    let map = name == "FixtureNoEntry" ? "Fixtures/no_entry.map" : "tenon_plugin.map"
+    return [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/\(map)"])]
+}
 
 let package = Package(
     name: "Tenon",
     products: [
         .executable(name: "tenon", targets: ["tenon"]),
         .library(name: "TenonPipeline", targets: ["TenonPipeline"]),
+        .library(name: "tenon-embeddedcounter", type: .dynamic, targets: ["EmbeddedCounter"]),
     ] + cPlugins.map { .library(name: "tenon-\($0.lowercased())", type: .dynamic, targets: [$0]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -40,14 +57,23 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // MARK: - Plugins
+        // Header-only test device (per-CPU FIFO, seen/handled_by tables) and
+        // plugin helpers, shared by plugins and Swift tests.
+        .target(name: "TenonTestDevice", dependencies: ["TenonABI"], path: "Plugins/TestDevice",
+                publicHeadersPath: "."),
+        .target(name: "EmbeddedCounter", dependencies: ["TenonABI"], path: "Plugins/EmbeddedCounter",
+                swiftSettings: [.enableExperimentalFeature("Embedded"), .unsafeFlags(["-wmo"])],
+                linkerSettings: pluginLinkerFlags("EmbeddedCounter")),
+
         // MARK: - Tests
         .testTarget(name: "TenonPipelineTests", dependencies: ["TenonPipeline"]),
         // Fixture plugins are compiled with cc at test time, never linked in.
         .testTarget(name: "TenonPluginsTests", dependencies: ["TenonPlugins", "TenonPipeline", "TenonABI"],
                     exclude: ["Fixtures"]),
     ] + cPlugins.map {
-        .target(name: $0, dependencies: ["TenonABI"], path: "Plugins/\($0)",
-                publicHeadersPath: ".", cSettings: pluginCFlags)
+        .target(name: $0, dependencies: ["TenonABI", "TenonTestDevice"], path: pluginPath($0),
+                publicHeadersPath: ".", cSettings: pluginCFlags, linkerSettings: pluginLinkerFlags($0))
     },
     swiftLanguageModes: [.v6]
 )
