@@ -95,6 +95,9 @@ final class HostServices {
     }
 
     func freeIRQ(_ irq: UInt32, _ devId: UnsafeMutableRawPointer?) -> Int32 {
+        // [task] only: from a handler, waiting for its own grace period would
+        // deadlock (and the lookup below takes the control lock).
+        if pipeline.interruptPath.callerInsideHandler { return Errno.EDEADLK }
         // Only this plugin's own actions: another plugin's cookie is not ours to free.
         guard pipeline.actions().contains(where: { $0.irq == irq && $0.owner == owner }) else { return Errno.ENOENT }
         return pipeline.free_irq(irq, devId)
