@@ -129,8 +129,10 @@ package struct InterruptPath: @unchecked Sendable {
     /// (i.e. runs a handler): waiting for a grace period from here would
     /// deadlock.
     package var callerInsideHandler: Bool {
-        guard let cpu = current() else { return false }
-        return cpu.data.pointee.slot.pointee.isInside
+        @_noLocks get {
+            guard let cpu = current() else { return false }
+            return cpu.data.pointee.slot.pointee.isInside
+        }
     }
 }
 

@@ -73,9 +73,6 @@ final class HostServices {
 
     func requestIRQ(_ irq: UInt32, _ handler: IRQHandlerFunction?, _ flags: UInt32,
                     _ name: UnsafePointer<CChar>?, _ devId: UnsafeMutableRawPointer?) -> Int32 {
-        if pipeline.interruptPath.callerInsideHandler {
-            return Errno.EDEADLK
-        }
         let actionName = name.map { String(cString: $0) } ?? pluginName
         guard irq < IRQNumberSpace.total else {
             logger.error("plugin \(pluginName): request_irq(\(irq), \"\(actionName)\") refused with -EINVAL: IRQ \(irq) is out of range (nr_irqs is \(IRQNumberSpace.total))")
@@ -95,9 +92,6 @@ final class HostServices {
     }
 
     func freeIRQ(_ irq: UInt32, _ devId: UnsafeMutableRawPointer?) -> Int32 {
-        // [task] only: from a handler, waiting for its own grace period would
-        // deadlock (and the lookup below takes the control lock).
-        if pipeline.interruptPath.callerInsideHandler { return Errno.EDEADLK }
         // Only this plugin's own actions: another plugin's cookie is not ours to free.
         guard pipeline.actions().contains(where: { $0.irq == irq && $0.owner == owner }) else { return Errno.ENOENT }
         return pipeline.free_irq(irq, devId)
@@ -151,17 +145,24 @@ final class HostServices {
         h.nr_irqs = IRQNumberSpace.total
 
         // Task services: back to the Swift object (allowed to use the runtime).
+        // Called from a handler by mistake, they fail at once without touching
+        // any Swift object (that would retain, allocate, maybe lock in a signal frame).
         h.request_irq = { host, irq, handler, flags, name, devId in
-            services(host).requestIRQ(irq, handler, flags, name, devId)
+            if inHandler(host) { return Errno.EDEADLK }
+            return services(host).requestIRQ(irq, handler, flags, name, devId)
         }
-        h.free_irq = { host, irq, devId in services(host).freeIRQ(irq, devId) }
-        h.irq_create_direct_mapping = { host in services(host).createMapping() }
-        h.irq_dispose_mapping = { host, irq in services(host).disposeMapping(irq) }
+        h.free_irq = { host, irq, devId in
+            if inHandler(host) { return Errno.EDEADLK }
+            return services(host).freeIRQ(irq, devId)
+        }
+        h.irq_create_direct_mapping = { host in inHandler(host) ? 0 : services(host).createMapping() }
+        h.irq_dispose_mapping = { host, irq in if !inHandler(host) { services(host).disposeMapping(irq) } }
         h.timer_start = { host, cpu, irq, first, period in
-            services(host).timerStart(cpu: cpu, irq: irq, first: first, period: period)
+            if inHandler(host) { return Int64(Errno.EDEADLK) }
+            return services(host).timerStart(cpu: cpu, irq: irq, first: first, period: period)
         }
-        h.timer_stop = { host, id in services(host).timerStop(id) }
-        h.log = { host, level, message in services(host).log(level: level, message) }
+        h.timer_stop = { host, id in inHandler(host) ? Errno.EDEADLK : services(host).timerStop(id) }
+        h.log = { host, level, message in if !inHandler(host) { services(host).log(level: level, message) } }
 
         // Interrupt-path services: raw pointers only, see ServiceContext.
         h.raise_irq = { host, irq, cpu in hostRaise(host, irq, cpu) }
@@ -190,6 +191,11 @@ final class HostServices {
 /// Task services: the `HostServices` object behind `host`.
 private func services(_ host: UnsafePointer<tenon_host_t>?) -> HostServices {
     context(host).pointee.services.takeUnretainedValue()
+}
+
+/// A task service called from inside a handler (a plugin bug): refused.
+private func inHandler(_ host: UnsafePointer<tenon_host_t>?) -> Bool {
+    context(host).pointee.path.callerInsideHandler
 }
 
 @inline(__always) @_noLocks

@@ -37,7 +37,7 @@ struct PluginHostErrorTests {
 
     @Test func goodPluginIsListedAndHandles() throws {
         #expect(good.name == "hostplug" && good.version == "1.0" && good.irqs == [5] && good.state == .live)
-        #expect(good.commands == ["runs", "add"])
+        #expect(good.commands == ["runs", "add", "handler_rc"])
         expectIntact()
         #expect(try host.call(plugin: "hostplug", command: "runs") == .uint(1))
         #expect(host.list()[0].handlerCalls == 1)
@@ -151,6 +151,15 @@ struct PluginHostErrorTests {
         guard case .unknownPlugin = pluginError({ try host.call(plugin: "nope", command: "add") }) else {
             Issue.record("unknown plugin"); return
         }
+        expectIntact()
+    }
+
+    @Test func taskServicesFromAHandlerAreRefused() throws {
+        let plugin = try host.load(path: HostFixtures.freshCopy("hostplug-b"), parameters: ["irq=6", "misbehave=true"])
+        pipeline.withCPU(1) { pipeline.raise(6, on: 1) }
+        #expect(try host.call(plugin: plugin.name, command: "handler_rc") == .int(Int64(EDEADLK) * -1))
+        #expect(!pipeline.actions().contains { $0.irq == 30 })
+        #expect(host.unload(name: plugin.name) == .unloaded(mapsGone: true))
         expectIntact()
     }
 

@@ -16,12 +16,19 @@ static uint64_t g_runs;
 static int g_dev;
 static int g_dev_extra;
 static int g_dev_map;
+static const tenon_host_t *g_host;
+static int g_misbehave;                 /* handler calls task services (a plugin bug) */
+static int64_t g_handler_rc = 1;        /* what request_irq returned inside the handler */
 
 static tenon_irqreturn_t handler(uint32_t irq, void *dev)
 {
     (void)irq; (void)dev;
     if (g_counter) __atomic_fetch_add(g_counter, 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&g_runs, 1, __ATOMIC_RELAXED);
+    if (g_misbehave) {
+        g_handler_rc = g_host->request_irq(g_host, 30, handler, 0, "from-handler", &g_dev_extra);
+        g_host->log(g_host, 3, "from a handler: must be dropped");
+    }
     return IRQ_HANDLED;
 }
 
@@ -37,7 +44,9 @@ static int32_t plugin_init(const tenon_host_t *host, const tenon_param_value_t *
         else if (!strcmp(p[i].name, "shared")) shared = p[i].value.b;
         else if (!strcmp(p[i].name, "mapping")) mapping = p[i].value.b;
         else if (!strcmp(p[i].name, "fail")) fail = p[i].value.i;
+        else if (!strcmp(p[i].name, "misbehave")) g_misbehave = p[i].value.b;
     }
+    g_host = host;
     uint32_t flags = shared ? IRQF_SHARED : 0;
     int32_t rc = host->request_irq(host, (uint32_t)irq, handler, flags, PLUGIN_NAME, &g_dev);
     if (rc) return rc;
@@ -60,6 +69,7 @@ static void plugin_exit(const tenon_host_t *host) { (void)host; }
 
 static uint64_t cmd_runs(void) { return __atomic_load_n(&g_runs, __ATOMIC_RELAXED); }
 static int64_t cmd_add(int64_t a, int64_t b) { return a + b; }
+static int64_t cmd_handler_rc(void) { return g_handler_rc; }
 
 static const tenon_param_desc_t params[] = {
     { "counter", TENON_PARAM_UINT, "0", "address of a host uint64_t bumped per handler run" },
@@ -68,11 +78,13 @@ static const tenon_param_desc_t params[] = {
     { "shared", TENON_PARAM_BOOL, "false", "request with IRQF_SHARED" },
     { "mapping", TENON_PARAM_BOOL, "false", "also create a synthetic IRQ with an action" },
     { "fail", TENON_PARAM_INT, "0", "init returns this after registering everything" },
+    { "misbehave", TENON_PARAM_BOOL, "false", "the handler calls request_irq and log (task-only services)" },
 };
 
 static const tenon_command_desc_t commands[] = {
     { "runs", "u64()", (void (*)(void))cmd_runs, "handler runs" },
     { "add", "i64(i64,i64)", (void (*)(void))cmd_add, "a+b" },
+    { "handler_rc", "i64()", (void (*)(void))cmd_handler_rc, "request_irq's result inside the handler" },
 };
 
 static const tenon_plugin_desc_t desc = {
