@@ -27,6 +27,8 @@ let package = Package(
     products: [
         .executable(name: "tenon", targets: ["tenon"]),
         .library(name: "TenonPipeline", targets: ["TenonPipeline"]),
+        .library(name: "TenonMachine", targets: ["TenonMachine"]),
+        .library(name: "TenonControl", targets: ["TenonControl"]),
         .library(name: "tenon-embeddedcounter", type: .dynamic, targets: ["EmbeddedCounter"]),
     ] + cPlugins.map { .library(name: "tenon-\($0.lowercased())", type: .dynamic, targets: [$0]) },
     dependencies: [
@@ -46,13 +48,21 @@ let package = Package(
         // MARK: - Swift modules
         // The deterministic two-stage pipeline model (no threads, no signals).
         .target(name: "TenonPipeline", dependencies: ["CTenon"]),
+        // Real CPUs (pinned threads) and real IRQs (RT signals, POSIX timers, fds).
+        .target(name: "TenonMachine", dependencies: ["TenonPipeline", "CTenon"]),
         // Plugin loader building blocks: ELF checks, dlopen, descriptor, params, libffi.
         .target(name: "TenonPlugins", dependencies: [
             "TenonABI", "CFFI", "CTenon", "TenonPipeline",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The host's control socket: protocol, server, client (task context, Foundation ok).
+        .target(name: "TenonControl", dependencies: [
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "tenon", dependencies: [
             "TenonPipeline",
+            "TenonMachine",
+            "CTenon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -68,6 +78,9 @@ let package = Package(
 
         // MARK: - Tests
         .testTarget(name: "TenonPipelineTests", dependencies: ["TenonPipeline"]),
+        .testTarget(name: "TenonControlTests", dependencies: ["TenonControl"]),
+        // Real threads and real signals.
+        .testTarget(name: "TenonMachineTests", dependencies: ["TenonMachine", "TenonPipeline", "CTenon"]),
         // Fixture plugins are compiled with cc at test time, never linked in.
         .testTarget(name: "TenonPluginsTests", dependencies: ["TenonPlugins", "TenonPipeline", "TenonABI"],
                     exclude: ["Fixtures"]),

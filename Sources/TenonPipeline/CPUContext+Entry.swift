@@ -133,7 +133,7 @@ extension CPUContext {
         let perCPU = desc.pointee.has(IRQDescriptor.Setting.perCPU)
         data.pointee.handlerDepth &+= 1
         while let a = action {
-            slot.pointee.owner.store(a.pointee.owner, ordering: .relaxed)
+            slot.pointee.current.store(UInt64(irq) << 32 | UInt64(a.pointee.owner), ordering: .relaxed)
             result |= callOut(handler: a.pointee.handler, work: nil, irq: irq, argument: a.pointee.devId)
             called &+= 1
             if perCPU { break }

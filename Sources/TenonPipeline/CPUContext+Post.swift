@@ -98,7 +98,7 @@ extension CPUContext {
             let claim = UnsafeMutableRawPointer(work).advanced(by: IRQWork.pendingOffset)
                 .assumingMemoryBound(to: Atomic<UInt64>.self)
             claim.pointee.store(0, ordering: .releasing)
-            data.pointee.slot.pointee.owner.store(owner, ordering: .relaxed)
+            data.pointee.slot.pointee.current.store(UInt64(core.pointee.inbandWorkIRQ) << 32 | UInt64(owner), ordering: .relaxed)
             _ = callOut(handler: nil, work: work.pointee.function, irq: 0, argument: UnsafeMutableRawPointer(work))
         }
     }

@@ -67,11 +67,9 @@ struct QuiescenceBarrier: ~Copyable {
     @inline(__always) @_noLocks
     func enter(_ slot: UnsafeMutablePointer<BarrierSlot>, irq: UInt32) -> BarrierToken {
         let p = parity.load(ordering: .relaxed)
-        let token = BarrierToken(parity: p, irq: slot.pointee.irq.load(ordering: .relaxed),
-                                 owner: slot.pointee.owner.load(ordering: .relaxed))
-        slot.pointee.setNest(p, slot.pointee.nest(p) &+ 1, releasing: false)
-        slot.pointee.seq.store(slot.pointee.seq.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
-        slot.pointee.irq.store(irq, ordering: .relaxed)
+        let token = BarrierToken(parity: p, current: slot.pointee.current.load(ordering: .relaxed))
+        slot.pointee.setWord(p, slot.pointee.word(p) &+ BarrierSlot.opened, releasing: false)
+        slot.pointee.current.store(UInt64(irq) << 32, ordering: .relaxed)
         if fenced {
             atomicMemoryFence(ordering: .sequentiallyConsistent)
         } else {
@@ -89,10 +87,9 @@ struct QuiescenceBarrier: ~Copyable {
         } else {
             compilerBarrier()
         }
-        slot.pointee.irq.store(token.irq, ordering: .relaxed)
-        slot.pointee.owner.store(token.owner, ordering: .relaxed)
+        slot.pointee.current.store(token.current, ordering: .relaxed)
         let p = token.parity
-        slot.pointee.setNest(p, slot.pointee.nest(p) &- 1, releasing: true)
+        slot.pointee.setWord(p, slot.pointee.word(p) &- 1, releasing: true)
     }
 
     @_noLocks
@@ -140,19 +137,20 @@ struct QuiescenceBarrier: ~Copyable {
     private func drain(_ p: UInt32, deadlineNanos: UInt64) -> BarrierWait {
         for cpu in 0..<count {
             let s = slot(cpu)
-            var firstSeq: UInt64 = 0
+            var firstWord: UInt64 = 0
             var since: UInt64 = 0
             var spins = 0
             while true {
-                let inside = p == 0 ? s.pointee.nest0.load(ordering: .acquiring) : s.pointee.nest1.load(ordering: .acquiring)
-                if inside == 0 { break }
+                let word = p == 0 ? s.pointee.nest0.load(ordering: .acquiring) : s.pointee.nest1.load(ordering: .acquiring)
+                if UInt32(truncatingIfNeeded: word) == 0 { break }
                 let now = ctenon_monotonic_ns()
-                let seq = s.pointee.seq.load(ordering: .relaxed)
-                if since == 0 || seq != firstSeq { firstSeq = seq; since = now }
+                // Same word = same sections open, none opened since: stuck, not busy.
+                if since == 0 || word != firstWord { firstWord = word; since = now }
                 if now >= deadlineNanos {
-                    let irq = s.pointee.irq.load(ordering: .relaxed)
+                    let current = s.pointee.current.load(ordering: .relaxed)
+                    let irq = UInt32(truncatingIfNeeded: current >> 32)
                     return .busy(cpu: cpu, irq: irq == .max ? nil : irq,
-                                 owner: s.pointee.owner.load(ordering: .relaxed), sinceNanos: since)
+                                 owner: UInt32(truncatingIfNeeded: current), sinceNanos: since)
                 }
                 spins += 1
                 if spins < 64 {
@@ -172,8 +170,8 @@ struct QuiescenceBarrier: ~Copyable {
 /// What `enter` saved for `exit`.
 struct BarrierToken {
     var parity: UInt32
-    var irq: UInt32
-    var owner: UInt32
+    /// The interrupted section's IRQ and owner, put back on exit.
+    var current: UInt64
 }
 
 /// Forbids the compiler to move memory accesses across this point; emits no

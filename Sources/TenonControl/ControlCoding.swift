@@ -1,0 +1,24 @@
+import Foundation
+
+/// The JSON conventions of the control protocol, shared by server, client and payloads.
+///
+/// - Frames are single-line JSON (never pretty-printed: a raw newline ends a frame; JSON
+///   escapes newlines inside strings).
+/// - Keys are sorted so that output is stable and diffable.
+/// - Dates are ISO 8601 strings.
+public enum ControlCoding {
+    /// An encoder for frames and payloads.
+    public static func encoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return encoder
+    }
+
+    /// A decoder for frames and payloads.
+    public static func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return decoder
+    }
+}

@@ -1,0 +1,71 @@
+/// The answer to a ``ControlRequest``.
+///
+/// On the wire: `{"status":"ok","payload":…}` or
+/// `{"status":"error","code":"unknown-plugin","message":"no plugin named foo"}`.
+/// `message` is a complete one-line sentence fit for a CLI to print as is.
+public enum ControlResponse: Codable, Sendable, Equatable {
+    /// Success, with a payload (`null` when there is nothing to say).
+    case ok(payload: JSONValue)
+    /// Failure, with a machine-readable code (see ``ControlErrorCode``) and a one-line message.
+    case error(code: String, message: String)
+
+    /// Success without a payload.
+    public static let ok: ControlResponse = .ok(payload: .null)
+
+    /// Success with an `Encodable` payload (for example `[PluginRow]`); an encoding failure
+    /// becomes an `internal-error` response.
+    public static func ok<T: Encodable>(encoding value: T) -> ControlResponse {
+        do {
+            return .ok(payload: try JSONValue(encoding: value))
+        } catch {
+            return .error(.internalError, "cannot encode the response payload: \(error)")
+        }
+    }
+
+    /// An error response with one of the standard codes.
+    public static func error(_ code: ControlErrorCode, _ message: String) -> ControlResponse {
+        .error(code: code.rawValue, message: message)
+    }
+
+    /// Whether this is ``ok(payload:)``.
+    public var isOK: Bool {
+        if case .ok = self { return true }
+        return false
+    }
+
+    /// The error code, or `nil` for a success.
+    public var errorCode: String? {
+        if case .error(let code, _) = self { return code }
+        return nil
+    }
+
+    private enum CodingKeys: String, CodingKey { case status, payload, code, message }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        switch try c.decode(String.self, forKey: .status) {
+        case "ok":
+            self = .ok(payload: try c.decodeIfPresent(JSONValue.self, forKey: .payload) ?? .null)
+        case "error":
+            self = .error(
+                code: try c.decode(String.self, forKey: .code),
+                message: try c.decode(String.self, forKey: .message))
+        case let other:
+            throw DecodingError.dataCorruptedError(
+                forKey: .status, in: c, debugDescription: "unknown status \"\(other)\"")
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        switch self {
+        case .ok(let payload):
+            try c.encode("ok", forKey: .status)
+            try c.encode(payload, forKey: .payload)
+        case .error(let code, let message):
+            try c.encode("error", forKey: .status)
+            try c.encode(code, forKey: .code)
+            try c.encode(message, forKey: .message)
+        }
+    }
+}

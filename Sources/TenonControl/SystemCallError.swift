@@ -1,0 +1,19 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A failed system call: what was called (and on which path) and its `errno`.
+public struct SystemCallError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The call, for example `"bind /run/user/1000/tenon/control.sock"`.
+    public var call: String
+    /// The `errno` it failed with.
+    public var errno: Int32
+
+    public init(call: String, errno: Int32) {
+        self.call = call
+        self.errno = errno
+    }
+
+    /// `"call: strerror(errno)"`.
+    public var description: String { "\(call): \(SocketIO.describe(errno: errno))" }
+}

@@ -1,0 +1,121 @@
+import CTenon
+import Glibc
+import Synchronization
+import TenonPipeline
+
+/// One simulated CPU: a pinned pthread running an in-band task context (an
+/// idle loop that sleeps on a futex word, plus submitted work).
+///
+/// Lost wake-ups are avoided with the futex word as a sequence counter: the
+/// loop reads it before checking for work, and sleeps only if it is
+/// unchanged. Submitters bump it and wake; the signal trampolines bump it
+/// after every entry, so a wait restarted by `SA_RESTART` sees a new value
+/// and the loop re-checks.
+final class CPUThread: @unchecked Sendable {
+    let index: Int
+    let core: Int
+    let pipeline: IRQPipeline
+    let bell: OpaquePointer
+    /// The futex word (sequence counter), on its own cache line.
+    let word: UnsafeMutablePointer<UInt32>
+    /// Control plane: only touched from task context (never from a handler).
+    let queue = Mutex<[@Sendable () -> Void]>([])
+    let stopping = Atomic<Bool>(false)
+    /// Set once the thread runs bound and its doorbell can be rung.
+    let ready = Atomic<Bool>(false)
+    /// The kernel thread id, once started.
+    let tid = Atomic<Int32>(0)
+    var thread: pthread_t = 0
+    static let altStackSize = 256 * 1024
+
+    init(index: Int, core: Int, pipeline: IRQPipeline, bell: OpaquePointer) {
+        self.index = index
+        self.core = core
+        self.pipeline = pipeline
+        self.bell = bell
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
+        word = raw.bindMemory(to: UInt32.self, capacity: 16)
+        word.initialize(repeating: 0, count: 16)
+    }
+
+    deinit {
+        UnsafeMutableRawPointer(word).deallocate()
+    }
+
+    /// Starts the thread and waits until it is bound and ready.
+    func start() throws(MachineError) {
+        let arg = Unmanaged.passRetained(self).toOpaque()
+        let rc = pthread_create(&thread, nil, { arg in
+            let me = Unmanaged<CPUThread>.fromOpaque(arg!).takeRetainedValue()
+            me.main()
+            return nil
+        }, arg)
+        if rc != 0 {
+            Unmanaged<CPUThread>.fromOpaque(arg).release()
+            throw .threadCreate(rc)
+        }
+        while !ready.load(ordering: .acquiring) { sched_yield() }
+    }
+
+    /// Queues in-band work and wakes the CPU.
+    func submit(_ work: @escaping @Sendable () -> Void) {
+        queue.withLock { $0.append(work) }
+        kick()
+    }
+
+    func kick() {
+        ctenon_word_bump(word)
+        _ = ctenon_futex_wake(word, 1)
+    }
+
+    /// Asks the loop to finish its queue and exit, then joins the thread.
+    func stopAndJoin() {
+        stopping.store(true, ordering: .releasing)
+        kick()
+        if pthread_equal(thread, pthread_self()) != 0 {
+            // The machine was released by its own CPU's work: that thread
+            // exits after the current job; it cannot join itself.
+            pthread_detach(thread)
+            return
+        }
+        pthread_join(thread, nil)
+    }
+
+    private func main() {
+        tid.store(ctenon_gettid(), ordering: .relaxed)
+        _ = ctenon_pin_self(Int32(core))
+        let altStack = ctenon_altstack_create(Self.altStackSize)
+        ctenon_set_idle_word(word)
+        pipeline.bindCurrentThread(to: index)
+        for sig in [MachineSignals.doorbell, MachineSignals.timer, MachineSignals.fileDescriptor] {
+            _ = ctenon_unblock_signal(sig)
+        }
+        ctenon_bell_set_tid(bell, Int32(index), tid.load(ordering: .relaxed))
+        ready.store(true, ordering: .releasing)
+        // Whatever was raised before the doorbell could reach this thread.
+        pipeline.takePendingIRQs()
+        while true {
+            let seen = ctenon_word_load(word)
+            let job = queue.withLock { $0.isEmpty ? nil : $0.removeFirst() }
+            if let job {
+                job()
+                normalize()
+                continue
+            }
+            if stopping.load(ordering: .acquiring) { break }
+            _ = ctenon_futex_wait(word, seen)
+        }
+        ctenon_bell_set_tid(bell, Int32(index), 0)
+        // From here on a late signal finds no CPU and returns at once.
+        pipeline.hard_local_irq_disable()
+        ctenon_set_idle_word(nil)
+        ctenon_set_current_cpu(nil)
+        ctenon_altstack_destroy(altStack, Self.altStackSize)
+    }
+
+    /// Work must leave the CPU as it found it: in-band, unstalled, hard-on.
+    private func normalize() {
+        if pipeline.hard_irqs_disabled() { pipeline.hard_local_irq_enable() }
+        if pipeline.irqs_disabled() { pipeline.local_irq_enable() }
+    }
+}

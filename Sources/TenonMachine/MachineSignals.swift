@@ -1,0 +1,50 @@
+import CTenon
+import Synchronization
+import TenonPipeline
+
+/// The real-time signals every machine uses, installed process-wide while at
+/// least one machine runs and restored to their previous dispositions when the
+/// last one stops. Handlers route by the thread's TLS CPU, so machines share
+/// the signal numbers: a thread belongs to one machine only.
+public enum MachineSignals {
+    /// The doorbell: "your controller has IRQs" (SIGRTMIN+2).
+    public static var doorbell: Int32 { ctenon_sigrtmin() + 2 }
+    /// Per-CPU POSIX timers (SIGRTMIN+3); `si_value` points at the timer's record.
+    public static var timer: Int32 { ctenon_sigrtmin() + 3 }
+    /// Readable file descriptors, via `F_SETSIG` (SIGRTMIN+4); `si_fd` names the fd.
+    public static var fileDescriptor: Int32 { ctenon_sigrtmin() + 4 }
+
+    static let users = Mutex<Int>(0)
+
+    /// Installs the handlers if no machine runs yet.
+    static func acquire() throws(MachineError) {
+        let failure = users.withLock { count -> MachineError? in
+            if count == 0 {
+                _ = ctenon_set_machine_signals(doorbell, timer, fileDescriptor)
+                var r = ctenon_install_doorbell(doorbell, { tenonDoorbellEntry($0) })
+                if r != 0 { return .signalInstall(doorbell, -r) }
+                r = ctenon_install_sources(timer, fileDescriptor, { tenonRaiseLocalEntry($0, $1) })
+                if r != 0 {
+                    _ = ctenon_restore_signal(doorbell)
+                    _ = ctenon_restore_signal(timer)
+                    return .signalInstall(timer, -r)
+                }
+            }
+            count += 1
+            return nil
+        }
+        if let failure { throw failure }
+    }
+
+    /// Restores the previous dispositions when the last machine stops.
+    static func release() {
+        users.withLock { count in
+            count -= 1
+            if count == 0 {
+                _ = ctenon_restore_signal(doorbell)
+                _ = ctenon_restore_signal(timer)
+                _ = ctenon_restore_signal(fileDescriptor)
+            }
+        }
+    }
+}

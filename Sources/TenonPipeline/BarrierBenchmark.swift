@@ -1,0 +1,63 @@
+import CTenon
+import Synchronization
+
+/// Measures what the quiescence barrier's read side adds to a handler call,
+/// in one run, against a bare indirect call and a shared atomic refcount.
+public enum BarrierBenchmark {
+    /// Nanoseconds per handler call, each the best of several rounds.
+    public struct Result: Sendable {
+        public var bareCall: Double
+        public var membarrierReadSide: Double
+        public var fencedReadSide: Double
+        public var sharedRefcount: Double
+        /// Whether membarrier registration succeeded (else the "membarrier" row ran fenced).
+        public var membarrierAvailable: Bool
+    }
+
+    private static let refcount = Atomic<Int>(0)
+
+    public static func run(iterations: Int = 20_000_000, rounds: Int = 5) -> Result {
+        let handler: IRQHandlerFunction = ctenon_bench_handler
+        let fast = UnsafeMutablePointer<QuiescenceBarrier>.allocate(capacity: 1)
+        fast.initialize(to: QuiescenceBarrier(cpus: 1, configuration: .init(fence: .membarrier)))
+        let fenced = UnsafeMutablePointer<QuiescenceBarrier>.allocate(capacity: 1)
+        fenced.initialize(to: QuiescenceBarrier(cpus: 1, configuration: .init(fence: .fenced)))
+        defer {
+            fast.pointee.deallocate(); fast.deinitialize(count: 1); fast.deallocate()
+            fenced.pointee.deallocate(); fenced.deinitialize(count: 1); fenced.deallocate()
+        }
+        var best = [Double](repeating: .infinity, count: 4)
+        var sink: Int32 = 0
+        // Interleaved rounds so drift in machine state hits every variant alike.
+        for _ in 0..<rounds {
+            best[0] = min(best[0], time(iterations) { i in sink &+= callOut(handler: handler, work: nil, irq: i, argument: nil) })
+            best[1] = min(best[1], time(iterations) { i in sink &+= guarded(fast, handler, i) })
+            best[2] = min(best[2], time(iterations) { i in sink &+= guarded(fenced, handler, i) })
+            best[3] = min(best[3], time(iterations) { i in
+                refcount.wrappingAdd(1, ordering: .acquiring)
+                sink &+= callOut(handler: handler, work: nil, irq: i, argument: nil)
+                refcount.wrappingSubtract(1, ordering: .releasing)
+            })
+        }
+        precondition(sink != .min)
+        return Result(bareCall: best[0], membarrierReadSide: best[1], fencedReadSide: best[2],
+                      sharedRefcount: best[3], membarrierAvailable: !fast.pointee.fenced)
+    }
+
+    @inline(__always)
+    private static func guarded(_ barrier: UnsafeMutablePointer<QuiescenceBarrier>, _ handler: IRQHandlerFunction,
+                                _ irq: UInt32) -> Int32 {
+        let slot = barrier.pointee.slot(0)
+        let token = barrier.pointee.enter(slot, irq: irq)
+        let r = callOut(handler: handler, work: nil, irq: irq, argument: nil)
+        barrier.pointee.exit(slot, token)
+        return r
+    }
+
+    @inline(__always)
+    private static func time(_ n: Int, _ body: (UInt32) -> Void) -> Double {
+        let start = ctenon_monotonic_ns()
+        for i in 0..<n { body(UInt32(truncatingIfNeeded: i)) }
+        return Double(ctenon_monotonic_ns() - start) / Double(n)
+    }
+}
