@@ -51,7 +51,10 @@ let package = Package(
         // Real CPUs (pinned threads) and real IRQs (RT signals, POSIX timers, fds).
         .target(name: "TenonMachine", dependencies: ["TenonPipeline", "CTenon"]),
         // Plugin loader building blocks: ELF checks, dlopen, descriptor, params, libffi.
-        .target(name: "TenonPlugins", dependencies: ["TenonABI", "CFFI", "CTenon"]),
+        .target(name: "TenonPlugins", dependencies: [
+            "TenonABI", "CFFI", "CTenon", "TenonPipeline",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The host's control socket: protocol, server, client (task context, Foundation ok).
         .target(name: "TenonControl", dependencies: [
             .product(name: "Logging", package: "swift-log"),
@@ -79,7 +82,7 @@ let package = Package(
         // Real threads and real signals.
         .testTarget(name: "TenonMachineTests", dependencies: ["TenonMachine", "TenonPipeline", "CTenon"]),
         // Fixture plugins are compiled with cc at test time, never linked in.
-        .testTarget(name: "TenonPluginsTests", dependencies: ["TenonPlugins"],
+        .testTarget(name: "TenonPluginsTests", dependencies: ["TenonPlugins", "TenonPipeline", "TenonABI"],
                     exclude: ["Fixtures"]),
     ] + cPlugins.map {
         .target(name: $0, dependencies: ["TenonABI", "TenonTestDevice"], path: pluginPath($0),

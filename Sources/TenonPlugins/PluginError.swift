@@ -93,8 +93,24 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
     /// `ffi_prep_cif` refused the signature (`status` is the `ffi_status`).
     case ffiPrepFailed(command: String, signature: String, status: Int)
 
+    // MARK: Plugin host
+
+    /// No loaded plugin has this name.
+    case unknownPlugin(name: String, loaded: [String])
+    /// The pipeline ran out of owner tokens (too many plugins at once).
+    case ownerSlotsExhausted(plugin: String)
+    /// The operation was refused without side effects (e.g. asked from inside
+    /// an IRQ handler, where waiting for quiescence would deadlock).
+    case refused(plugin: String, reason: String)
+
     public var description: String {
         switch self {
+        case let .unknownPlugin(name, loaded):
+            return "no plugin named \"\(name)\" is loaded (loaded: \(loaded.isEmpty ? "none" : loaded.joined(separator: ", ")))"
+        case let .ownerSlotsExhausted(plugin):
+            return "plugin \(plugin): no free owner token in the pipeline; unload a plugin first"
+        case let .refused(plugin, reason):
+            return "plugin \(plugin): refused: \(reason)"
         case let .notAFile(path, reason):
             return "\(path): \(reason); give the path of a plugin shared object (.so)"
         case let .unreadable(path, errno):

@@ -1,0 +1,142 @@
+import Synchronization
+
+/// A raw, reference-free handle on a pipeline's interrupt path, for the
+/// plugin host's C services.
+///
+/// Why it exists: a plugin's handler calls host services (`raise_irq`,
+/// `hard_local_irq_save`, …) from inside a signal frame. Reaching the
+/// `IRQPipeline` class from there would mean retain/release and exclusivity
+/// checks — Swift runtime calls that are not async-signal-safe. This struct is
+/// one pointer to memory that never moves; every method takes the current CPU
+/// from TLS (one load) and is checked `@_noLocks`.
+///
+/// Valid while its pipeline lives: the plugin host keeps the pipeline alive
+/// longer than any plugin's host services.
+package struct InterruptPath: @unchecked Sendable {
+    let core: UnsafeMutablePointer<PipelineCore>
+
+    init(core: UnsafeMutablePointer<PipelineCore>) {
+        self.core = core
+    }
+
+    /// The calling thread's CPU, if it runs one of this pipeline's; services
+    /// called from an unbound thread get an error value, never a trap (a trap
+    /// in a plugin-triggered path would take the whole host down).
+    @inline(__always) @_noLocks
+    func current() -> CPUContext? {
+        guard let raw = HostGlue.currentCPU() else { return nil }
+        let p = raw.assumingMemoryBound(to: PerCPUPipeline.self)
+        let base = core.pointee.cpus
+        guard p >= base && p < base + core.pointee.cpuCount else { return nil }
+        return CPUContext(data: p)
+    }
+
+    /// Number of CPUs.
+    package var cpuCount: Int { @_noLocks get { core.pointee.cpuCount } }
+
+    /// `raise_irq`: 0, or `-EINVAL` for an IRQ or CPU out of range.
+    @_noLocks
+    package func raise(_ irq: UInt32, on cpu: UInt32) -> Int32 {
+        guard irq < IRQNumberSpace.total, Int(cpu) < core.pointee.cpuCount else { return Errno.EINVAL }
+        let target = core.pointee.cpus + Int(cpu)
+        let own = HostGlue.currentCPU() == UnsafeMutableRawPointer(target)
+        if core.pointee.controllers[Int(cpu)].raise(irq) {
+            let bell = core.pointee.doorbell.load(ordering: .acquiring)
+            if bell != 0 {
+                HostGlue.ring(bell, context: core.pointee.doorbellContext.load(ordering: .relaxed), cpu: Int(cpu))
+                return 0
+            }
+        }
+        if own { CPUContext(data: target).takePendingIRQs() }
+        return 0
+    }
+
+    /// `irq_post_inband` / `irq_post_oob` on the current CPU (ignored off-CPU).
+    @_noLocks
+    package func post(_ irq: UInt32, oob: Bool) {
+        current()?.post(irq, oob: oob)
+    }
+
+    /// `irq_inject_pipeline` on the current CPU: 0 or `-EINVAL`.
+    @_noLocks
+    package func inject(_ irq: UInt32) -> Int32 {
+        guard let cpu = current() else { return Errno.EINVAL }
+        return cpu.inject(irq)
+    }
+
+    /// `irq_work_queue` for `owner`: 1 if queued, 0 if already pending or no CPU.
+    @_noLocks
+    package func queueWork(_ work: UnsafeMutableRawPointer, owner: UInt32) -> Int32 {
+        guard let cpu = current() else { return 0 }
+        return cpu.queueWork(work.assumingMemoryBound(to: IRQWork.self), owner: owner) ? 1 : 0
+    }
+
+    /// Flags: 1 = disabled/stalled, 0 = enabled (as `IRQPipeline`'s).
+    @_noLocks
+    package func hardSave() -> UInt64 {
+        guard let cpu = current() else { return 1 }
+        return cpu.hardSave() ? 1 : 0
+    }
+
+    @_noLocks
+    package func hardRestore(_ flags: UInt64) {
+        current()?.hardRestore(flags != 0)
+    }
+
+    @_noLocks
+    package func oobSave() -> UInt64 {
+        guard let cpu = current() else { return 1 }
+        return cpu.oobSave() ? 1 : 0
+    }
+
+    @_noLocks
+    package func oobRestore(_ flags: UInt64) {
+        current()?.oobRestore(flags != 0)
+    }
+
+    @_noLocks
+    package func localSave() -> UInt64 {
+        guard let cpu = current() else { return 1 }
+        return cpu.inbandSave() ? 1 : 0
+    }
+
+    @_noLocks
+    package func localRestore(_ flags: UInt64) {
+        current()?.inbandRestore(flags != 0)
+    }
+
+    /// 1 if the current CPU runs the oob stage, else 0.
+    @_noLocks
+    package func runningOOB() -> Int32 {
+        guard let cpu = current() else { return 0 }
+        return cpu.data.pointee.oobCurrent ? 1 : 0
+    }
+
+    /// The current CPU's index, or `UInt32.max` off-CPU.
+    @_noLocks
+    package func processorID() -> UInt32 {
+        guard let cpu = current() else { return .max }
+        return UInt32(truncatingIfNeeded: cpu.index)
+    }
+
+    /// CLOCK_MONOTONIC in nanoseconds (vDSO).
+    @_noLocks
+    package func clockNanos() -> UInt64 {
+        HostGlue.monotonicNanos()
+    }
+
+    /// Whether the calling thread's CPU is inside a barrier read section
+    /// (i.e. runs a handler): waiting for a grace period from here would
+    /// deadlock.
+    package var callerInsideHandler: Bool {
+        @_noLocks get {
+            guard let cpu = current() else { return false }
+            return cpu.data.pointee.slot.pointee.isInside
+        }
+    }
+}
+
+extension IRQPipeline {
+    /// The reference-free interrupt-path handle (for the plugin host).
+    package var interruptPath: InterruptPath { InterruptPath(core: core) }
+}

@@ -1,0 +1,263 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import TenonABI
+import TenonPipeline
+
+/// The `tenon_host_t` handed to one plugin instance, and what stands behind it.
+///
+/// One per loaded plugin instance (a hot swap gives the new version its own):
+/// `host_data` identifies the caller, so everything a plugin registers is
+/// recorded under its owner token and revoked at unload even if its `exit()`
+/// forgets.
+///
+/// Memory: the `tenon_host_t` and the ``ServiceContext`` it points to are
+/// allocated raw, never move, and hold no reference-counted value, because the
+/// interrupt-path services read them from inside a signal frame where retain,
+/// release or any other Swift runtime call is forbidden. Both stay allocated
+/// until ``deallocate()``, which the plugin host calls only after the plugin's
+/// `exit()` returned and no CPU can run its code.
+final class HostServices {
+    /// What `host_data` points to. Trivial (POD): copying it retains nothing.
+    struct ServiceContext {
+        /// The pipeline's raw interrupt path (no reference to the class).
+        var path: InterruptPath
+        /// The plugin's owner token.
+        var owner: UInt32
+        /// Task services only: the object behind them (unretained; it outlives
+        /// the context, see ``deallocate()``).
+        var services: Unmanaged<HostServices>
+    }
+
+    let pipeline: IRQPipeline
+    let owner: UInt32
+    let logger: Logger
+    let timers: (any TimerService)?
+    /// Name used in log lines; the descriptor's name once known.
+    let pluginName: String
+    /// Synthetic IRQs this instance created, so it may dispose only its own.
+    private(set) var mappings: Set<UInt32> = []
+
+    /// The C struct given to the plugin.
+    let host: UnsafeMutablePointer<tenon_host_t>
+    private let context: UnsafeMutablePointer<ServiceContext>
+    private let hostName: UnsafeMutablePointer<CChar>
+
+    init(pipeline: IRQPipeline, owner: UInt32, pluginName: String, logger: Logger, timers: (any TimerService)?) {
+        self.pipeline = pipeline
+        self.owner = owner
+        self.pluginName = pluginName
+        self.logger = logger
+        self.timers = timers
+        host = .allocate(capacity: 1)
+        context = .allocate(capacity: 1)
+        hostName = strdup("tenon 0.1.0")!
+        context.initialize(to: ServiceContext(path: pipeline.interruptPath, owner: owner,
+                                              services: .passUnretained(self)))
+        host.initialize(to: HostServices.makeHost(context: context, hostName: hostName,
+                                                  cpus: UInt32(pipeline.cpuCount)))
+    }
+
+    /// Frees the C structs. Call once, after the plugin's `exit()` (or a
+    /// failed `init()`) and after the quiescence barrier.
+    func deallocate() {
+        host.deinitialize(count: 1)
+        host.deallocate()
+        context.deinitialize(count: 1)
+        context.deallocate()
+        free(hostName)
+    }
+
+    // MARK: - Task services (may allocate, lock, log)
+
+    func requestIRQ(_ irq: UInt32, _ handler: IRQHandlerFunction?, _ flags: UInt32,
+                    _ name: UnsafePointer<CChar>?, _ devId: UnsafeMutableRawPointer?) -> Int32 {
+        let actionName = name.map { String(cString: $0) } ?? pluginName
+        guard irq < IRQNumberSpace.total else {
+            logger.error("plugin \(pluginName): request_irq(\(irq), \"\(actionName)\") refused with -EINVAL: IRQ \(irq) is out of range (nr_irqs is \(IRQNumberSpace.total))")
+            return Errno.EINVAL
+        }
+        guard let handler else {
+            logger.error("plugin \(pluginName): request_irq(\(irq), \"\(actionName)\") refused with -EINVAL: handler is NULL")
+            return Errno.EINVAL
+        }
+        let rc = pipeline.request_irq(irq, handler, flags, actionName, devId, owner: owner)
+        if rc == Errno.EBUSY {
+            logger.error("plugin \(pluginName): request_irq(\(irq), \"\(actionName)\") refused with -EBUSY: the line is taken and not shareable with flags 0x\(String(flags, radix: 16))")
+        } else if rc != 0 {
+            logger.error("plugin \(pluginName): request_irq(\(irq), \"\(actionName)\") refused with \(rc): IRQ \(irq) has no descriptor or the flags are invalid")
+        }
+        return rc
+    }
+
+    func freeIRQ(_ irq: UInt32, _ devId: UnsafeMutableRawPointer?) -> Int32 {
+        // Only this plugin's own actions: another plugin's cookie is not ours to free.
+        guard pipeline.actions().contains(where: { $0.irq == irq && $0.owner == owner }) else { return Errno.ENOENT }
+        return pipeline.free_irq(irq, devId)
+    }
+
+    func createMapping() -> UInt32 {
+        let irq = pipeline.irq_create_direct_mapping(owner: owner)
+        if irq != 0 { mappings.insert(irq) }
+        return irq
+    }
+
+    func disposeMapping(_ irq: UInt32) {
+        guard mappings.remove(irq) != nil else {
+            logger.warning("plugin \(pluginName): irq_dispose_mapping(\(irq)) ignored: not a synthetic IRQ of this plugin")
+            return
+        }
+        pipeline.irq_dispose_mapping(irq)
+    }
+
+    func timerStart(cpu: UInt32, irq: UInt32, first: UInt64, period: UInt64) -> Int64 {
+        guard let timers else { return Int64(-ENOSYS) }
+        return timers.start(owner: owner, cpu: cpu, irq: irq, firstNanos: first, periodNanos: period)
+    }
+
+    func timerStop(_ id: Int64) -> Int32 {
+        guard let timers else { return -ENOSYS }
+        return timers.stop(owner: owner, timerID: id)
+    }
+
+    func log(level: Int32, _ message: UnsafePointer<CChar>?) {
+        let text = message.map { String(cString: $0) } ?? "(null)"
+        let logLevel: Logger.Level = switch level {
+        case ...0: .debug
+        case 1: .info
+        case 2: .warning
+        default: .error
+        }
+        logger.log(level: logLevel, "\(text)", metadata: ["plugin": "\(pluginName)"])
+    }
+
+    // MARK: - The C table
+
+    private static func makeHost(context: UnsafeMutablePointer<ServiceContext>,
+                                 hostName: UnsafePointer<CChar>, cpus: UInt32) -> tenon_host_t {
+        var h = tenon_host_t()
+        h.abi = ABIVersion.host.c
+        h.struct_size = UInt32(MemoryLayout<tenon_host_t>.size)
+        h.host_data = UnsafeMutableRawPointer(context)
+        h.host_name = hostName
+        h.nr_cpus = cpus
+        h.nr_irqs = IRQNumberSpace.total
+
+        // Task services: back to the Swift object (allowed to use the runtime).
+        // Called from a handler by mistake, they fail at once without touching
+        // any Swift object (that would retain, allocate, maybe lock in a signal frame).
+        h.request_irq = { host, irq, handler, flags, name, devId in
+            if inHandler(host) { return Errno.EDEADLK }
+            return services(host).requestIRQ(irq, handler, flags, name, devId)
+        }
+        h.free_irq = { host, irq, devId in
+            if inHandler(host) { return Errno.EDEADLK }
+            return services(host).freeIRQ(irq, devId)
+        }
+        h.irq_create_direct_mapping = { host in inHandler(host) ? 0 : services(host).createMapping() }
+        h.irq_dispose_mapping = { host, irq in if !inHandler(host) { services(host).disposeMapping(irq) } }
+        h.timer_start = { host, cpu, irq, first, period in
+            if inHandler(host) { return Int64(Errno.EDEADLK) }
+            return services(host).timerStart(cpu: cpu, irq: irq, first: first, period: period)
+        }
+        h.timer_stop = { host, id in inHandler(host) ? Errno.EDEADLK : services(host).timerStop(id) }
+        h.log = { host, level, message in if !inHandler(host) { services(host).log(level: level, message) } }
+
+        // Interrupt-path services: raw pointers only, see ServiceContext.
+        h.raise_irq = { host, irq, cpu in hostRaise(host, irq, cpu) }
+        h.irq_post_inband = { host, irq in hostPost(host, irq, oob: false) }
+        h.irq_post_oob = { host, irq in hostPost(host, irq, oob: true) }
+        h.irq_inject_pipeline = { host, irq in hostInject(host, irq) }
+        h.irq_work_queue = { host, work in hostQueueWork(host, work) }
+        h.hard_local_irq_save = { host in hostHardSave(host) }
+        h.hard_local_irq_restore = { host, flags in hostHardRestore(host, flags) }
+        h.oob_irq_save = { host in hostOOBSave(host) }
+        h.oob_irq_restore = { host, flags in hostOOBRestore(host, flags) }
+        h.local_irq_save = { host in hostLocalSave(host) }
+        h.local_irq_restore = { host, flags in hostLocalRestore(host, flags) }
+        h.running_oob = { host in hostRunningOOB(host) }
+        h.smp_processor_id = { host in hostProcessorID(host) }
+        h.clock_ns = { host in hostClock(host) }
+        return h
+    }
+}
+
+// MARK: - Service trampolines
+//
+// File-level functions so the interrupt-path ones can carry `@_noLocks`: the
+// compiler then proves they neither lock nor allocate nor call the runtime.
+
+/// Task services: the `HostServices` object behind `host`.
+private func services(_ host: UnsafePointer<tenon_host_t>?) -> HostServices {
+    context(host).pointee.services.takeUnretainedValue()
+}
+
+/// A task service called from inside a handler (a plugin bug): refused.
+private func inHandler(_ host: UnsafePointer<tenon_host_t>?) -> Bool {
+    context(host).pointee.path.callerInsideHandler
+}
+
+@inline(__always) @_noLocks
+private func context(_ host: UnsafePointer<tenon_host_t>?) -> UnsafeMutablePointer<HostServices.ServiceContext> {
+    // A NULL host or host_data is a plugin bug that would crash anyway; trap
+    // with no runtime call rather than read garbage.
+    guard let data = host?.pointee.host_data else { _unsafePerformance { fatalError("tenon_host_t is NULL") } }
+    return data.assumingMemoryBound(to: HostServices.ServiceContext.self)
+}
+
+@_noLocks private func hostRaise(_ host: UnsafePointer<tenon_host_t>?, _ irq: UInt32, _ cpu: UInt32) -> Int32 {
+    context(host).pointee.path.raise(irq, on: cpu)
+}
+
+@_noLocks private func hostPost(_ host: UnsafePointer<tenon_host_t>?, _ irq: UInt32, oob: Bool) {
+    context(host).pointee.path.post(irq, oob: oob)
+}
+
+@_noLocks private func hostInject(_ host: UnsafePointer<tenon_host_t>?, _ irq: UInt32) -> Int32 {
+    context(host).pointee.path.inject(irq)
+}
+
+@_noLocks private func hostQueueWork(_ host: UnsafePointer<tenon_host_t>?,
+                                     _ work: UnsafeMutablePointer<tenon_irq_work_t>?) -> Int32 {
+    guard let work else { return 0 }
+    let c = context(host)
+    // tenon_irq_work_t and IRQWork share one layout (asserted by a test).
+    return c.pointee.path.queueWork(UnsafeMutableRawPointer(work), owner: c.pointee.owner)
+}
+
+@_noLocks private func hostHardSave(_ host: UnsafePointer<tenon_host_t>?) -> UInt64 {
+    context(host).pointee.path.hardSave()
+}
+
+@_noLocks private func hostHardRestore(_ host: UnsafePointer<tenon_host_t>?, _ flags: UInt64) {
+    context(host).pointee.path.hardRestore(flags)
+}
+
+@_noLocks private func hostOOBSave(_ host: UnsafePointer<tenon_host_t>?) -> UInt64 {
+    context(host).pointee.path.oobSave()
+}
+
+@_noLocks private func hostOOBRestore(_ host: UnsafePointer<tenon_host_t>?, _ flags: UInt64) {
+    context(host).pointee.path.oobRestore(flags)
+}
+
+@_noLocks private func hostLocalSave(_ host: UnsafePointer<tenon_host_t>?) -> UInt64 {
+    context(host).pointee.path.localSave()
+}
+
+@_noLocks private func hostLocalRestore(_ host: UnsafePointer<tenon_host_t>?, _ flags: UInt64) {
+    context(host).pointee.path.localRestore(flags)
+}
+
+@_noLocks private func hostRunningOOB(_ host: UnsafePointer<tenon_host_t>?) -> Int32 {
+    context(host).pointee.path.runningOOB()
+}
+
+@_noLocks private func hostProcessorID(_ host: UnsafePointer<tenon_host_t>?) -> UInt32 {
+    context(host).pointee.path.processorID()
+}
+
+@_noLocks private func hostClock(_ host: UnsafePointer<tenon_host_t>?) -> UInt64 {
+    context(host).pointee.path.clockNanos()
+}

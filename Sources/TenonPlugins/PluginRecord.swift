@@ -1,0 +1,27 @@
+import TenonPipeline
+
+/// The host's live record of one plugin instance: everything needed to unload
+/// it. Owned by ``PluginHost`` and touched only under its operation lock.
+final class PluginRecord {
+    let name: String
+    let descriptor: PluginDescriptor
+    let elf: ELFImage
+    let image: DynamicImage
+    let owner: UInt32
+    let services: HostServices
+    let commands: FFICommandTable
+    let loadTime: Double
+    var state: LoadedPlugin.State = .live
+
+    init(name: String, descriptor: PluginDescriptor, elf: ELFImage, image: DynamicImage, owner: UInt32,
+         services: HostServices, commands: FFICommandTable, loadTime: Double) {
+        self.name = name
+        self.descriptor = descriptor
+        self.elf = elf
+        self.image = image
+        self.owner = owner
+        self.services = services
+        self.commands = commands
+        self.loadTime = loadTime
+    }
+}
