@@ -6,7 +6,7 @@ import PackageDescription
 // Target N lives in Plugins/N, or in Plugins/Fixtures/X when N is FixtureX
 // (loader error-path fixtures); product tenon-<n> -> libtenon-<n>.so.
 let cPlugins: [String] = [
-    "Counter", "Chain", "Stuck", "SwapV1", "SwapV2",
+    "Counter", "Chain", "Stuck", "SwapV1", "SwapV2", "Torture",
     "FixtureAbiMajor", "FixtureNewerMinor", "FixtureInitFails",
     "FixtureNoEntry", "FixtureBadIrq", "FixtureNullEntry",
 ]
@@ -59,7 +59,14 @@ let package = Package(
         .target(name: "TenonControl", dependencies: [
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // `tenon stress`: the async-signal-safe fault reporter (C) and the engine.
+        .target(name: "CTenonStress", cSettings: [.define("_GNU_SOURCE")]),
+        .target(name: "TenonStress", dependencies: [
+            "TenonPipeline", "TenonMachine", "TenonPlugins", "TenonTestDevice", "CTenonStress",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "tenon", dependencies: [
+            "TenonStress",
             "TenonPipeline",
             "TenonMachine",
             "CTenon",
@@ -81,6 +88,7 @@ let package = Package(
         .testTarget(name: "TenonControlTests", dependencies: ["TenonControl"]),
         // Real threads and real signals.
         .testTarget(name: "TenonMachineTests", dependencies: ["TenonMachine", "TenonPipeline", "CTenon"]),
+        .testTarget(name: "TenonStressTests", dependencies: ["TenonStress"]),
         // Fixture plugins are compiled with cc at test time, never linked in.
         .testTarget(name: "TenonPluginsTests", dependencies: ["TenonPlugins", "TenonPipeline", "TenonABI"],
                     exclude: ["Fixtures"]),

@@ -122,6 +122,9 @@ extension CPUContext {
         let token: BarrierToken
         if barrier.pointee.markAfterLoad {
             head = desc.pointee.firstAction
+            // Sabotage only: with --jitter, widen the harmful window (between
+            // the load and the mark; `enter` spins after marking, harmlessly).
+            if barrier.pointee.jitterSpins != 0 { barrier.pointee.jitter(slot) }
             token = barrier.pointee.enter(slot, irq: irq)
         } else {
             token = barrier.pointee.enter(slot, irq: irq)

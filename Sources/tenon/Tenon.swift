@@ -11,7 +11,7 @@ struct Tenon: ParsableCommand {
             handlers from plugins that can be hot-loaded and unloaded safely.
             """,
         version: "0.1.0",
-        subcommands: [PipelineDemoCommand.self, IRQBenchCommand.self, BenchCommand.self, NewPluginCommand.self],
+        subcommands: [PipelineDemoCommand.self, IRQBenchCommand.self, BenchCommand.self, NewPluginCommand.self, StressCommand.self],
         defaultSubcommand: nil
     )
 }

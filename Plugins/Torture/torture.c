@@ -1,0 +1,156 @@
+/*
+ * torture — the plugin `tenon stress` loads, swaps and unloads under an IRQ
+ * storm. Every instance is one *generation* (a number the host hands out);
+ * its oob handler drains the host-owned ledger's per-CPU FIFO of
+ * (seq, stamp = generation current at raise time) and records ages, doubles,
+ * gaps and generation violations there (see tenon_torture.h). With `work`,
+ * it also queues a per-CPU irq_work whose function checks that its
+ * generation's unload has not returned yet.
+ *
+ * Params: irq (uint, 20), generation (uint, 0), ledger (uint, 0 = none),
+ *         max_spin_ns (uint, 0: random handler duration 0..max), work (bool, false)
+ * Commands: generation "u64()", handled "u64()"
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include "tenon/tenon_plugin.h"
+#include "tenon_plugin_util.h"
+#include "tenon_torture.h"
+
+#define N TENON_EXAMPLE_MAX_CPUS
+
+static struct {
+    const tenon_host_t *host;            /* valid from init until exit returns */
+    struct tenon_torture_ledger *ledger; /* NULL: none */
+    uint32_t irq;
+    uint64_t generation;
+    uint64_t max_spin_ns;
+    int use_work;
+    _Atomic uint64_t handled;
+    uint64_t rng[N];                     /* per-CPU xorshift (only its CPU touches it) */
+    tenon_irq_work_t work[N];
+} t;
+
+static uint64_t next_random(uint32_t cpu)
+{
+    uint64_t x = t.rng[cpu];
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    t.rng[cpu] = x;
+    return x;
+}
+
+static int exited(void)
+{
+    return t.ledger != NULL && tenon_torture_load(&t.ledger->exited_generation) >= t.generation;
+}
+
+/* [inband], on the CPU that queued it. */
+static void torture_work(tenon_irq_work_t *work)
+{
+    uint32_t cpu = (uint32_t)(uintptr_t)work->arg;
+    if (t.ledger == NULL)
+        return;
+    __atomic_fetch_add(&t.ledger->work_runs, 1, __ATOMIC_RELAXED);
+    if (exited()) {
+        __atomic_fetch_add(&t.ledger->late_work_runs, 1, __ATOMIC_RELAXED);
+        tenon_torture__first(t.ledger, 3, t.generation, 0, cpu);
+    }
+}
+
+/* [oob] async-signal-safe: atomics, clock_ns, irq_work_queue only. */
+static tenon_irqreturn_t torture_handler(uint32_t irq, void *dev_id)
+{
+    (void)irq;
+    (void)dev_id;
+    uint32_t cpu = t.host->smp_processor_id(t.host);
+    if (cpu >= N)
+        return IRQ_NONE;
+    atomic_fetch_add_explicit(&t.handled, 1, memory_order_relaxed);
+    struct tenon_torture_ledger *l = t.ledger;
+    if (l != NULL) {
+        __atomic_fetch_add(&l->handler_runs, 1, __ATOMIC_RELAXED);
+        if (exited()) {
+            __atomic_fetch_add(&l->late_handler_runs, 1, __ATOMIC_RELAXED);
+            tenon_torture__first(l, 2, t.generation, 0, cpu);
+        }
+        tenon_torture_drain(l, cpu, t.generation);
+    }
+    if (t.max_spin_ns != 0) {
+        uint64_t start = t.host->clock_ns(t.host);
+        uint64_t span = next_random(cpu) % (t.max_spin_ns + 1);
+        while (t.host->clock_ns(t.host) - start < span)
+            tenon_cpu_relax();
+    }
+    if (t.use_work && t.host->irq_work_queue(t.host, &t.work[cpu]) == 1 && l != NULL)
+        __atomic_fetch_add(&l->work_queued, 1, __ATOMIC_RELAXED);
+    return IRQ_HANDLED;
+}
+
+/* Commands [task]. */
+static uint64_t cmd_generation(void) { return t.generation; }
+static uint64_t cmd_handled(void) { return atomic_load_explicit(&t.handled, memory_order_relaxed); }
+
+static int32_t torture_init(const tenon_host_t *host, const tenon_param_value_t *params, uint32_t n)
+{
+    const tenon_param_value_t *irq = tenon_param_find(params, n, "irq", TENON_PARAM_UINT);
+    const tenon_param_value_t *gen = tenon_param_find(params, n, "generation", TENON_PARAM_UINT);
+    const tenon_param_value_t *ledger = tenon_param_find(params, n, "ledger", TENON_PARAM_UINT);
+    const tenon_param_value_t *spin = tenon_param_find(params, n, "max_spin_ns", TENON_PARAM_UINT);
+    const tenon_param_value_t *work = tenon_param_find(params, n, "work", TENON_PARAM_BOOL);
+    if (host->nr_cpus > N || !irq || !gen || !ledger || !spin || !work || irq->value.u > UINT32_MAX)
+        return -EINVAL;
+    t.host = host;
+    t.irq = (uint32_t)irq->value.u;
+    t.generation = gen->value.u;
+    t.max_spin_ns = spin->value.u;
+    t.use_work = work->value.b;
+    t.ledger = tenon_torture_ledger_from_param(ledger->value.u);
+    if (ledger->value.u != 0 && t.ledger == NULL)
+        return -EINVAL;   /* not an initialised ledger */
+    if (t.ledger != NULL && t.ledger->nr_cpus < host->nr_cpus)
+        return -EINVAL;
+    atomic_store_explicit(&t.handled, 0, memory_order_relaxed);
+    for (uint32_t cpu = 0; cpu < N; cpu++) {
+        t.rng[cpu] = 0x9E3779B97F4A7C15ull ^ (t.generation * 0x100000001B3ull) ^ (cpu + 1);
+        t.work[cpu] = (tenon_irq_work_t){ .func = torture_work, .arg = (void *)(uintptr_t)cpu };
+    }
+    if (t.ledger != NULL)
+        __atomic_fetch_add(&t.ledger->inits, 1, __ATOMIC_RELAXED);
+    return host->request_irq(host, t.irq, torture_handler, IRQF_OOB, "torture", &t);
+}
+
+static void torture_exit(const tenon_host_t *host)
+{
+    host->free_irq(host, t.irq, &t);
+}
+
+static const tenon_param_desc_t torture_params[] = {
+    { "irq", TENON_PARAM_UINT, "20", "IRQ line whose oob handler drains the ledger" },
+    { "generation", TENON_PARAM_UINT, "0", "this instance's generation number (host-assigned)" },
+    { "ledger", TENON_PARAM_UINT, "0", "address of a tenon_torture_ledger (0 = none)" },
+    { "max_spin_ns", TENON_PARAM_UINT, "0", "random handler duration 0..max ns" },
+    { "work", TENON_PARAM_BOOL, "false", "queue a per-CPU irq_work from each handler run" },
+};
+
+static const tenon_command_desc_t torture_commands[] = {
+    { "generation", "u64()", TENON_COMMAND_FN(cmd_generation), "this instance's generation" },
+    { "handled", "u64()", TENON_COMMAND_FN(cmd_handled), "handler runs of this instance" },
+};
+
+static const tenon_plugin_desc_t torture_desc = {
+    .abi = TENON_VERSION_INIT,
+    .struct_size = sizeof(tenon_plugin_desc_t),
+    .name = "torture",
+    .version = "1.0.0",
+    .description = "Generation-stamped ledger handler for tenon stress",
+    .params = torture_params,
+    .param_count = TENON_ARRAY_COUNT(torture_params),
+    .commands = torture_commands,
+    .command_count = TENON_ARRAY_COUNT(torture_commands),
+    .init = torture_init,
+    .exit = torture_exit,
+};
+
+TENON_PLUGIN_ENTRY(torture_desc)

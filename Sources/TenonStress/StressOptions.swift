@@ -1,0 +1,40 @@
+import TenonPipeline
+
+/// What `tenon stress` runs. Every field has the CLI's default.
+public struct StressOptions: Sendable {
+    /// Plugin images to torture, each `PATH` or `PATH:key=value,key=value`
+    /// (parameters for every load). Empty: the bundled examples.
+    public var plugins: [String] = []
+    /// Simulated CPUs.
+    public var cpus = 4
+    /// Seconds of the main phase.
+    public var duration: Double = 20
+    /// Cross-CPU raises per second per CPU (0 = as fast as possible).
+    public var rate = 20_000
+    /// Per-CPU timer frequency (Hz), each expiry raises the torture IRQ.
+    public var timerHz = 2_000
+    /// Seed of the operation schedule (same seed, same schedule of operations).
+    public var seed: UInt64 = 1
+    /// Widen the race windows (`BarrierConfiguration.jitterSpins`), 0 = off.
+    public var jitterSpins: UInt32 = 0
+    public var sabotage: BarrierConfiguration.Sabotage = .none
+    /// false: the main phase uses the fenced read side (`--no-membarrier`).
+    public var membarrier = true
+    /// Seconds of an extra fenced-fallback phase after a membarrier main phase (0 = none).
+    public var fencedPhase: Double = 2
+    /// Map PROT_NONE over unloaded images (detect late execution at once).
+    public var poison = true
+    /// Ranges kept poisoned before the oldest is unmapped (vm.max_map_count).
+    public var poisonRing = 2048
+    /// Run the stuck / self-unload scenarios.
+    public var scenarios = true
+    /// The torture handler spins a random 0...this many ns.
+    public var maxSpinNanos: UInt64 = 20_000
+    /// Directory holding the bundled `libtenon-*.so` (nil: next to the executable,
+    /// or `$TENON_PLUGIN_DIR`).
+    public var pluginDirectory: String?
+    /// Called about once a second with a one-line status (from the engine's thread).
+    public var progress: (@Sendable (String) -> Void)?
+
+    public init() {}
+}

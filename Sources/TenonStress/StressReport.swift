@@ -1,0 +1,125 @@
+import Foundation
+
+/// Everything one `tenon stress` run saw. `passed` is false on any violation.
+public struct StressReport: Codable, Sendable {
+    public var seed: UInt64 = 0
+    public var cpus = 0
+    public var durationSeconds = 0.0
+    public var barrier = ""
+    public var sabotage = "none"
+    public var jitterSpins: UInt32 = 0
+    public var poison = true
+    public var plugins: [String] = []
+
+    // cycles
+    public var loads = 0
+    public var unloads = 0
+    public var swaps = 0
+    public var loadErrors = 0
+    public var swapErrors = 0
+    public var busyResults = 0
+    public var refusedResults = 0
+    public var imagesRetired = 0
+    public var imagesUnmapped = 0
+    public var cycles: Int { loads + unloads + swaps }
+    public var cyclesPerSecond = 0.0
+
+    // IRQs
+    public var irqsRaised: UInt64 = 0
+    public var timerDeliveries: UInt64 = 0
+    public var handlerRuns: UInt64 = 0
+    public var tortureHandlerRuns: UInt64 = 0
+    public var tortureEntriesPushed: UInt64 = 0
+    public var tortureEntriesDrained: UInt64 = 0
+    public var ringFullSkips: UInt64 = 0
+    public var workQueued: UInt64 = 0
+    public var workRuns: UInt64 = 0
+    public var commandsCalled = 0
+    public var commandErrors = 0
+
+    // checks
+    public var lateExecutions: UInt64 = 0
+    public var lateWorkRuns: UInt64 = 0
+    public var lostIRQs: UInt64 = 0
+    public var doubles: UInt64 = 0
+    public var generationViolations: UInt64 = 0
+    public var generations: UInt64 = 0
+    /// Ages 0, 1, 2, 3, 4-7, 8-15, 16-31, 32+ (handler generation minus the generation current at raise time).
+    public var ageHistogram: [UInt64] = []
+    public var poisonedRanges = 0
+    public var poisonMisses = 0
+    public var scenarios: [String: String] = [:]
+
+    // latency (µs)
+    public var unloadP50 = 0.0
+    public var unloadP99 = 0.0
+    public var unloadMax = 0.0
+    public var swapP50 = 0.0
+    public var swapP99 = 0.0
+    public var swapMax = 0.0
+    public var graceP50 = 0.0
+    public var graceP99 = 0.0
+    public var graceMax = 0.0
+
+    public var violations: [String] = []
+    public var notes: [String] = []
+    public var passed: Bool { violations.isEmpty }
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case seed, cpus, durationSeconds, barrier, sabotage, jitterSpins, poison, plugins
+        case loads, unloads, swaps, loadErrors, swapErrors, busyResults, refusedResults, imagesRetired, imagesUnmapped, cyclesPerSecond
+        case irqsRaised, timerDeliveries, handlerRuns, tortureHandlerRuns, tortureEntriesPushed, tortureEntriesDrained
+        case ringFullSkips, workQueued, workRuns, commandsCalled, commandErrors
+        case lateExecutions, lateWorkRuns, lostIRQs, doubles, generationViolations, generations, ageHistogram
+        case poisonedRanges, poisonMisses, scenarios
+        case unloadP50, unloadP99, unloadMax, swapP50, swapP99, swapMax, graceP50, graceP99, graceMax
+        case violations, notes
+    }
+
+    /// One JSON object (adds `cycles` and `passed`).
+    public func json() -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(self),
+              var object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return "{}" }
+        object["cycles"] = cycles
+        object["passed"] = passed
+        guard let out = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static let ageLabels = ["0", "1", "2", "3", "4-7", "8-15", "16-31", "32+"]
+
+    /// The human summary.
+    public var summary: String {
+        func f(_ v: Double) -> String { String(format: "%.1f", v) }
+        var s: [String] = []
+        s.append("tenon stress: seed \(seed), \(cpus) CPUs, \(f(durationSeconds)) s, barrier \(barrier), sabotage \(sabotage), jitter \(jitterSpins), poison \(poison ? "on" : "off")")
+        s.append("  plugins: \(plugins.joined(separator: ", "))")
+        s.append("  cycles: \(cycles) (loads \(loads), unloads \(unloads), swaps \(swaps)), \(f(cyclesPerSecond))/s; load errors \(loadErrors), swap errors \(swapErrors)")
+        s.append("  unload results: busy \(busyResults), refused \(refusedResults), images unmapped \(imagesUnmapped), retired \(imagesRetired)")
+        s.append("  IRQs raised \(irqsRaised) (+ \(timerDeliveries) timer deliveries), handler runs \(handlerRuns) (torture \(tortureHandlerRuns))")
+        s.append("  torture ledger: \(generations) generations, entries pushed \(tortureEntriesPushed), drained \(tortureEntriesDrained), ring-full skips \(ringFullSkips); irq_work queued \(workQueued), run \(workRuns)")
+        s.append("  commands called \(commandsCalled) (errors \(commandErrors))")
+        s.append("  late executions: \(lateExecutions)   late irq_work: \(lateWorkRuns)   lost IRQs: \(lostIRQs)   doubles: \(doubles)   generation violations: \(generationViolations)")
+        s.append("  poisoned ranges: \(poisonedRanges) (misses \(poisonMisses))")
+        s.append("  unload latency µs: p50 \(f(unloadP50)) p99 \(f(unloadP99)) max \(f(unloadMax)); swap p50 \(f(swapP50)) p99 \(f(swapP99)) max \(f(swapMax)); grace period alone p50 \(f(graceP50)) p99 \(f(graceP99)) max \(f(graceMax))")
+        let total = max(1, ageHistogram.reduce(0, +))
+        let hist = zip(Self.ageLabels, ageHistogram).map { "\($0)=\($1)" }.joined(separator: " ")
+        s.append("  age histogram (handler gen - stamp): \(hist)  [\(String(format: "%.3f", Double(ageHistogram.first ?? 0) / Double(total) * 100))% age 0]")
+        for (k, v) in scenarios.sorted(by: { $0.key < $1.key }) { s.append("  scenario \(k): \(v)") }
+        for n in notes { s.append("  note: \(n)") }
+        for v in violations { s.append("  VIOLATION: \(v)") }
+        s.append(passed ? "PASS" : "FAIL: \(violations.count) violation(s)")
+        return s.joined(separator: "\n")
+    }
+}
+
+func percentile(_ samples: [UInt64], _ p: Double) -> Double {
+    guard !samples.isEmpty else { return 0 }
+    let sorted = samples.sorted()
+    let i = min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))
+    return Double(sorted[i]) / 1000
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import TenonPipeline
+import TenonStress
+
+/// `tenon stress`: the unload-safety torture test (engine in TenonStress; docs/stress.md).
+struct StressCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stress",
+        abstract: "Torture unload safety: IRQ storms on every CPU while plugins are loaded, swapped and unloaded.",
+        discussion: """
+            Starts a machine (oob stage installed) with per-CPU timers and cross-CPU raisers, \
+            and cycles the given plugins (default: the bundled examples plus the `torture` \
+            plugin) through random load / unload / swap operations from a seeded PRNG, with \
+            plugin commands called concurrently. Unloaded images are poisoned (PROT_NONE): a \
+            late execution faults at once and is reported with plugin, CPU, IRQ and time \
+            (exit 3; any other crash exits 4). The torture plugin's generation ledger catches \
+            generation violations, lost and doubled IRQs and late irq_work (exit 1). \
+            Scenarios: stuck handler (busy, then release), self-unload from a handler \
+            (refused), deferred work, and a short fenced-fallback phase. \
+            The same --seed gives the same schedule of operations; timing (and so the \
+            interleavings) still differs from run to run. \
+            --sabotage breaks the barrier on purpose to prove the checks have teeth; a \
+            sabotaged run enables --jitter automatically unless --no-jitter is given (the \
+            output says so).
+            """
+    )
+
+    @Argument(help: "Plugin images to torture (PATH or PATH:key=value,...). Default: the bundled examples.")
+    var plugins: [String] = []
+    @Option(help: "Simulated CPUs.") var cpus = 4
+    @Option(help: "Seconds of the main phase.") var duration: Double = 20
+    @Option(help: "Cross-CPU raises per second per CPU (0 = flat out).") var rate = 20_000
+    @Option(help: "Per-CPU timer frequency in Hz (0 = no timers).") var timerHz = 2_000
+    @Option(help: "Schedule seed (default: random, printed).") var seed: UInt64?
+    @Flag(help: "Widen race windows with random spins (free when off).") var jitter = false
+    @Flag(help: "Never enable jitter, even for --sabotage.") var noJitter = false
+    @Option(help: "Upper bound of the jitter spins.") var jitterSpins: UInt32 = 2_000
+    @Option(help: "Break the barrier on purpose: mark-after-load or skip-wait.") var sabotage: String?
+    @Flag(help: "Force the fenced read side (no membarrier) for the whole run.") var noMembarrier = false
+    @Option(help: "Seconds of the extra fenced-fallback phase after a membarrier run (0 = none).") var fencedPhase: Double = 2
+    @Flag(help: "Do not poison unloaded images (plain dlclose).") var noPoison = false
+    @Flag(help: "Skip the stuck-handler and self-unload scenarios.") var noScenarios = false
+    @Option(help: "Random torture handler duration bound, in ns.") var maxSpinNs: UInt64 = 20_000
+    @Option(help: "Directory of the bundled libtenon-*.so (default: next to this executable).") var pluginDir: String?
+    @Flag(help: "Print the summary as one JSON object.") var json = false
+
+    mutating func run() throws {
+        var o = StressOptions()
+        o.plugins = plugins
+        o.cpus = cpus
+        o.duration = duration
+        o.rate = rate
+        o.timerHz = timerHz
+        o.seed = seed ?? UInt64(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds ^ UInt64(getpid()) << 32)
+        switch sabotage {
+        case nil, "none": o.sabotage = .none
+        case "mark-after-load": o.sabotage = .markAfterLoad
+        case "skip-wait": o.sabotage = .skipWait
+        case let s?: throw ValidationError("unknown --sabotage \(s): mark-after-load or skip-wait")
+        }
+        let autoJitter = o.sabotage != .none && !jitter && !noJitter
+        o.jitterSpins = (jitter || autoJitter) && !noJitter ? jitterSpins : 0
+        o.membarrier = !noMembarrier
+        o.fencedPhase = fencedPhase
+        o.poison = !noPoison
+        o.scenarios = !noScenarios
+        o.maxSpinNanos = maxSpinNs
+        o.pluginDirectory = pluginDir
+        let tty = isatty(2) != 0
+        o.progress = { line in
+            FileHandle.standardError.write(Data((tty ? "\r" + line : line + "\n").utf8))
+        }
+        let say = { (s: String) in FileHandle.standardError.write(Data((s + "\n").utf8)) }
+        say("tenon stress: seed \(o.seed) (rerun with --seed \(o.seed) for the same schedule of operations)")
+        if autoJitter {
+            say("tenon stress: --sabotage \(sabotage!) enables --jitter (spins up to \(jitterSpins)) by default; --no-jitter turns it off")
+        }
+        let engine = StressEngine(options: o)
+        let report = try engine.run()
+        if tty { say("") }
+        var final = report
+        if autoJitter { final.notes.append("jitter enabled automatically for the sabotaged run") }
+        print(json ? final.json() : final.summary)
+        if !final.passed { throw ExitCode(1) }
+    }
+}
