@@ -176,6 +176,22 @@ static void on_fault(int sig, siginfo_t *si, void *ctx)
             _exit(3);
         }
     }
+    int marked = 0;
+    if (thread_cpu >= 0 && slot_base && thread_cpu < slot_count) {
+        const uint64_t *w = (const uint64_t *)(const void *)(slot_base + (size_t)thread_cpu * slot_stride);
+        marked = ((__atomic_load_n(&w[0], __ATOMIC_RELAXED) | __atomic_load_n(&w[1], __ATOMIC_RELAXED)) & 0xFFFF) != 0;
+    }
+    if (marked && pc == addr) {
+        /* A CPU dispatching an IRQ jumped to an address that is no code: the
+         * handler pointer came from an action chain freed under it. */
+        put(&o, "\nUSE-AFTER-FREE: jump to non-code address ");
+        put_u(&o, addr, 16);
+        where(&o);
+        put(&o, " (a handler pointer read from a freed action chain: the barrier let a CPU use a chain after its grace period)"
+                "\nFAIL: crash (use-after-free of an action chain)\n");
+        emit(&o);
+        _exit(4);
+    }
     put(&o, "\nCRASH: ");
     put(&o, sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
     put(&o, " at ");

@@ -135,7 +135,7 @@ public final class StressEngine: @unchecked Sendable {
     struct SetupError: Error, CustomStringConvertible { var description: String }
 
     func prepare() throws {
-        var template = Array((NSTemporaryDirectory() + "/tenon-stress-XXXXXX").utf8CString)
+        var template = Array(((NSTemporaryDirectory() as NSString).appendingPathComponent("tenon-stress-XXXXXX")).utf8CString)
         guard let dir = mkdtemp(&template) else { throw SetupError(description: "mkdtemp failed") }
         tempDir = String(cString: dir)
         let bundled = Self.bundledDirectory(options.pluginDirectory)
