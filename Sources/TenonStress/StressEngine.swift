@@ -108,7 +108,7 @@ public final class StressEngine: @unchecked Sendable {
     public init(options: StressOptions) {
         self.options = options
         rng = SplitMix64(seed: options.seed)
-        ledger = Ledger(cpus: max(1, min(options.cpus, 64)))
+        ledger = Ledger(cpus: max(1, min(options.cpus + (options.storm == .threads ? 1 : 0), 64)))
         logger = Logger(label: "tenon.stress")
         logger.logLevel = .critical
     }
@@ -226,14 +226,20 @@ public final class StressEngine: @unchecked Sendable {
 
     /// One machine, one barrier configuration, `seconds` of storm and cycles.
     func phase(_ barrier: BarrierConfiguration, seconds: Double, scenarios: Bool) throws -> String {
-        let machine = try Machine(cpus: options.cpus, barrier: barrier)
-        defer { machine.stop() }
-        let pipeline = machine.pipeline
+        let threadStorm = options.storm == .threads
+        let machine: Machine? = threadStorm ? nil : try Machine(cpus: options.cpus, barrier: barrier)
+        defer { machine?.stop() }
+        // Thread storm: this thread is CPU 0 (never dispatches), storm threads are CPUs 1...cpus.
+        let pipeline = machine?.pipeline ?? IRQPipeline(cpus: options.cpus + 1, barrier: barrier)
+        let cpuCount = pipeline.cpuCount
+        let stormCPUs = threadStorm ? Array(1...options.cpus) : Array(0..<options.cpus)
         _ = pipeline.enable_oob_stage("stress")
         let layout = pipeline.barrierSlotLayout
-        tstress_set_barrier_slots(layout.base, layout.stride, Int32(options.cpus))
-        for cpu in 0..<options.cpus {
-            machine.run(on: cpu) { tstress_set_thread_cpu(Int32(cpu)); tstress_ensure_altstack() }
+        tstress_set_barrier_slots(layout.base, layout.stride, Int32(cpuCount))
+        if let machine {
+            for cpu in 0..<options.cpus {
+                machine.run(on: cpu) { tstress_set_thread_cpu(Int32(cpu)); tstress_ensure_altstack() }
+            }
         }
         let host = PluginHost(pipeline: pipeline, logger: logger)
         let stop = Counter()
@@ -242,21 +248,27 @@ public final class StressEngine: @unchecked Sendable {
 
         // Per-CPU timers raising the torture IRQ (the handler drains whatever is queued).
         var timers: [MachineTimer] = []
-        if options.timerHz > 0 {
+        if let machine, options.timerHz > 0 {
             let period = Duration.nanoseconds(Int64(1_000_000_000 / options.timerHz))
             for cpu in 0..<options.cpus {
                 timers.append(try machine.startTimer(on: cpu, irq: tortureIRQ, period: period))
             }
         }
         // Raiser threads: each owns a disjoint set of CPU rings (single producer per ring).
-        let raisers = min(options.cpus, 2)
+        // Thread storm: one per CPU, bound to it, raising on its own CPU only.
+        let raisers = threadStorm ? options.cpus : min(options.cpus, 2)
         for r in 0..<raisers {
             threads += 1
-            let mine = Array(stride(from: r, to: options.cpus, by: raisers))
+            let mine = threadStorm ? [stormCPUs[r]] : Array(stride(from: r, to: options.cpus, by: raisers))
             let rate = options.rate
             let ledger = self.ledger, live = self.live, irq = tortureIRQ, raisedCount = self.raised
             let seed = options.seed &+ UInt64(r) &* 0x1234_5678_9ABC_DEF1
             let t = Thread {
+                if threadStorm {
+                    pipeline.bindCurrentThread(to: mine[0])
+                    tstress_set_thread_cpu(Int32(mine[0]))
+                    tstress_ensure_altstack()
+                }
                 var prng = SplitMix64(seed: seed)
                 let interval: UInt64 = rate > 0 ? 1_000_000_000 / UInt64(rate) : 0
                 var next = tstress_now_ns()
@@ -264,10 +276,10 @@ public final class StressEngine: @unchecked Sendable {
                 while stop.get == 0 {
                     for cpu in mine {
                         _ = ledger.push(cpu: cpu)
-                        machine.raise(irq, on: cpu)
+                        pipeline.raise(irq, on: cpu)
                         local += 1
                         if let other = live.pick(prng.next()) {
-                            machine.raise(other, on: Int(prng.next() % UInt64(machine.cpuCount)))
+                            pipeline.raise(other, on: threadStorm ? cpu : Int(prng.next() % UInt64(cpuCount)))
                             local += 1
                         }
                     }
@@ -284,6 +296,7 @@ public final class StressEngine: @unchecked Sendable {
                     }
                 }
                 raisedCount.add(Int(local))
+                if threadStorm { tstress_set_thread_cpu(-1) }
                 threadsDone.add()
             }
             t.stackSize = 1 << 20
@@ -322,8 +335,8 @@ public final class StressEngine: @unchecked Sendable {
         while tstress_now_ns() < deadline {
             let now = tstress_now_ns()
             let frac = Double(now - t0) / (seconds * 1e9)
-            if !stuckDone && frac >= 0.3 { stuckDone = true; stuckScenario(machine: machine, host: host) }
-            if !selfDone && frac >= 0.5 { selfDone = true; selfUnloadScenario(machine: machine, host: host) }
+            if let machine, !stuckDone && frac >= 0.3 { stuckDone = true; stuckScenario(machine: machine, host: host) }
+            if let machine, !selfDone && frac >= 0.5 { selfDone = true; selfUnloadScenario(machine: machine, host: host) }
             step(host: host)
             if now - lastProgress >= 1_000_000_000 {
                 lastProgress = now
@@ -339,8 +352,15 @@ public final class StressEngine: @unchecked Sendable {
         if let torture = groups.first(where: { $0.isTorture }) {
             if torture.loadedName == nil { load(torture, host: host) }
             let limit = tstress_now_ns() + 5_000_000_000
-            while (0..<options.cpus).contains(where: { ledger.pending(cpu: $0) > 0 }) && tstress_now_ns() < limit {
-                for cpu in 0..<options.cpus where ledger.pending(cpu: cpu) > 0 { machine.raise(tortureIRQ, on: cpu) }
+            while stormCPUs.contains(where: { ledger.pending(cpu: $0) > 0 }) && tstress_now_ns() < limit {
+                for cpu in stormCPUs where ledger.pending(cpu: cpu) > 0 {
+                    if let machine {
+                        machine.raise(tortureIRQ, on: cpu)
+                    } else {
+                        // Thread storm: play the CPU's part from this thread, bound to it for the drain.
+                        pipeline.withCPU(cpu) { _ = pipeline.raise(tortureIRQ, on: cpu) }
+                    }
+                }
                 usleep(1000)
             }
         }
@@ -348,7 +368,7 @@ public final class StressEngine: @unchecked Sendable {
         let leftovers = host.unloadAll(timeout: .seconds(5))
         if !leftovers.isEmpty { report.notes.append("left loaded at the end of a phase: \(leftovers)") }
         for irq in 0..<UInt32(64) {
-            for cpu in 0..<options.cpus { report.handlerRuns += pipeline.count(irq: irq, cpu: cpu) }
+            for cpu in 0..<cpuCount { report.handlerRuns += pipeline.count(irq: irq, cpu: cpu) }
         }
         report.commandsCalled += calls.get
         report.commandErrors += callErrors.get

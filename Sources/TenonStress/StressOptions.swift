@@ -34,6 +34,13 @@ public struct StressOptions: Sendable {
     /// or `$TENON_PLUGIN_DIR`).
     public var pluginDirectory: String?
     /// Called about once a second with a one-line status (from the engine's thread).
+    /// `.threads`: no machine and no signals; storm threads bound to CPUs
+    /// 1...cpus raise on their own CPU, so handlers run synchronously on them
+    /// (the control thread is CPU 0 and never dispatches). For ThreadSanitizer,
+    /// which defers asynchronous signals until an intercepted call and so never
+    /// runs a handler on a CPU thread sleeping in a raw futex syscall.
+    public enum Storm: String, Sendable { case signals, threads }
+    public var storm: Storm = .signals
     public var progress: (@Sendable (String) -> Void)?
 
     public init() {}

@@ -43,6 +43,8 @@ struct StressCommand: ParsableCommand {
     @Flag(help: "Skip the stuck-handler and self-unload scenarios.") var noScenarios = false
     @Option(help: "Random torture handler duration bound, in ns.") var maxSpinNs: UInt64 = 20_000
     @Option(help: "Directory of the bundled libtenon-*.so (default: next to this executable).") var pluginDir: String?
+    @Option(help: "signals (default: a Machine, IRQs are real signals) or threads (no signals: storm threads bound to CPUs 1...N run handlers synchronously; for ThreadSanitizer, which defers asynchronous signals).")
+    var storm = "signals"
     @Flag(help: "Print the summary as one JSON object.") var json = false
 
     mutating func run() throws {
@@ -67,6 +69,8 @@ struct StressCommand: ParsableCommand {
         o.scenarios = !noScenarios
         o.maxSpinNanos = maxSpinNs
         o.pluginDirectory = pluginDir
+        guard let mode = StressOptions.Storm(rawValue: storm) else { throw ValidationError("--storm signals|threads") }
+        o.storm = mode
         let tty = isatty(2) != 0
         o.progress = { line in
             FileHandle.standardError.write(Data((tty ? "\r" + line : line + "\n").utf8))
