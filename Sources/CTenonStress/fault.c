@@ -192,14 +192,15 @@ static void on_fault(int sig, siginfo_t *si, void *ctx)
         emit(&o);
         _exit(4);
     }
-    put(&o, "\nCRASH: ");
+    put(&o, marked ? "\nCRASH inside a read section: " : "\nCRASH: ");
     put(&o, sig == SIGBUS ? "SIGBUS" : "SIGSEGV");
     put(&o, " at ");
     put_u(&o, addr, 16);
     put(&o, ", pc ");
     put_u(&o, pc, 16);
     where(&o);
-    put(&o, " (outside any unloaded plugin image: e.g. a freed action chain or wild pointer)\nFAIL: crash\n");
+    put(&o, marked ? " (outside any unloaded plugin image, while dispatching: pipeline state freed under the CPU, e.g. an action chain, or a bug in a handler)\nFAIL: crash\n"
+                   : " (outside any unloaded plugin image and outside any read section)\nFAIL: crash\n");
     emit(&o);
     _exit(4);
 }
