@@ -391,14 +391,31 @@ public final class StressEngine: @unchecked Sendable {
                 "max_spin_ns=\(options.maxSpinNanos)", "work=\(work)"]
     }
 
+    /// FNV-1a over the first `digestOps` operations (group, kind): equal for
+    /// equal seeds, whatever the timing.
+    var digest: UInt64 = 0xcbf2_9ce4_8422_2325
+    var digestCount = 0
+    static let digestOps = 300
+
+    func note(_ group: Int, _ kind: UInt8) {
+        guard digestCount < Self.digestOps else { return }
+        digestCount += 1
+        for b in [UInt8(truncatingIfNeeded: group), kind] { digest = (digest ^ UInt64(b)) &* 0x100_0000_01b3 }
+        if digestCount == Self.digestOps { report.scheduleDigest = String(digest, radix: 16) }
+    }
+
     func step(host: PluginHost) {
-        let g = groups[rng.below(groups.count)]
+        let gi = rng.below(groups.count)
+        let g = groups[gi]
         let pause = rng.below(4)
         if g.loadedName == nil {
+            note(gi, 1)
             load(g, host: host)
         } else if rng.next() & 1 == 0 {
+            note(gi, 2)
             swap(g, host: host)
         } else {
+            note(gi, 3)
             unload(g, host: host)
         }
         refreshLiveIRQs(host)

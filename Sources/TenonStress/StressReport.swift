@@ -61,6 +61,8 @@ public struct StressReport: Codable, Sendable {
     public var graceP99 = 0.0
     public var graceMax = 0.0
 
+    /// Digest of the first 300 scheduled operations (same seed, same digest).
+    public var scheduleDigest = "(fewer than 300 operations)"
     public var violations: [String] = []
     public var notes: [String] = []
     public var passed: Bool { violations.isEmpty }
@@ -75,7 +77,7 @@ public struct StressReport: Codable, Sendable {
         case lateExecutions, lateWorkRuns, lostIRQs, doubles, generationViolations, generations, ageHistogram
         case poisonedRanges, poisonMisses, scenarios
         case unloadP50, unloadP99, unloadMax, swapP50, swapP99, swapMax, graceP50, graceP99, graceMax
-        case violations, notes
+        case scheduleDigest, violations, notes
     }
 
     /// One JSON object (adds `cycles` and `passed`).
@@ -109,6 +111,7 @@ public struct StressReport: Codable, Sendable {
         let total = max(1, ageHistogram.reduce(0, +))
         let hist = zip(Self.ageLabels, ageHistogram).map { "\($0)=\($1)" }.joined(separator: " ")
         s.append("  age histogram (handler gen - stamp): \(hist)  [\(String(format: "%.3f", Double(ageHistogram.first ?? 0) / Double(total) * 100))% age 0]")
+        s.append("  schedule digest (first 300 operations): \(scheduleDigest)")
         for (k, v) in scenarios.sorted(by: { $0.key < $1.key }) { s.append("  scenario \(k): \(v)") }
         for n in notes { s.append("  note: \(n)") }
         for v in violations { s.append("  VIOLATION: \(v)") }
