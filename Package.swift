@@ -59,7 +59,16 @@ let package = Package(
         .target(name: "TenonControl", dependencies: [
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The host behind `tenon run`: machine + plugin host + control socket.
+        .target(name: "TenonHost", dependencies: [
+            "TenonMachine", "TenonPlugins", "TenonControl", "TenonPipeline", "CTenon",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .executableTarget(name: "tenon", dependencies: [
+            "TenonHost",
+            "TenonPlugins",
+            "TenonControl",
+            "TenonTestDevice",
             "TenonPipeline",
             "TenonMachine",
             "CTenon",

@@ -11,7 +11,11 @@ struct Tenon: ParsableCommand {
             handlers from plugins that can be hot-loaded and unloaded safely.
             """,
         version: "0.1.0",
-        subcommands: [PipelineDemoCommand.self, IRQBenchCommand.self, BenchCommand.self, NewPluginCommand.self],
+        subcommands: [
+            DemoCommand.self, RunCommand.self, LoadCommand.self, UnloadCommand.self, SwapCommand.self, ListCommand.self,
+            IRQsCommand.self, RaiseCommand.self, CallCommand.self, StatsCommand.self, ShutdownCommand.self,
+            NewPluginCommand.self, PipelineDemoCommand.self, IRQBenchCommand.self, BenchCommand.self,
+        ],
         defaultSubcommand: nil
     )
 }
