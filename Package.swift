@@ -88,6 +88,8 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "TenonPipelineTests", dependencies: ["TenonPipeline"]),
         .testTarget(name: "TenonControlTests", dependencies: ["TenonControl"]),
+        // Drives the built `tenon` binary; depends on nothing so it links none of it.
+        .testTarget(name: "TenonCLITests"),
         // Real threads and real signals.
         .testTarget(name: "TenonMachineTests", dependencies: ["TenonMachine", "TenonPipeline", "CTenon"]),
         // Fixture plugins are compiled with cc at test time, never linked in.

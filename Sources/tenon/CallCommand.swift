@@ -5,7 +5,7 @@ import TenonControl
 struct CallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
-        abstract: "Call a plugin command; arguments are checked against its signature (see `tenon list --json`).")
+        abstract: "Call a plugin command through libffi; arguments are checked against its declared signature first.")
 
     @Argument(help: "Plugin name.")
     var plugin: String

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Tenon: ParsableCommand {
@@ -18,4 +19,25 @@ struct Tenon: ParsableCommand {
         ],
         defaultSubcommand: nil
     )
+
+    /// Errors are one line on stderr ("error: …"), whatever produced them;
+    /// help and version requests print in full.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is CleanExit {
+                exit(withError: error)
+            }
+            let full = fullMessage(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
+            var line = full.split(separator: "\n").first.map(String.init) ?? "failed"
+            if line.hasPrefix("Error: ") { line = String(line.dropFirst(7)) }
+            if !full.isEmpty {
+                FileHandle.standardError.write(Data("error: \(line) (see `tenon help`)\n".utf8))
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
 }
