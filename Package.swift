@@ -59,14 +59,23 @@ let package = Package(
         .target(name: "TenonControl", dependencies: [
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The host behind `tenon run`: machine + plugin host + control socket.
+        .target(name: "TenonHost", dependencies: [
+            "TenonMachine", "TenonPlugins", "TenonControl", "TenonPipeline", "CTenon",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // `tenon stress`: the async-signal-safe fault reporter (C) and the engine.
         .target(name: "CTenonStress", cSettings: [.define("_GNU_SOURCE")]),
         .target(name: "TenonStress", dependencies: [
-            "TenonPipeline", "TenonMachine", "TenonPlugins", "TenonTestDevice", "CTenonStress",
+            "TenonPipeline", "TenonMachine", "TenonPlugins", "TenonHost", "TenonTestDevice", "CTenonStress",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "tenon", dependencies: [
+            "TenonHost",
             "TenonStress",
+            "TenonPlugins",
+            "TenonControl",
+            "TenonTestDevice",
             "TenonPipeline",
             "TenonMachine",
             "CTenon",
@@ -86,6 +95,8 @@ let package = Package(
         // MARK: - Tests
         .testTarget(name: "TenonPipelineTests", dependencies: ["TenonPipeline"]),
         .testTarget(name: "TenonControlTests", dependencies: ["TenonControl"]),
+        // Drives the built `tenon` binary; depends on nothing so it links none of it.
+        .testTarget(name: "TenonCLITests"),
         // Real threads and real signals.
         .testTarget(name: "TenonMachineTests", dependencies: ["TenonMachine", "TenonPipeline", "CTenon"]),
         .testTarget(name: "TenonStressTests", dependencies: ["TenonStress"]),

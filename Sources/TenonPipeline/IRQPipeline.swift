@@ -66,6 +66,7 @@ public final class IRQPipeline: @unchecked Sendable {
 
     /// Runs `body` with the calling thread acting as `cpu`, then restores the
     /// thread's previous CPU.
+    @discardableResult
     public func withCPU<R>(_ cpu: Int, _ body: () throws -> R) rethrows -> R {
         precondition(cpu >= 0 && cpu < cpuCount, "CPU \(cpu) out of range 0..<\(cpuCount)")
         let previous = ctenon_current_cpu()

@@ -322,11 +322,16 @@ public struct ELFImage: Sendable, Hashable {
         case S_IFDIR: throw .notAFile(path: path, reason: "is a directory")
         default: throw .notAFile(path: path, reason: "is not a regular file")
         }
+        return try readToEnd(path, sizeHint: Int(st.st_size))
+    }
+
+    /// Reads `path` until EOF (so /proc files, which report size 0, work too).
+    static func readToEnd(_ path: String, sizeHint: Int = 0) throws(PluginError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .unreadable(path: path, errno: errno) }
         defer { close(fd) }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(Int(st.st_size))
+        bytes.reserveCapacity(sizeHint)
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }

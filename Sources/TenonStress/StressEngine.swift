@@ -2,6 +2,7 @@ import CTenonStress
 import Foundation
 import Logging
 import Synchronization
+import TenonHost
 import TenonMachine
 import TenonPipeline
 import TenonPlugins
@@ -242,7 +243,8 @@ public final class StressEngine: @unchecked Sendable {
                 machine.run(on: cpu) { tstress_set_thread_cpu(Int32(cpu)); tstress_ensure_altstack() }
             }
         }
-        let host = PluginHost(pipeline: pipeline, logger: logger)
+        // Machine-backed plugin timers (timer_start/stop; cancelled on unload).
+        let host = PluginHost(pipeline: pipeline, logger: logger, timers: machine.map { MachineTimerService(machine: $0) })
         let stop = Counter()
         let threadsDone = Counter()
         var threads = 0

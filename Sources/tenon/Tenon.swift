@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct Tenon: ParsableCommand {
@@ -11,7 +12,32 @@ struct Tenon: ParsableCommand {
             handlers from plugins that can be hot-loaded and unloaded safely.
             """,
         version: "0.1.0",
-        subcommands: [PipelineDemoCommand.self, IRQBenchCommand.self, BenchCommand.self, NewPluginCommand.self, StressCommand.self],
+        subcommands: [
+            DemoCommand.self, RunCommand.self, LoadCommand.self, UnloadCommand.self, SwapCommand.self, ListCommand.self,
+            IRQsCommand.self, RaiseCommand.self, CallCommand.self, StatsCommand.self, ShutdownCommand.self,
+            NewPluginCommand.self, PipelineDemoCommand.self, IRQBenchCommand.self, BenchCommand.self, StressCommand.self,
+        ],
         defaultSubcommand: nil
     )
+
+    /// Errors are one line on stderr ("error: …"), whatever produced them;
+    /// help and version requests print in full.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is CleanExit {
+                exit(withError: error)
+            }
+            let full = fullMessage(for: error).trimmingCharacters(in: .whitespacesAndNewlines)
+            var line = full.split(separator: "\n").first.map(String.init) ?? "failed"
+            if line.hasPrefix("Error: ") { line = String(line.dropFirst(7)) }
+            if !full.isEmpty {
+                FileHandle.standardError.write(Data("error: \(line) (see `tenon help`)\n".utf8))
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
 }

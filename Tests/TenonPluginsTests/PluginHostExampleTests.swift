@@ -36,7 +36,7 @@ struct PluginHostExampleTests {
         let path = try BuiltPlugins.freshCopy(name)
         let plugin = try host.load(path: path, parameters: ["irq=12"])
         #expect(plugin.irqs == [12])
-        for _ in 0..<5 { pipeline.withCPU(1) { pipeline.raise(12, on: 1) } }
+        for _ in 0..<5 { _ = pipeline.withCPU(1) { pipeline.raise(12, on: 1) } }
         #expect(try host.call(plugin: plugin.name, command: "total") == .uint(5))
         #expect(try host.call(plugin: plugin.name, command: "count", arguments: ["1"]) == .uint(5))
         #expect(!(try ProcessMaps.mappings(of: path).isEmpty))

@@ -154,7 +154,7 @@ struct PluginHostStressTests {
         storm.finish()
         guard case .uint(let entered) = try host.call(plugin: "stuck", command: "entered") else { return }
         // Handled again: the CPU thread's raises after release reach it once more.
-        pipeline.withCPU(1) { pipeline.raise(7, on: 1) }
+        _ = pipeline.withCPU(1) { pipeline.raise(7, on: 1) }
         #expect(try host.call(plugin: "stuck", command: "entered") == .uint(entered + 1))
         #expect(host.unload(name: "stuck", timeout: .seconds(5)) == .unloaded(mapsGone: true))
     }
@@ -174,7 +174,7 @@ struct PluginHostStressTests {
             outcome.withLock { $0 = (r, swapError) }
             return IRQ_HANDLED
         } == 0)
-        pipeline.withCPU(1) { pipeline.raise(9, on: 1) }
+        _ = pipeline.withCPU(1) { pipeline.raise(9, on: 1) }
         let (result, swapError) = outcome.withLock { $0 }
         guard case .refused(let reason) = result else { Issue.record("got \(String(describing: result))"); return }
         #expect(reason.contains("inside an IRQ handler on CPU 1"))

@@ -1,0 +1,145 @@
+import Foundation
+import TenonControl
+import TenonPipeline
+import TenonPlugins
+
+/// Control requests, served on the control socket's thread (task context).
+extension HostRuntime {
+    public func handle(_ request: ControlRequest) -> ControlResponse {
+        switch request {
+        case let .load(path, parameters):
+            do {
+                let plugin = try plugins.load(path: path, parameters: parameters)
+                return .ok(payload: ["name": .string(plugin.name), "version": .string(plugin.version),
+                                     "irqs": .array(plugin.irqs.map { .int(Int($0)) })])
+            } catch {
+                return .error(.failed, "\(error)")
+            }
+        case let .unload(name, timeout):
+            return unloadResponse(plugins.unload(name: name, timeout: .milliseconds(timeout)), name: name)
+        case let .swap(name, path, parameters):
+            do {
+                let old = plugins.plugin(named: name)?.version ?? "?"
+                let result = try plugins.swap(name: name, path: path, parameters: parameters)
+                let new = plugins.plugin(named: name)?.version ?? "?"
+                return .ok(payload: ["name": .string(name), "from": .string(old), "to": .string(new),
+                                     "old": .string("\(result)")])
+            } catch {
+                return .error(errorCode(error), "\(error)")
+            }
+        case .list:
+            return (try? .ok(payload: JSONValue(encoding: pluginRows()))) ?? .error(.internalError, "encoding failed")
+        case .irqs:
+            return (try? .ok(payload: JSONValue(encoding: irqRows()))) ?? .error(.internalError, "encoding failed")
+        case let .raise(irq, cpu, count):
+            return raise(irq: irq, cpu: cpu, count: count)
+        case let .call(plugin, command, arguments):
+            do {
+                let result = try plugins.call(plugin: plugin, command: command, arguments: arguments)
+                return .ok(payload: ["plugin": .string(plugin), "command": .string(command), "result": json(result)])
+            } catch {
+                return .error(errorCode(error), "\(error)")
+            }
+        case .stats:
+            return (try? .ok(payload: JSONValue(encoding: stats()))) ?? .error(.internalError, "encoding failed")
+        case .shutdown:
+            shutdownRequested.store(true, ordering: .releasing)
+            return .ok(payload: ["shutdown": true])
+        case .ping:
+            return .ok
+        }
+    }
+
+    func unloadResponse(_ result: UnloadResult, name: String) -> ControlResponse {
+        switch result {
+        case .unloaded(let gone):
+            return .ok(payload: ["name": .string(name), "result": "unloaded", "mappingGone": .bool(gone)])
+        case .retired(let reason):
+            return .ok(payload: ["name": .string(name), "result": "retired", "reason": .string(reason)])
+        case .busy:
+            return .error(.busy, "unload \(name): \(result)")
+        case .refused(let reason):
+            let unknown = plugins.plugin(named: name) == nil
+            return .error(unknown ? .unknownPlugin : .failed, "unload \(name): \(reason)")
+        }
+    }
+
+    func errorCode(_ error: any Error) -> ControlErrorCode {
+        if case .unknownPlugin = error as? PluginError { return .unknownPlugin }
+        return .failed
+    }
+
+    func raise(irq: Int, cpu: Int?, count: Int) -> ControlResponse {
+        guard irq >= 0, irq < Int(IRQNumberSpace.total) else {
+            return .error(.badRequest, "IRQ \(irq) is out of range 0..<\(IRQNumberSpace.total)")
+        }
+        if let cpu, cpu >= machine.cpuCount {
+            return .error(.badRequest, "CPU \(cpu) is out of range 0..<\(machine.cpuCount)")
+        }
+        guard count <= 1_000_000 else { return .error(.badRequest, "count \(count) is above 1000000") }
+        var targets: [Int] = []
+        for _ in 0..<count {
+            let target = cpu ?? (nextCPU.wrappingAdd(1, ordering: .relaxed).oldValue % machine.cpuCount)
+            _ = machine.raise(UInt32(irq), on: target)
+            targets.append(target)
+        }
+        return .ok(payload: ["irq": .int(irq), "raised": .int(count), "cpus": .array(Set(targets).sorted().map { .int($0) })])
+    }
+
+    func json(_ result: CommandResult) -> JSONValue {
+        switch result {
+        case .void: .null
+        case .bool(let b): .bool(b)
+        case .int(let i): .int(Int(i))
+        case .uint(let u): u <= UInt64(Int.max) ? .int(Int(u)) : .uint(u)
+        case .double(let d): .double(d)
+        case .string(let s): s.map { .string($0) } ?? .null
+        }
+    }
+
+    /// `tenon list` rows.
+    public func pluginRows() -> [PluginRow] {
+        plugins.list().map {
+            PluginRow(name: $0.name, version: $0.version, state: $0.state.rawValue, irqs: $0.irqs.map { Int($0) },
+                      loadedAt: Date(timeIntervalSince1970: $0.loadTime), handlerCalls: $0.handlerCalls)
+        }
+    }
+
+    /// `tenon irqs` rows: every line with an action or a count, like /proc/interrupts.
+    public func irqRows() -> [IRQRow] {
+        let p = machine.pipeline
+        let actions = Dictionary(grouping: p.actions(), by: \.irq)
+        var lines = Set(actions.keys)
+        for irq in 0..<IRQNumberSpace.total where !lines.contains(irq) {
+            if (0..<machine.cpuCount).contains(where: { p.count(irq: irq, cpu: $0) != 0 }) { lines.insert(irq) }
+        }
+        return lines.sorted().map { irq in
+            IRQRow(irq: Int(irq), perCPU: (0..<machine.cpuCount).map { p.count(irq: irq, cpu: $0) },
+                   stage: p.irq_is_oob(irq) ? "oob" : "in-band",
+                   handlers: (actions[irq] ?? []).map { $0.published ? $0.name : "\($0.name) (unpublished)" })
+        }
+    }
+
+    /// `tenon stats`.
+    public func stats() -> StatsPayload {
+        let p = machine.pipeline
+        var counters: [String: UInt64] = [
+            "irqs.handled": handledTotal,
+            "irqs.unhandled": (0..<machine.cpuCount).reduce(0) { $0 &+ p.unhandledCount(cpu: $1) },
+            "plugins.loaded": UInt64(plugins.list().count),
+            "timers.plugin": UInt64(timers.count),
+        ]
+        for (i, t) in tickTimers.enumerated() {
+            counters["tick.cpu\(i).deliveries"] = t.deliveries
+            counters["tick.cpu\(i).overruns"] = t.overruns
+        }
+        let values: [String: JSONValue] = [
+            "cpus": .int(machine.cpuCount),
+            "stage": p.oobStageName.map { .string($0) } ?? .null,
+            "barrier": .string(p.barrierFence == .membarrier ? "membarrier" : "fenced"),
+            "uptimeSeconds": .double((uptime * 10).rounded() / 10),
+            "tickHz": .int(configuration.timerHz),
+        ]
+        return StatsPayload(counters: counters, values: values)
+    }
+}

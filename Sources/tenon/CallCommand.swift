@@ -1,0 +1,25 @@
+import ArgumentParser
+import TenonControl
+
+/// `tenon call PLUGIN COMMAND ARGS…`.
+struct CallCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "call",
+        abstract: "Call a plugin command through libffi; arguments are checked against its declared signature first.")
+
+    @Argument(help: "Plugin name.")
+    var plugin: String
+
+    @Argument(help: "Command name.")
+    var command: String
+
+    @Argument(parsing: .allUnrecognized, help: "Arguments, converted to the command's parameter types.")
+    var arguments: [String] = []
+
+    @OptionGroup var options: ClientOptions
+
+    func run() throws {
+        guard let payload = try options.send(.call(plugin: plugin, command: command, arguments: arguments)) else { return }
+        print(payload["result"]?.text ?? "(none)")
+    }
+}

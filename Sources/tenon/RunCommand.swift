@@ -1,0 +1,133 @@
+import ArgumentParser
+import CTenon
+import Foundation
+import Glibc
+import Logging
+import TenonControl
+import TenonHost
+import TenonPipeline
+
+/// `tenon run`: the host. Starts the machine, installs the oob stage, loads
+/// plugins, serves the control socket until SIGINT or SIGTERM.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a Tenon host: a machine of CPUs with the oob stage installed, serving the control socket.",
+        discussion: """
+            Plugins given with --plugin are loaded at start; more can be loaded, \
+            swapped and unloaded at runtime with `tenon load/swap/unload`. On a \
+            terminal a one-line status shows the IRQ rate, plugins and handlers. \
+            SIGINT, SIGTERM or `tenon shutdown` unload everything, remove the oob \
+            stage and exit 0.
+            """)
+
+    @Option(name: .long, help: "Simulated CPUs (1-64).")
+    var cpus: Int = 4
+
+    @Option(name: .long, help: "Per-CPU host tick in Hz on IRQ 0 (0 for none).")
+    var timer: Int = 100
+
+    @Option(name: .customLong("stage-name"), help: "Name of the oob stage.")
+    var stageName: String = "tenon"
+
+    @Option(name: .customLong("plugin"), help: "Load a plugin at start: PATH[:key=value,…] (repeatable).")
+    var plugins: [String] = []
+
+    @Option(name: .long, help: "Control socket path (default: $XDG_RUNTIME_DIR/tenon/control.sock, else /tmp/tenon-<uid>/control.sock).")
+    var socket: String?
+
+    @Flag(name: .customLong("no-membarrier"), help: "Use the fenced read side of the barrier instead of membarrier.")
+    var noMembarrier = false
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard (1...64).contains(cpus) else { throw ValidationError("--cpus must be 1 to 64, not \(cpus)") }
+        guard (0...100_000).contains(timer) else { throw ValidationError("--timer must be 0 to 100000 Hz, not \(timer)") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a log level") }
+        guard !stageName.isEmpty else { throw ValidationError("--stage-name must not be empty") }
+    }
+
+    /// Splits `PATH[:k=v,…]`: the colon is looked for in the last path component only.
+    static func pluginSpec(_ spec: String) -> (path: String, parameters: [String]) {
+        let slash = spec.lastIndex(of: "/") ?? spec.startIndex
+        guard let colon = spec[slash...].firstIndex(of: ":") else { return (spec, []) }
+        let params = spec[spec.index(after: colon)...].split(separator: ",").map(String.init)
+        return (String(spec[..<colon]), params)
+    }
+
+    func run() throws {
+        let level = Logger.Level(rawValue: logLevel)!
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "tenon")
+        // Block SIGINT/SIGTERM before any thread starts so every thread inherits
+        // the mask and this thread alone takes them with sigtimedwait.
+        var stopSignals = sigset_t()
+        sigemptyset(&stopSignals)
+        sigaddset(&stopSignals, SIGINT)
+        sigaddset(&stopSignals, SIGTERM)
+        pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
+
+        let config = HostConfiguration(cpus: cpus, timerHz: timer, stageName: stageName,
+                                       socketPath: socket ?? ControlSocketPath.defaultPath(),
+                                       barrier: BarrierConfiguration(fence: noMembarrier ? .fenced : .membarrier))
+        let host: HostRuntime
+        do {
+            host = try HostRuntime(configuration: config, logger: logger)
+        } catch {
+            fail("cannot start the host: \(error)")
+        }
+        for spec in plugins {
+            let (path, parameters) = Self.pluginSpec(spec)
+            do {
+                let p = try host.plugins.load(path: absolutePath(path), parameters: parameters)
+                logger.info("loaded", metadata: ["plugin": "\(p.name)", "version": "\(p.version)", "irqs": "\(p.irqs)"])
+            } catch {
+                host.shutdown()
+                fail("cannot load \(path): \(error)")
+            }
+        }
+        do {
+            try host.startServer()
+        } catch {
+            host.shutdown()
+            fail("\(error)")
+        }
+        FileHandle.standardError.write(Data(("tenon host: \(cpus) CPUs, oob stage '\(stageName)', socket \(config.socketPath)"
+            + " (SIGINT/SIGTERM or `tenon shutdown` to stop)\n").utf8))
+
+        let tty = isatty(STDOUT_FILENO) != 0
+        var lastTotal = host.handledTotal
+        var lastTime = ctenon_monotonic_ns()
+        var signal: Int32 = 0
+        while !host.shutdownRequested.load(ordering: .acquiring) {
+            var wait = timespec(tv_sec: 0, tv_nsec: 500_000_000)
+            let got = sigtimedwait(&stopSignals, nil, &wait)
+            if got > 0 { signal = got; break }
+            if tty {
+                let now = ctenon_monotonic_ns(), total = host.handledTotal
+                let rate = Double(total &- lastTotal) / (Double(now - lastTime) / 1e9)
+                lastTotal = total
+                lastTime = now
+                let loaded = host.plugins.list()
+                let handlers = host.machine.pipeline.actions().filter(\.published).count
+                print("\r\u{1B}[Ktenon: \(cpus) CPUs | \(Int(rate)) IRQ/s | \(loaded.count) plugins "
+                      + "(\(loaded.map(\.name).joined(separator: ","))) | \(handlers) handlers | up \(Int(host.uptime)) s",
+                      terminator: "")
+                fflush(nil)
+            }
+        }
+        if tty { print("") }
+        logger.info("stopping", metadata: ["reason": "\(signal != 0 ? String(cString: strsignal(signal)) : "shutdown request")"])
+        let results = host.shutdown()
+        for (name, result) in results.sorted(by: { $0.key < $1.key }) {
+            FileHandle.standardError.write(Data("  \(name): \(result)\n".utf8))
+        }
+        FileHandle.standardError.write(Data("tenon host stopped\n".utf8))
+    }
+}

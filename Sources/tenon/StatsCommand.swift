@@ -1,0 +1,16 @@
+import ArgumentParser
+import TenonControl
+
+/// `tenon stats`.
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Host counters: IRQs handled, plugins, timers, barrier.")
+
+    @OptionGroup var options: ClientOptions
+
+    func run() throws {
+        guard let payload = try options.send(.stats) else { return }
+        let stats = try payload.decode(StatsPayload.self)
+        for (key, value) in stats.values.sorted(by: { $0.key < $1.key }) { print("\(key) = \(value.text)") }
+        for (key, value) in stats.counters.sorted(by: { $0.key < $1.key }) { print("\(key) = \(value)") }
+    }
+}

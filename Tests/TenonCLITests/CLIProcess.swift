@@ -1,0 +1,50 @@
+import Foundation
+
+/// Runs the built `tenon` executable (it sits next to the test bundle).
+enum CLIProcess {
+    static var binDirectory: String {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
+        return URL(fileURLWithPath: exe).deletingLastPathComponent().path
+    }
+
+    static var tenon: String { binDirectory + "/tenon" }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `tenon args…` to completion, optionally as another user via setpriv.
+    static func run(_ args: [String], asUID uid: Int? = nil) throws -> Result {
+        let p = Process()
+        if let uid {
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            p.arguments = ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", tenon] + args
+        } else {
+            p.executableURL = URL(fileURLWithPath: tenon)
+            p.arguments = args
+        }
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                      stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    /// Starts `tenon run …` in the background; its stderr goes to `log`.
+    static func startHost(_ args: [String], log: String) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tenon)
+        p.arguments = ["run"] + args
+        FileManager.default.createFile(atPath: log, contents: nil)
+        p.standardError = FileHandle(forWritingAtPath: log)
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+}
