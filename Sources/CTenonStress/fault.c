@@ -1,4 +1,6 @@
-#define _GNU_SOURCE
+#ifndef _GNU_SOURCE
+#error "CTenonStress must be built with _GNU_SOURCE (Package.swift defines it)"
+#endif
 #include "CTenonStress.h"
 #include <errno.h>
 #include <signal.h>
