@@ -43,6 +43,9 @@ struct StressEngineTests {
         }
         let out = String(decoding: result.standardOutputContent + result.standardErrorContent, as: UTF8.self)
         print("sabotaged child: \(result.exitStatus)")
-        #expect(out.contains("LATE EXECUTION") || out.contains("VIOLATION") || out.contains("CRASH") || out.contains("LOST IRQ"))
+        // Whichever check fires first names it: a late execution in a poisoned
+        // image, a use-after-free of a freed action chain, a crash, or a ledger violation.
+        let named = ["LATE EXECUTION", "USE-AFTER-FREE", "CRASH", "VIOLATION", "LOST IRQ"]
+        #expect(named.contains { out.contains($0) }, "\(out.suffix(2000))")
     }
 }
