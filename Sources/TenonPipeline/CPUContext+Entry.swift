@@ -134,7 +134,6 @@ extension CPUContext {
         var called = 0
         var action = head
         let perCPU = desc.pointee.has(IRQDescriptor.Setting.perCPU)
-        data.pointee.handlerDepth &+= 1
         while let a = action {
             barrier.pointee.running(slot, token, irq: irq, owner: a.pointee.owner)
             result |= callOut(handler: a.pointee.handler, work: nil, irq: irq, argument: a.pointee.devId)
@@ -142,7 +141,6 @@ extension CPUContext {
             if perCPU { break }
             action = a.pointee.next
         }
-        data.pointee.handlerDepth &-= 1
         barrier.pointee.exit(slot, token)
         let counter = data.pointee.counts + Int(irq)
         counter.pointee.store(counter.pointee.load(ordering: .relaxed) &+ 1, ordering: .relaxed)

@@ -31,8 +31,6 @@ struct PerCPUPipeline {
     var inbandLog = IRQLog()
     var oobLog = IRQLog()
     var work = IRQWorkQueue()
-    /// Nesting of handler calls on this CPU (for the epilogue and debug checks).
-    var handlerDepth: UInt32 = 0
 
     init(index: Int, core: UnsafeMutablePointer<PipelineCore>, slot: UnsafeMutablePointer<BarrierSlot>) {
         self.index = index

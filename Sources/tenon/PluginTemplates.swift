@@ -101,7 +101,6 @@ enum PluginTemplates {
             .exit = plugin_exit,
         };
 
-        const tenon_plugin_desc_t *tenon_plugin_entry(void);
         TENON_PLUGIN_ENTRY(desc)
 
         """

@@ -105,12 +105,27 @@ struct EndToEndTests {
             print("skipped the other-uid check: the tests do not run as root, so they cannot switch uid")
         }
 
+        // A plugin written by `tenon new-plugin` builds with the printed command and loads.
+        let made = try CLIProcess.run(["new-plugin", "fresh", "--directory", dir])
+        #expect(made.status == 0, "\(made.stderr)")
+        let lines = made.stdout.split(separator: "\n").map(String.init)
+        let build = try #require(lines.firstIndex(of: "build it with:").map { lines[$0 + 1].trimmingCharacters(in: .whitespaces) })
+        let sh = Process()
+        sh.executableURL = URL(fileURLWithPath: "/bin/sh")
+        sh.arguments = ["-c", build]
+        try sh.run()
+        sh.waitUntilExit()
+        #expect(sh.terminationStatus == 0, "\(build)")
+        r = try tenon("load", dir + "/fresh/libfresh.so", "irq=30")
+        #expect(r.status == 0 && r.stdout.contains("loaded fresh 0.1.0"), "\(r.stderr)")
+
         r = try tenon("shutdown")
         #expect(r.status == 0)
         host.waitUntilExit()
         #expect(host.terminationStatus == 0)
         let hostLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(hostLog.contains("counter: unloaded"), "\(hostLog)")
+        #expect(hostLog.contains("fresh: unloaded"), "\(hostLog)")
         #expect(hostLog.contains("tenon host stopped"))
     }
 
@@ -133,7 +148,7 @@ struct EndToEndTests {
         defer { close(fd) }
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
-        _ = withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
             socket.utf8CString.withUnsafeBytes { raw.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(raw.count))) }
         }
         let ok = withUnsafePointer(to: &addr) {

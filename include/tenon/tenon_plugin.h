@@ -65,6 +65,9 @@ extern "C" {
  *     is read up to its own size, and a newer plugin whose descriptor carries
  *     fields this host does not know is refused with a specific error.
  * patch never affects compatibility.
+ * `abi` and `struct_size` stay the first two fields of tenon_plugin_desc_t and
+ * tenon_host_t in every version, so a host can read them before it knows the
+ * layout; a struct_size below the 1.0 size is refused.
  * ------------------------------------------------------------------------- */
 #define TENON_ABI_MAJOR 1u
 #define TENON_ABI_MINOR 0u
@@ -130,6 +133,8 @@ typedef struct tenon_param_desc {
     const char *description;   /* plugin-owned, static */
 } tenon_param_desc_t;
 
+/* init() receives one value per declared parameter, in declaration order,
+ * with defaults applied for keys the user did not give. */
 typedef struct tenon_param_value {
     const char *name;          /* host-owned, valid during init() only */
     tenon_param_type_t type;
@@ -147,8 +152,9 @@ typedef struct tenon_param_value {
  * through libffi, after checking the user's arguments against `signature`.
  *
  * Signature grammar:  RET "(" [ARG ("," ARG)*] ")"
- *   types: void (RET only), bool, i32, i64, u32, u64, f64, str
+ *   types: void (RET only), bool (C _Bool), i32, i64, u32, u64, f64, str
  *   example: "i64(u32,str)"  ->  int64_t fn(uint32_t, const char *)
+ * Names of commands: [a-z0-9_-]{1,31}. A NULL `str` result prints as NULL.
  * `str` arguments are host-owned and valid during the call only; a `str`
  * return value must be plugin-owned static storage.
  * Commands run [task].
@@ -176,7 +182,9 @@ struct tenon_host {
     void *host_data;         /* host-owned, opaque */
     const char *host_name;   /* host-owned, e.g. "tenon 0.1.0" */
     uint32_t nr_cpus;        /* simulated CPUs of this machine */
-    uint32_t nr_irqs;        /* valid IRQ numbers: 0 .. nr_irqs-1 */
+    uint32_t nr_irqs;        /* valid IRQ numbers: 0 .. nr_irqs-1; device IRQs and
+                                IPIs are the lower half, synthetic IRQs (from
+                                irq_create_direct_mapping) the upper half */
 
     /* --- IRQ actions [task] ------------------------------------------------
      * request_irq: Dovetail's request_irq()/__request_percpu_irq().
@@ -252,7 +260,10 @@ struct tenon_host {
  *   registered and closes the image; exit() is NOT called.
  * exit [task]: called once, after the barrier: no handler of this plugin is
  *   running or will run again. Free resources, stop threads the plugin made.
- *   Anything still registered is revoked by the host afterwards.
+ *   Anything still registered is revoked by the host afterwards. May be NULL.
+ * A non-shared device IRQ raised with raise_irq(irq, cpu) runs its handler on
+ *   that cpu; commands run on the host's control thread, concurrently with
+ *   handlers (share state through C11 atomics).
  * ------------------------------------------------------------------------- */
 typedef struct tenon_plugin_desc {
     tenon_version_t abi;        /* TENON_VERSION_INIT at build time */
@@ -275,6 +286,7 @@ typedef struct tenon_plugin_desc {
  * else. Returns a plugin-owned descriptor that stays valid until dlclose
  * (normally a static const), or NULL to refuse loading. */
 typedef const tenon_plugin_desc_t *(*tenon_plugin_entry_t)(void);
+const tenon_plugin_desc_t *tenon_plugin_entry(void);
 #define TENON_PLUGIN_ENTRY_SYMBOL "tenon_plugin_entry"
 
 /* Export a static descriptor from a C plugin:
