@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import TenonPlugins
+import TenonPipeline
 
 @Suite("Retire decision for Swift-built images")
 struct SwiftMetadataTests {
@@ -46,5 +47,31 @@ struct SwiftMetadataTests {
         let image = try ELFImage(validating: Fixtures.path("good"))
         #expect(!image.sectionNames.contains { $0.hasPrefix("swift5_") })
         #expect(!image.mustRetire)
+    }
+
+    /// The loader's decision carried through the host: a plugin with Swift
+    /// runtime metadata loads and runs, and unloading retires it (kept mapped,
+    /// reason stated) instead of dlclosing it under the Swift runtime.
+    @Test func swiftRuntimePluginIsRetiredNotUnmapped() throws {
+        guard let swiftc = Fixtures.swiftc else {
+            print("skipping: no swiftc next to the running toolchain or on PATH")
+            return
+        }
+        let out = try Fixtures.built.get().appendingPathComponent("libswiftplug-\(UUID().uuidString.prefix(8)).so").path
+        try Fixtures.run(swiftc, ["-emit-library", Fixtures.sourceDir.appendingPathComponent("swiftplugin.swift").path,
+                                  "-module-name", "SwiftPlug", "-I", Fixtures.packageRoot.appendingPathComponent("include").path,
+                                  "-o", out])
+        let host = PluginHost(pipeline: IRQPipeline(cpus: 1), logger: testLogger())
+        let loaded = try host.load(path: out)
+        #expect(loaded.name == "swift-runtime")
+        #expect(!loaded.retireReasons.isEmpty)
+        let result = host.unload(name: "swift-runtime")
+        guard case .retired(let reason) = result else {
+            Issue.record("expected retired, got \(result)")
+            return
+        }
+        #expect(reason.contains("Swift"), "\(reason)")
+        #expect(try !ProcessMaps.mappings(of: out).isEmpty) // still mapped, on purpose
+        #expect(host.plugin(named: "swift-runtime") == nil)
     }
 }
