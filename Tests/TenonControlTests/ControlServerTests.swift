@@ -237,24 +237,31 @@ struct ControlServerTests {
 
     @Test("half-sent frames are closed after the read timeout without blocking other clients")
     func halfSentFrames() throws {
+        // Part 1: with a read timeout far longer than the test, other clients
+        // are served while the stalled ones are provably still open — so they
+        // did not wait for the stalled ones to time out.
+        do {
+            let (server, directory) = try makeServer { $0.readTimeout = .seconds(60) }
+            defer { server.stop() }
+            let stalled = try (0..<8).map { _ in try RawConnection(path: server.path) }
+            for connection in stalled { connection.write(#"{"version":1,"request":{"op":"li"#) }
+            let silent = try RawConnection(path: server.path)  // connects, never sends
+            for _ in 0..<5 { #expect(try ControlClient(path: server.path).send(.list).isOK) }
+            for connection in stalled + [silent] {
+                #expect(connection.read(timeout: .milliseconds(50)) == .timedOut, "still open, no reply")
+            }
+            _ = directory
+        }
+        // Part 2: with a short read timeout, every stalled client is closed
+        // without a reply, and the server goes on serving.
         let (server, directory) = try makeServer { $0.readTimeout = .seconds(1) }
         defer { server.stop() }
         let stalled = try (0..<8).map { _ in try RawConnection(path: server.path) }
         for connection in stalled { connection.write(#"{"version":1,"request":{"op":"li"#) }
-        let silent = try RawConnection(path: server.path)  // connects, never sends
-
-        let clock = ContinuousClock()
-        let start = clock.now
-        for _ in 0..<5 { #expect(try ControlClient(path: server.path).send(.list).isOK) }
-        let served = start.duration(to: clock.now)
-        #expect(served < .milliseconds(900), "served while 9 clients stall: \(served)")
-
-        let closed = clock.measure {
-            for connection in stalled + [silent] {
-                #expect(connection.read(timeout: .seconds(5)) == .endOfStream, "closed without a reply")
-            }
+        let silent = try RawConnection(path: server.path)
+        for connection in stalled + [silent] {
+            #expect(connection.read(timeout: .seconds(10)) == .endOfStream, "closed without a reply")
         }
-        #expect(closed < .seconds(4))
         #expect(try ControlClient(path: server.path).send(.irqs).isOK)
         _ = directory
     }
@@ -264,8 +271,6 @@ struct ControlServerTests {
         let (server, directory) = try makeServer { $0.readTimeout = .milliseconds(600) }
         defer { server.stop() }
         let raw = try RawConnection(path: server.path)
-        let clock = ContinuousClock()
-        let start = clock.now
         var closed = false
         for byte in Array(#"{"version":1,"request":{"op":"list"}}"#.utf8) {
             raw.write([byte])
@@ -275,7 +280,6 @@ struct ControlServerTests {
             }
         }
         #expect(closed, "the connection was closed before the frame completed")
-        #expect(start.duration(to: clock.now) < .seconds(2))
         #expect(try ControlClient(path: server.path).send(.list).isOK)
         _ = directory
     }
@@ -308,7 +312,12 @@ struct ControlServerTests {
 
     @Test("connections beyond the limit get busy; stop() closes everything and unlinks")
     func busyAndStop() throws {
-        let (server, directory) = try makeServer { $0.maxConnections = 2 }
+        // Idle clients would only time out after a minute: stop() returning
+        // within the suite's time limit shows it does not wait for them.
+        let (server, directory) = try makeServer {
+            $0.maxConnections = 2
+            $0.readTimeout = .seconds(60)
+        }
         let held = try (0..<2).map { _ in try RawConnection(path: server.path) }
         held[0].write(#"{"version":1,"request":{"op":"ping"}}"# + "\n")
         #expect(held[0].response()?.isOK == true)  // both are admitted by now
@@ -317,9 +326,7 @@ struct ControlServerTests {
         let extra = try RawConnection(path: server.path)
         #expect(extra.response()?.errorCode == "busy")
 
-        let clock = ContinuousClock()
-        let stopping = clock.measure { server.stop() }
-        #expect(stopping < .seconds(1), "stop() does not wait for idle clients' timeouts")
+        server.stop()
         #expect(held[0].read(timeout: .seconds(2)) == .endOfStream)
         #expect(permissions(of: server.path) == nil)
         #expect(!server.isRunning)
