@@ -2,7 +2,7 @@
 /// a flag write; an IRQ arriving meanwhile stays in the controller and the
 /// doorbell handler returns at once; enabling takes whatever waited, as a CPU
 /// takes pending IRQs right after it sets its interrupt flag. A flag pair costs
-/// under a nanosecond where a `pthread_sigmask` pair costs ~300 ns (limits.md §2).
+/// under a nanosecond where a `pthread_sigmask` pair costs ~300 ns (a syscall each way).
 extension CPUContext {
     @inline(__always) @_noLocks
     func hardSave() -> Bool {

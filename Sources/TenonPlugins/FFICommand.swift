@@ -4,7 +4,7 @@ import Glibc
 import Musl
 #endif
 // libffi's ffi_type_* are C globals; Swift 6 flags them as shared mutable
-// state. They are never written after libffi's static init (style.md §3).
+// state. They are never written after libffi's static init.
 @preconcurrency import CFFI
 
 /// The value a command returned.
@@ -36,7 +36,7 @@ public enum CommandResult: Sendable, Equatable, CustomStringConvertible {
 /// The `ffi_cif` is prepared once, at construction; it and the argument-type
 /// array it points to are owned by this object and live exactly as long as it
 /// (libffi keeps the pointer, it does not copy the array). Calls cost about
-/// 30 ns of libffi overhead (limits.md §6): fine for `tenon call`, never for
+/// 30 ns of libffi overhead (measured on this machine kind): fine for `tenon call`, never for
 /// a per-IRQ path.
 ///
 /// Not `Sendable`, and calls must respect the header: commands run [task].

@@ -8,7 +8,7 @@ import Musl
 /// plugin's descriptor or the user's input.
 ///
 /// These are *environment* errors (the project's precondition-vs-throw rule,
-/// style.md §1.6 item 4): a bad file or bad user input throws; misuse of this
+/// as in swift-system): a bad file or bad user input throws; misuse of this
 /// module's API by the host traps instead.
 ///
 /// Each case's ``description`` is one line that names the file or plugin, says

@@ -79,16 +79,18 @@ func loadUnloadStorm(barrier: BarrierConfiguration, cycles: Int, stopAtFirstProb
 @Suite("plugin host: concurrency", .serialized, .timeLimit(.minutes(20)))
 struct PluginHostStressTests {
     @Test func loadUnloadUnderIRQStorm() throws {
-        let report = try loadUnloadStorm(barrier: .init(), cycles: 10_000, stopAtFirstProblem: false)
+        let cycles = SoakScale.cycles(quick: 400, full: 10_000)
+        let report = try loadUnloadStorm(barrier: .init(), cycles: cycles, stopAtFirstProblem: false)
         print("load/unload storm (membarrier): \(report)")
-        #expect(report.cycles == 10_000)
+        #expect(report.cycles == cycles)
         #expect(report.lateRuns == 0, "\(report.firstProblem ?? "")")
         #expect(report.mapsLeft == 0, "\(report.firstProblem ?? "")")
         #expect(report.cyclesWithRuns > report.cycles / 2, "the storm rarely reached the plugin: test too weak")
     }
 
     @Test func loadUnloadUnderIRQStormFenced() throws {
-        let report = try loadUnloadStorm(barrier: .init(fence: .fenced), cycles: 2_000, stopAtFirstProblem: false)
+        let report = try loadUnloadStorm(barrier: .init(fence: .fenced), cycles: SoakScale.cycles(quick: 200, full: 2_000),
+                                         stopAtFirstProblem: false)
         print("load/unload storm (fenced): \(report)")
         #expect(report.lateRuns == 0 && report.mapsLeft == 0, "\(report.firstProblem ?? "")")
     }
@@ -185,38 +187,26 @@ struct PluginHostStressTests {
         #expect(!pipeline.actions().contains { $0.irq == 9 || $0.irq == 5 })
     }
 
-    // MARK: - Measurements (printed, not asserted)
+    // MARK: - Idle unload
 
-    /// Unload latency with no CPU dispatching (§13.2's "idle unload"), split
-    /// into the grace period alone and the whole unload (exit, revoke,
-    /// dlclose, /proc/self/maps check included).
-    @Test func idleUnloadLatency() throws {
+    /// Unload with no CPU dispatching: the grace period completes and every
+    /// image is gone from /proc/self/maps, cycle after cycle (its cost is
+    /// measured by `tenon bench`, not here).
+    @Test func idleUnloadIsQuiescentAndUnmaps() throws {
         let pipeline = IRQPipeline(cpus: 4)
         let host = PluginHost(pipeline: pipeline, logger: testLogger(.error))
         let path = try HostFixtures.freshCopy("hostplug")
-        var unloads: [UInt64] = [], grace: [UInt64] = [], maps: [UInt64] = []
-        for _ in 0..<300 {
+        var grace: [UInt64] = []
+        for _ in 0..<SoakScale.cycles(quick: 50, full: 300) {
             try host.load(path: path, parameters: ["irq=5"])
             let t0 = monotonicNanos()
             #expect(pipeline.synchronize(timeout: .seconds(5)) == .quiescent)
-            let t1 = monotonicNanos()
+            grace.append(monotonicNanos() - t0)
             #expect(host.unload(name: "hostplug") == .unloaded(mapsGone: true))
-            let t2 = monotonicNanos()
-            grace.append(t1 - t0)
-            unloads.append(t2 - t1)
-            _ = try ProcessMaps.mappings(of: path)
-            maps.append(monotonicNanos() - t2)
+            #expect(try ProcessMaps.mappings(of: path).isEmpty)
         }
-        print("idle: one /proc/self/maps check p50 \(percentile(maps, 0.5)) µs (debug build), part of the whole unload")
-        print("idle (\(pipeline.barrierFence)): synchronize p50 \(percentile(grace, 0.5)) µs p99 \(percentile(grace, 0.99)) µs; "
-              + "whole unload p50 \(percentile(unloads, 0.5)) µs p99 \(percentile(unloads, 0.99)) µs")
-    }
-
-    @Test func readSideCost() {
-        // The pipeline's own benchmark (debug build here: see docs/plugin-host.md for release figures).
-        let r = BarrierBenchmark.run(iterations: 2_000_000, rounds: 3)
-        print("read side: bare call \(r.bareCall) ns, membarrier read side \(r.membarrierReadSide) ns, "
-              + "fenced \(r.fencedReadSide) ns, shared refcount \(r.sharedRefcount) ns "
-              + "(membarrier available: \(r.membarrierAvailable))")
+        if SoakScale.enabled {
+            print("idle (\(pipeline.barrierFence)): synchronize p50 \(percentile(grace, 0.5)) µs p99 \(percentile(grace, 0.99)) µs")
+        }
     }
 }
