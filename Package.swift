@@ -34,6 +34,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // MARK: - C
@@ -70,9 +71,15 @@ let package = Package(
             "TenonPipeline", "TenonMachine", "TenonPlugins", "TenonHost", "TenonTestDevice", "CTenonStress",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // `tenon latency`: timer IRQ latency beside a bare C timer (HdrHistogram percentiles).
+        .target(name: "TenonLatency", dependencies: [
+            "TenonMachine", "TenonPipeline", "CTenon",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
         .executableTarget(name: "tenon", dependencies: [
             "TenonHost",
             "TenonStress",
+            "TenonLatency",
             "TenonPlugins",
             "TenonControl",
             "TenonTestDevice",

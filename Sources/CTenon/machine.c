@@ -222,6 +222,17 @@ int ctenon_timer_arm(struct ctenon_timer *t, uint64_t first_ns, uint64_t interva
     return 0;
 }
 
+int ctenon_timer_arm_at(struct ctenon_timer *t, uint64_t at_ns, uint64_t interval_ns)
+{
+    struct itimerspec its;
+    its.it_value.tv_sec = (time_t)(at_ns / 1000000000u);
+    its.it_value.tv_nsec = (long)(at_ns % 1000000000u);
+    its.it_interval.tv_sec = (time_t)(interval_ns / 1000000000u);
+    its.it_interval.tv_nsec = (long)(interval_ns % 1000000000u);
+    if (timer_settime(t->id, TIMER_ABSTIME, &its, NULL) != 0) return -errno;
+    return 0;
+}
+
 int ctenon_timer_delete(struct ctenon_timer *t)
 {
     if (timer_delete(t->id) != 0) return -errno;

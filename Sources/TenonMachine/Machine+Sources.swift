@@ -20,7 +20,7 @@ extension Machine {
         let outcome: Result<MachineTimer, MachineError> = run(on: cpu) {
             guard let record = ctenon_timer_create(tid, MachineSignals.timer, irq) else { return .failure(.timer(errno)) }
             let firstAt = ctenon_monotonic_ns() &+ first
-            let r = ctenon_timer_arm(record, first, periodNanos)
+            let r = ctenon_timer_arm_at(record, firstAt, periodNanos)
             let timer = MachineTimer(irq: irq, cpu: cpu, periodNanos: periodNanos, firstExpiryNanos: firstAt, record: record)
             if r != 0 { return .failure(.timer(-r)) }
             return .success(timer)

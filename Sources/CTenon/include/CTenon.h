@@ -58,6 +58,9 @@ void ctenon_set_idle_word(uint32_t *word);
 struct ctenon_timer;
 struct ctenon_timer *ctenon_timer_create(int tid, int signo, uint32_t irq);
 int ctenon_timer_arm(struct ctenon_timer *t, uint64_t first_ns, uint64_t interval_ns);
+/* The same with the first expiry at CLOCK_MONOTONIC `at_ns` (TIMER_ABSTIME):
+ * the caller knows exactly when each expiry is due. */
+int ctenon_timer_arm_at(struct ctenon_timer *t, uint64_t at_ns, uint64_t interval_ns);
 int ctenon_timer_delete(struct ctenon_timer *t);
 void ctenon_timer_free(struct ctenon_timer *t);
 uint64_t ctenon_timer_signals(const struct ctenon_timer *t);
@@ -104,4 +107,6 @@ static inline uint64_t ctenon_word_load64(uint64_t *w) { return __atomic_load_n(
 int ctenon_baseline_install(int signo);
 uint64_t ctenon_baseline_take(void);
 double ctenon_sigmask_pair_ns(long pairs, int signo);
+#include "CTenonLatency.h"
+
 #endif

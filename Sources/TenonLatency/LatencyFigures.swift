@@ -1,0 +1,42 @@
+import Histogram
+
+/// One CPU's latency figures, in nanoseconds (the JSON field names carry the unit).
+public struct LatencyFigures: Sendable, Codable, Equatable {
+    public var cpu: Int
+    public var core: Int
+    public var samples: UInt64
+    public var min_ns: UInt64
+    public var avg_ns: UInt64
+    public var p50_ns: UInt64
+    public var p99_ns: UInt64
+    public var p999_ns: UInt64
+    public var max_ns: UInt64
+    /// Expiries served together with an older one by a run more than a period late
+    /// (that run's sample counts from the oldest expiry, so its lateness is in the figures).
+    public var overruns: UInt64
+    /// Samples lost because the recorder's ring was full (0 unless the drain thread starved).
+    public var dropped: UInt64
+    /// Counts per 1-2-5 bucket: `count` samples were ≤ `upTo_ns` and above the previous bucket's bound.
+    public var buckets: [LatencyBucket]
+
+    init(cpu: Int, core: Int, histogram h: Histogram<UInt64>, overruns: UInt64, dropped: UInt64) {
+        self.cpu = cpu
+        self.core = core
+        samples = h.totalCount
+        let empty = h.totalCount == 0
+        min_ns = empty ? 0 : h.min
+        avg_ns = empty ? 0 : UInt64(h.mean.rounded())
+        p50_ns = empty ? 0 : h.valueAtPercentile(50)
+        p99_ns = empty ? 0 : h.valueAtPercentile(99)
+        p999_ns = empty ? 0 : h.valueAtPercentile(99.9)
+        max_ns = empty ? 0 : h.max
+        self.overruns = overruns
+        self.dropped = dropped
+        buckets = LatencyBucket.bounds.indices.map { i in
+            let low = i == 0 ? 0 : LatencyBucket.bounds[i - 1] + 1
+            let high = LatencyBucket.bounds[i]
+            return LatencyBucket(upTo_ns: high, count: empty ? 0 : h.count(within: low...high))
+        }
+        while let last = buckets.last, last.count == 0, buckets.count > 1 { buckets.removeLast() }
+    }
+}
