@@ -32,11 +32,14 @@ public struct LatencyFigures: Sendable, Codable, Equatable {
         max_ns = empty ? 0 : h.max
         self.overruns = overruns
         self.dropped = dropped
-        buckets = LatencyBucket.bounds.indices.map { i in
-            let low = i == 0 ? 0 : LatencyBucket.bounds[i - 1] + 1
-            let high = LatencyBucket.bounds[i]
-            return LatencyBucket(upTo_ns: high, count: empty ? 0 : h.count(within: low...high))
+        // Each recorded value (to HdrHistogram's precision) lands in exactly
+        // one bucket, so the buckets account for every sample.
+        var counts = [UInt64](repeating: 0, count: LatencyBucket.bounds.count)
+        for v in h.recordedValues() {
+            let i = LatencyBucket.bounds.firstIndex { v.value <= $0 } ?? LatencyBucket.bounds.count - 1
+            counts[i] += UInt64(v.count)
         }
+        buckets = zip(LatencyBucket.bounds, counts).map { LatencyBucket(upTo_ns: $0, count: $1) }
         while let last = buckets.last, last.count == 0, buckets.count > 1 { buckets.removeLast() }
     }
 }

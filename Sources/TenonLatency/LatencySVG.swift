@@ -35,7 +35,7 @@ public enum LatencySVG {
             for k in 0..<used where k % 3 == 0 {
                 svg.append(##"<text x="\##(left + Double(k) * barW)" y="\##(y0 + panelH + 14)">≤\##(LatencyTextReport.us(bounds[k]))µs</text>"##)
             }
-            svg.append(##"<text x="4" y="\##(y0 + 10)">\##(maxCount)</text><text x="4" y="\##(y0 + panelH)">0</text>"##)
+            svg.append(##"<text x="4" y="\##(y0 + 10)">\##(maxCount)</text><text x="4" y="\##(y0 + panelH / 2)">log</text><text x="4" y="\##(y0 + panelH)">0</text>"##)
         }
         svg.append("</svg>")
         return svg.joined(separator: "\n")

@@ -98,14 +98,16 @@ struct LatencyCommand: ParsableCommand {
             print("cyclictest is not installed (Debian: apt-get install rt-tests); bare C baseline only")
             return
         }
-        var args = ["-q", "-t", "\(o.cpus)", "-a", "-i", "\(max(1, o.periodNanos / 1000))",
+        // -d 0: every thread at the same interval (cyclictest staggers them by default).
+        var args = ["-q", "-t", "\(o.cpus)", "-a", "-d", "0", "-i", "\(max(1, o.periodNanos / 1000))",
                     "-D", "\(max(1, Int(o.durationSeconds.rounded())))"]
         if o.priority > 0 { args += ["-p", "\(o.priority)"] }
         if o.lockMemory { args.append("-m") }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: path)
         p.arguments = args
-        print("cyclictest \(args.joined(separator: " ")) (µs):")
+        print("cyclictest \(args.joined(separator: " ")) (µs; it also holds /dev/cpu_dma_latency at 0 unless told otherwise):")
+        fflush(nil)  // our buffered lines first, then the child writes to the same fd
         do {
             try p.run()
             p.waitUntilExit()
