@@ -24,12 +24,17 @@ struct ListCommand: ParsableCommand {
 
 /// Prints rows as left-aligned columns.
 func printTable(_ rows: [[String]]) {
-    guard let width = rows.map(\.count).max() else { return }
+    formatTable(rows).forEach { print($0) }
+}
+
+/// Rows as left-aligned columns, one string per row.
+func formatTable(_ rows: [[String]]) -> [String] {
+    guard let width = rows.map(\.count).max() else { return [] }
     var widths = [Int](repeating: 0, count: width)
     for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-    for row in rows {
-        print(row.enumerated().map { i, cell in
+    return rows.map { row in
+        row.enumerated().map { i, cell in
             i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count)
-        }.joined(separator: "  "))
+        }.joined(separator: "  ")
     }
 }
