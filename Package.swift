@@ -29,6 +29,9 @@ let package = Package(
         .library(name: "TenonPipeline", targets: ["TenonPipeline"]),
         .library(name: "TenonMachine", targets: ["TenonMachine"]),
         .library(name: "TenonControl", targets: ["TenonControl"]),
+        // For programs that embed a host (see Examples/EmbeddedHost).
+        .library(name: "TenonHost", targets: ["TenonHost"]),
+        .library(name: "TenonPlugins", targets: ["TenonPlugins"]),
         .library(name: "tenon-embeddedcounter", type: .dynamic, targets: ["EmbeddedCounter"]),
     ] + cPlugins.map { .library(name: "tenon-\($0.lowercased())", type: .dynamic, targets: [$0]) },
     dependencies: [
