@@ -20,7 +20,7 @@ struct IRQBenchCommand: ParsableCommand {
     var duration: Double = 3
     @Option(help: "Latency probes per second per CPU (a cross-CPU raise, then a bare tgkill).")
     var rate: Int = 2000
-    @Option(name: .customLong("timer-hz"), help: "Per-CPU timer frequency.")
+    @Option(name: .customLong("timer-hz"), help: "Per-CPU timer frequency while probing (0: no timers, for the quietest figures).")
     var timerHz: Int = 1000
 
     static let timerIRQ: UInt32 = 0
@@ -46,7 +46,7 @@ struct IRQBenchCommand: ParsableCommand {
         defer { baseline.stop() }
 
         var timers: [MachineTimer] = []
-        for k in 0..<n {
+        for k in 0..<n where timerHz > 0 {
             timers.append(try m.startTimer(on: k, irq: Self.timerIRQ,
                                            period: .nanoseconds(1_000_000_000 / max(1, timerHz))))
         }
@@ -59,9 +59,14 @@ struct IRQBenchCommand: ParsableCommand {
         // One CPU at a time, with the raiser pinned to another core than the
         // target's (a truly cross-CPU raise; the raiser never competes with
         // the target for its core). Machine and baseline probes alternate.
+        var placements: [String] = []
         for k in 0..<n {
             let target = m.core(of: k)
-            _ = ctenon_pin_self(Int32(cores.first(where: { $0 != target }) ?? target))
+            let raiser = cores.first(where: { $0 != target }) ?? target
+            _ = ctenon_pin_self(Int32(raiser))
+            placements.append(raiser == target
+                ? "CPU\(k): raiser on the target's own core \(target) (only one core allowed): each probe includes a context switch"
+                : "CPU\(k): raiser pinned to core \(raiser), target CPU on core \(target)")
             var next = ctenon_monotonic_ns()
             for round in 0..<probes {
                 if round % 2 == 0 {
@@ -100,7 +105,9 @@ struct IRQBenchCommand: ParsableCommand {
         printTable(m, elapsed: elapsed, timers: timers)
         print("")
         print("raise -> handler latency, \(n) CPU(s) probed one after the other, \(probes) probes/CPU at \(rate)/s, "
-              + fmt(elapsed, 1) + " s in all, raiser on another core, in µs (timers at \(timerHz) Hz meanwhile):")
+              + fmt(elapsed, 1) + " s in all, in µs (" + (timerHz > 0 ? "per-CPU timers at \(timerHz) Hz meanwhile" : "no timers") + "):")
+        for p in placements { print("  " + p) }
+        print("  (each probe: stamp, raise, spin 20 µs then yield until the handler's stamp; the baseline the same with tgkill)")
         print("  " + pad("", 34) + pad("p50", 9) + pad("p99", 9) + pad("max", 9) + "samples")
         var allM: [UInt64] = []
         var allB: [UInt64] = []
