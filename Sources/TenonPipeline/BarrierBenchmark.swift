@@ -30,12 +30,12 @@ public enum BarrierBenchmark {
         var sink: Int32 = 0
         // Interleaved rounds so drift in machine state hits every variant alike.
         for _ in 0..<rounds {
-            best[0] = min(best[0], time(iterations) { i in sink &+= callOut(handler: handler, work: nil, irq: i, argument: nil) })
+            best[0] = min(best[0], time(iterations) { i in sink &+= callOutUnguarded(handler: handler, irq: i, argument: nil) })
             best[1] = min(best[1], time(iterations) { i in sink &+= guarded(fast, handler, i) })
             best[2] = min(best[2], time(iterations) { i in sink &+= guarded(fenced, handler, i) })
             best[3] = min(best[3], time(iterations) { i in
                 refcount.wrappingAdd(1, ordering: .acquiring)
-                sink &+= callOut(handler: handler, work: nil, irq: i, argument: nil)
+                sink &+= callOutUnguarded(handler: handler, irq: i, argument: nil)
                 refcount.wrappingSubtract(1, ordering: .releasing)
             })
         }
@@ -49,7 +49,7 @@ public enum BarrierBenchmark {
                                 _ irq: UInt32) -> Int32 {
         let slot = barrier.pointee.slot(0)
         let token = barrier.pointee.enter(slot, irq: irq)
-        let r = callOut(handler: handler, work: nil, irq: irq, argument: nil)
+        let r = callOutUnguarded(handler: handler, irq: irq, argument: nil)
         barrier.pointee.exit(slot, token)
         return r
     }
