@@ -62,6 +62,10 @@ public final class PluginHost: @unchecked Sendable {
     /// The bounded oops log (`tenon log`), oldest first.
     public func oopses() -> [PluginOops] { oopsLog.withLock { $0 } }
 
+    /// Oopses of this host's plugins so far (the log keeps the last ``oopsCapacity``).
+    public var oopsTotal: Int { oopsCount.load(ordering: .relaxed) }
+    private let oopsCount = Atomic<Int>(0)
+
     /// Plugins of this host quarantined after a fault so far.
     public private(set) var faultedCount: Int {
         get { faultedTotal.load(ordering: .relaxed) }
@@ -75,6 +79,7 @@ public final class PluginHost: @unchecked Sendable {
         oopsLog.withLock { log in
             if log.contains(where: { $0.sequence == oops.sequence }) { return false }
             log.append(oops)
+            oopsCount.wrappingAdd(1, ordering: .relaxed)
             if log.count > Self.oopsCapacity { log.removeFirst(log.count - Self.oopsCapacity) }
             return true
         }
