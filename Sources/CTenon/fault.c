@@ -501,3 +501,23 @@ int ctenon_dladdr(const void *addr, const char **fname, uintptr_t *fbase, const 
     *saddr = (uintptr_t)info.dli_saddr;
     return 1;
 }
+
+/* `tenon bench`: one pipeline entry's recovery point (snapshot, _setjmp, push,
+ * pop) plus one marked handler call, as a signal trampoline pays them. */
+int32_t ctenon_bench_recovery_entry(void *cpu, const void *domain, int32_t (*handler)(uint32_t, void *), uint32_t irq)
+{
+    struct ctenon_fault_thread *t = &ctenon_ft;
+    struct ctenon_recovery rec;
+    rec.prev = t->top;
+    rec.kind = CTENON_REC_ENTRY;
+    rec.marker = t->marker;
+    void (*snap)(void *, uint64_t *) = ctenon_hook_snapshot;
+    if (snap && cpu) snap(cpu, rec.state);
+    volatile int32_t r = 0;
+    if (_setjmp(rec.env) == 0) {
+        t->top = &rec;
+        r = ctenon_call_out(domain, 1, irq, CTENON_CTX_OOB, handler, NULL, NULL);
+    }
+    t->top = rec.prev;
+    return r;
+}

@@ -10,6 +10,10 @@ public enum BarrierBenchmark {
         public var membarrierReadSide: Double
         public var fencedReadSide: Double
         public var sharedRefcount: Double
+        /// Membarrier read side plus fault containment as one IRQ per entry
+        /// pays it: the trampoline's recovery point (state snapshot, `_setjmp`)
+        /// and the owner marker around the handler call.
+        public var recoveryPoint: Double
         /// Whether membarrier registration succeeded (else the "membarrier" row ran fenced).
         public var membarrierAvailable: Bool
     }
@@ -26,7 +30,11 @@ public enum BarrierBenchmark {
             fast.pointee.deallocate(); fast.deinitialize(count: 1); fast.deallocate()
             fenced.pointee.deallocate(); fenced.deinitialize(count: 1); fenced.deallocate()
         }
-        var best = [Double](repeating: .infinity, count: 4)
+        // A real CPU for the snapshot hook to read (the recovery row).
+        let pipeline = IRQPipeline(cpus: 1)
+        let cpu = UnsafeMutableRawPointer(pipeline.core.pointee.cpus)
+        let domain = UnsafeRawPointer(pipeline.core)
+        var best = [Double](repeating: .infinity, count: 5)
         var sink: Int32 = 0
         // Interleaved rounds so drift in machine state hits every variant alike.
         for _ in 0..<rounds {
@@ -38,10 +46,17 @@ public enum BarrierBenchmark {
                 sink &+= callOutUnguarded(handler: handler, irq: i, argument: nil)
                 refcount.wrappingSubtract(1, ordering: .releasing)
             })
+            best[4] = min(best[4], time(iterations) { i in
+                let slot = fast.pointee.slot(0)
+                let token = fast.pointee.enter(slot, irq: i)
+                sink &+= ctenon_bench_recovery_entry(cpu, domain, handler, i)
+                fast.pointee.exit(slot, token)
+            })
         }
+        withExtendedLifetime(pipeline) {}
         precondition(sink != .min)
         return Result(bareCall: best[0], membarrierReadSide: best[1], fencedReadSide: best[2],
-                      sharedRefcount: best[3], membarrierAvailable: !fast.pointee.fenced)
+                      sharedRefcount: best[3], recoveryPoint: best[4], membarrierAvailable: !fast.pointee.fenced)
     }
 
     @inline(__always)

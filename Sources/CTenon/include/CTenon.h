@@ -193,6 +193,8 @@ uint32_t ctenon_oops_count(void);
 void ctenon_oops_wait(uint32_t seen, uint64_t timeout_ns);
 /* Copies oops `seq` out of the ring: 0, or -ENOENT if not (or no longer) there. */
 int ctenon_oops_read(uint64_t seq, struct ctenon_oops *out);
+/* `tenon bench`: a trampoline's recovery point plus one marked handler call. */
+int32_t ctenon_bench_recovery_entry(void *cpu, const void *domain, int32_t (*handler)(uint32_t, void *), uint32_t irq);
 /* dladdr (task context only: takes the loader lock). 1 if found. */
 int ctenon_dladdr(const void *addr, const char **fname, uintptr_t *fbase, const char **sname, uintptr_t *saddr);
 /* Host-wide taint: plugin faults contained (TAINT_DIE's analogue). */
