@@ -324,9 +324,15 @@ static void chain(int sig, siginfo_t *si, const ucontext_t *uc)
     put(&l, " (si_code "); put_i(&l, si->si_code); put(&l, ") at "); put_x(&l, (uint64_t)(uintptr_t)si->si_addr);
     put(&l, ", pc "); put_x(&l, uc ? uc_pc(uc) : 0);
     if (ctenon_ft.cpu > 0) { put(&l, " on CPU "); put_u(&l, (uint64_t)(ctenon_ft.cpu - 1)); }
-    put(&l, ": not in plugin code (a host bug");
-    if (!atomic_load(&recovery_enabled)) put(&l, ", or fault recovery is disabled");
-    put(&l, "); the host stops");
+    const struct owner_entry *o = find_owner(ctenon_ft.marker.domain, ctenon_ft.marker.owner);
+    if (o && !atomic_load(&recovery_enabled)) {
+        put(&l, " in plugin "); put(&l, o->name); put(&l, " "); put(&l, o->version);
+        put(&l, ", but fault recovery is disabled; the host stops");
+    } else if (o) {
+        put(&l, " in plugin "); put(&l, o->name); put(&l, " with no recovery point on this thread; the host stops");
+    } else {
+        put(&l, ": not in plugin code (a host bug); the host stops");
+    }
     emit(&l);
     /* The previous disposition (the Swift runtime's backtracer, or the
      * default) handles it: restore and re-raise. A synchronous fault re-runs

@@ -54,10 +54,14 @@ public final class PluginHost: @unchecked Sendable {
     /// Oopses of this host's plugins, oldest first (the last ``oopsCapacity``).
     private let oopsLog = Mutex<[PluginOops]>([])
     /// How many oopses ``oopses()`` keeps.
-    public static let oopsCapacity = 128
+    public static let oopsCapacity = 256
     /// Images kept mapped for good because their code faulted before the
     /// plugin was loaded (entry point, init): never closed.
     private nonisolated(unsafe) var faultedImages: [DynamicImage] = []
+
+    /// Turns fault recovery off (process-wide) for the sabotaged variant of
+    /// `tenon stress --faults`: every fault is then handled as a host bug.
+    public static func setFaultRecovery(_ enabled: Bool) { ctenon_fault_set_recovery(enabled) }
 
     /// The bounded oops log (`tenon log`), oldest first.
     public func oopses() -> [PluginOops] { oopsLog.withLock { $0 } }

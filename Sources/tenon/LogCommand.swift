@@ -12,7 +12,7 @@ struct LogCommand: ParsableCommand {
             context), the signal and si_code, the faulting address and the \
             faulting instruction as FILE+0xOFFSET (feed it to `addr2line -e FILE`), \
             then the plugin frames found by a frame-pointer walk. The host keeps \
-            the last 128.
+            the last 256.
             """)
 
     @OptionGroup var options: ClientOptions
