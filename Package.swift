@@ -8,7 +8,7 @@ import PackageDescription
 let cPlugins: [String] = [
     "Counter", "Chain", "Stuck", "SwapV1", "SwapV2", "Torture",
     "FixtureAbiMajor", "FixtureNewerMinor", "FixtureInitFails",
-    "FixtureNoEntry", "FixtureBadIrq", "FixtureNullEntry",
+    "FixtureNoEntry", "FixtureBadIrq", "FixtureNullEntry", "FixtureFaulty", "FixtureFaultyEntry",
 ]
 let pluginCFlags: [CSetting] = [.unsafeFlags(["-fvisibility=hidden"])]
 func pluginPath(_ name: String) -> String {
@@ -110,6 +110,8 @@ let package = Package(
         // Real threads and real signals.
         .testTarget(name: "TenonMachineTests", dependencies: ["TenonMachine", "TenonPipeline", "CTenon"]),
         .testTarget(name: "TenonStressTests", dependencies: ["TenonStress"]),
+        // Faulting fixture plugins against a real host (machine, signals, plugin host).
+        .testTarget(name: "TenonFaultTests", dependencies: ["TenonHost", "TenonPlugins", "TenonPipeline", "TenonMachine"]),
         // Fixture plugins are compiled with cc at test time, never linked in.
         .testTarget(name: "TenonPluginsTests", dependencies: ["TenonPlugins", "TenonPipeline", "TenonABI"],
                     exclude: ["Fixtures"]),

@@ -7,12 +7,19 @@
  * it also queues a per-CPU irq_work whose function checks that its
  * generation's unload has not returned yet.
  *
+ * With `fault_one_in` (for `tenon stress --faults`), one handler run in that
+ * many (at random) faults on purpose: NULL dereference, division by zero,
+ * abort() or a stack overflow, after counting the fault in `fault_log` (a
+ * host-owned uint64 per CPU) so the host can match every oops to a fault.
+ *
  * Params: irq (uint, 20), generation (uint, 0), ledger (uint, 0 = none),
- *         max_spin_ns (uint, 0: random handler duration 0..max), work (bool, false)
+ *         max_spin_ns (uint, 0: random handler duration 0..max), work (bool, false),
+ *         fault_one_in (uint, 0 = never), fault_log (uint, 0 = none)
  * Commands: generation "u64()", handled "u64()"
  */
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include "tenon/tenon_plugin.h"
 #include "tenon_plugin_util.h"
 #include "tenon_torture.h"
@@ -29,7 +36,32 @@ static struct {
     _Atomic uint64_t handled;
     uint64_t rng[N];                     /* per-CPU xorshift (only its CPU touches it) */
     tenon_irq_work_t work[N];
+    uint64_t fault_one_in;
+    uint64_t *fault_log;                 /* host-owned, one counter per CPU; NULL: none */
 } t;
+
+static volatile int zero;
+static int *volatile nowhere;
+
+static __attribute__((noinline)) uint64_t overflow(volatile uint64_t depth)
+{
+    volatile char pad[512];
+    pad[0] = (char)depth;
+    return overflow(depth + 1) + (uint64_t)pad[0];
+}
+
+/* An injected fault of kind 0..3 (never returns normally). */
+static __attribute__((noinline)) void inject_fault(uint32_t cpu, uint64_t kind)
+{
+    if (t.fault_log != NULL)
+        __atomic_fetch_add(&t.fault_log[cpu], 1, __ATOMIC_SEQ_CST);
+    switch (kind % 4) {
+    case 0: *nowhere = 1; break;
+    case 1: { volatile int x = 1 / zero; (void)x; break; }
+    case 2: abort();
+    default: (void)overflow(0); break;
+    }
+}
 
 static uint64_t next_random(uint32_t cpu)
 {
@@ -68,6 +100,11 @@ static tenon_irqreturn_t torture_handler(uint32_t irq, void *dev_id)
     if (cpu >= N)
         return IRQ_NONE;
     atomic_fetch_add_explicit(&t.handled, 1, memory_order_relaxed);
+    if (t.fault_one_in != 0) {
+        uint64_t r = next_random(cpu);
+        if (r % t.fault_one_in == 0)
+            inject_fault(cpu, r >> 32);
+    }
     struct tenon_torture_ledger *l = t.ledger;
     if (l != NULL) {
         __atomic_fetch_add(&l->handler_runs, 1, __ATOMIC_RELAXED);
@@ -99,8 +136,13 @@ static int32_t torture_init(const tenon_host_t *host, const tenon_param_value_t 
     const tenon_param_value_t *ledger = tenon_param_find(params, n, "ledger", TENON_PARAM_UINT);
     const tenon_param_value_t *spin = tenon_param_find(params, n, "max_spin_ns", TENON_PARAM_UINT);
     const tenon_param_value_t *work = tenon_param_find(params, n, "work", TENON_PARAM_BOOL);
-    if (host->nr_cpus > N || !irq || !gen || !ledger || !spin || !work || irq->value.u > UINT32_MAX)
+    const tenon_param_value_t *one_in = tenon_param_find(params, n, "fault_one_in", TENON_PARAM_UINT);
+    const tenon_param_value_t *log = tenon_param_find(params, n, "fault_log", TENON_PARAM_UINT);
+    if (host->nr_cpus > N || !irq || !gen || !ledger || !spin || !work || !one_in || !log
+        || irq->value.u > UINT32_MAX)
         return -EINVAL;
+    t.fault_one_in = one_in->value.u;
+    t.fault_log = (uint64_t *)(uintptr_t)log->value.u;
     t.host = host;
     t.irq = (uint32_t)irq->value.u;
     t.generation = gen->value.u;
@@ -132,6 +174,8 @@ static const tenon_param_desc_t torture_params[] = {
     { "ledger", TENON_PARAM_UINT, "0", "address of a tenon_torture_ledger (0 = none)" },
     { "max_spin_ns", TENON_PARAM_UINT, "0", "random handler duration 0..max ns" },
     { "work", TENON_PARAM_BOOL, "false", "queue a per-CPU irq_work from each handler run" },
+    { "fault_one_in", TENON_PARAM_UINT, "0", "fault on purpose in one handler run in N (0 = never)" },
+    { "fault_log", TENON_PARAM_UINT, "0", "address of host-owned per-CPU uint64 fault counters (0 = none)" },
 };
 
 static const tenon_command_desc_t torture_commands[] = {

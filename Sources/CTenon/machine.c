@@ -5,6 +5,7 @@
  * Everything reachable from a signal handler below is async-signal-safe:
  * no allocation, no lock, errno preserved. */
 #include "CTenon.h"
+#include "fault_internal.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -46,6 +47,8 @@ static inline void kick_idle(void)
  * alternate stack within seconds (tests (a)/(d)). */
 static sigset_t irq_signals;
 
+const sigset_t *ctenon_machine_sigset(void) { return &irq_signals; }
+
 void ctenon_irq_signals_block(void) { pthread_sigmask(SIG_BLOCK, &irq_signals, NULL); }
 void ctenon_irq_signals_unblock(void) { pthread_sigmask(SIG_UNBLOCK, &irq_signals, NULL); }
 
@@ -68,7 +71,11 @@ static int install(int signo, void (*fn)(int, siginfo_t *, void *))
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = fn;
-    sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
+    /* No SA_ONSTACK: entries run on the interrupted thread stack (8 MB,
+     * with the pthread guard page below it), so a plugin's runaway recursion
+     * faults into the guard page and the fault handler, which alone uses the
+     * alternate stack, still has a stack of its own to report and recover on. */
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
     sa.sa_mask = irq_signals; /* entry starts hard-off; see irq_signals */
     struct sigaction old;
     if (sigaction(signo, &sa, &old) != 0) return -errno;
@@ -97,15 +104,52 @@ static inline void nest_in(void)
     if (d > __atomic_load_n(&max_nesting, __ATOMIC_RELAXED)) __atomic_store_n(&max_nesting, d, __ATOMIC_RELAXED);
 }
 
+/* One pipeline entry under a recovery point (one _setjmp: no signal-mask
+ * syscall). A fault in plugin code anywhere below jumps back here: the
+ * pipeline hook puts the CPU's state back to what it was at this point, and
+ * the entry runs again as a doorbell to take what is still pending (the
+ * abandoned dispatch is not replayed). irq == UINT32_MAX: a doorbell. */
+#define NO_IRQ UINT32_MAX
+static int32_t guarded_entry(void *cpu, uint32_t irq)
+{
+    struct ctenon_fault_thread *t = &ctenon_ft;
+    struct ctenon_recovery rec;
+    rec.prev = t->top;
+    rec.kind = CTENON_REC_ENTRY;
+    rec.marker = t->marker;
+    void (*snap)(void *, uint64_t *) = ctenon_hook_snapshot;
+    if (snap) snap(cpu, rec.state);
+    volatile int32_t merged = 0;
+    volatile uint32_t raise = irq;
+    for (;;) {
+        if (_setjmp(rec.env) == 0) {
+            t->top = &rec;
+            if (raise == NO_IRQ) {
+                void (*entry)(void *) = doorbell_entry;
+                if (entry) entry(cpu);
+            } else {
+                int32_t (*entry)(void *, uint32_t) = raise_entry;
+                if (entry) merged = entry(cpu, raise);
+            }
+            break;
+        }
+        /* Back from a fault (the handler set the mask and the marker). */
+        void (*restore)(void *, const uint64_t *, uint32_t) = ctenon_hook_restore;
+        if (snap && restore) restore(cpu, rec.state, rec.faulted_owner);
+        raise = NO_IRQ;
+    }
+    t->top = rec.prev;
+    return merged;
+}
+
 static void doorbell_handler(int sig, siginfo_t *si, void *uc)
 {
     (void)sig; (void)si; (void)uc;
     int e = errno;
     nest_in();
     void *cpu = ctenon_current_cpu();
-    void (*entry)(void *) = doorbell_entry;
-    if (cpu && entry) {
-        entry(cpu);
+    if (cpu && doorbell_entry) {
+        guarded_entry(cpu, NO_IRQ);
         epilogue();
     }
     nesting--;
@@ -151,7 +195,7 @@ static void timer_handler(int sig, siginfo_t *si, void *uc)
         if (si->si_overrun > 0)
             __atomic_fetch_add(&t->overruns, (uint64_t)si->si_overrun, __ATOMIC_RELAXED);
         if (cpu && entry) {
-            if (entry(cpu, t->irq))
+            if (guarded_entry(cpu, t->irq))
                 __atomic_fetch_add(&t->merged, 1, __ATOMIC_RELAXED);
             epilogue();
         }
@@ -175,7 +219,7 @@ static void fd_handler(int sig, siginfo_t *si, void *uc)
     if (fd >= 0 && fd < CTENON_MAX_FD && cpu && entry) {
         uint32_t v = __atomic_load_n(&fd_irq[fd], __ATOMIC_ACQUIRE);
         if (v) {
-            entry(cpu, v - 1);
+            guarded_entry(cpu, v - 1);
             epilogue();
         }
     }

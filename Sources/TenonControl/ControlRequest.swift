@@ -21,6 +21,8 @@ public enum ControlRequest: Codable, Sendable, Equatable {
     case call(plugin: String, command: String, arguments: [String])
     /// Host statistics; payload ``StatsPayload``.
     case stats
+    /// The host's oops log (`tenon log`): payload `[OopsRow]`, oldest first.
+    case log
     /// Ask the host to unload everything and exit.
     case shutdown
     /// Liveness and version check, answered by the server itself; payload ``PingPayload``.
@@ -40,6 +42,7 @@ public enum ControlRequest: Codable, Sendable, Equatable {
         case .raise: "raise"
         case .call: "call"
         case .stats: "stats"
+        case .log: "log"
         case .shutdown: "shutdown"
         case .ping: "ping"
         }
@@ -47,7 +50,7 @@ public enum ControlRequest: Codable, Sendable, Equatable {
 
     /// All `op` names, in declaration order.
     public static let allOps = [
-        "load", "unload", "swap", "list", "irqs", "raise", "call", "stats", "shutdown", "ping",
+        "load", "unload", "swap", "list", "irqs", "raise", "call", "stats", "log", "shutdown", "ping",
     ]
 
     /// A human-readable reason why this request is out of range, or `nil` if it is valid.
@@ -68,7 +71,7 @@ public enum ControlRequest: Codable, Sendable, Equatable {
         case .call(let plugin, let command, _):
             if plugin.isEmpty { return "call: plugin is empty" }
             if command.isEmpty { return "call: command is empty" }
-        case .list, .irqs, .stats, .shutdown, .ping:
+        case .list, .irqs, .stats, .log, .shutdown, .ping:
             break
         }
         return nil
@@ -110,6 +113,7 @@ public enum ControlRequest: Codable, Sendable, Equatable {
                 command: try c.decode(String.self, forKey: .command),
                 arguments: try c.decodeIfPresent([String].self, forKey: .arguments) ?? [])
         case "stats": self = .stats
+        case "log": self = .log
         case "shutdown": self = .shutdown
         case "ping": self = .ping
         default:
@@ -142,7 +146,7 @@ public enum ControlRequest: Codable, Sendable, Equatable {
             try c.encode(plugin, forKey: .plugin)
             try c.encode(command, forKey: .command)
             try c.encode(arguments, forKey: .arguments)
-        case .list, .irqs, .stats, .shutdown, .ping:
+        case .list, .irqs, .stats, .log, .shutdown, .ping:
             break
         }
     }

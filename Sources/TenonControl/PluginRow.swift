@@ -16,11 +16,14 @@ public struct PluginRow: Codable, Sendable, Equatable {
     public var loadedAt: Date
     /// Number of handler invocations so far.
     public var handlerCalls: UInt64
+    /// The one-line summary of the plugin's latest oops (state `faulted`); absent otherwise.
+    public var lastOops: String?
 
     public init(
         name: String, version: String, state: String, irqs: [Int], loadedAt: Date,
-        handlerCalls: UInt64
+        handlerCalls: UInt64, lastOops: String? = nil
     ) {
+        self.lastOops = lastOops
         self.name = name
         self.version = version
         self.state = state

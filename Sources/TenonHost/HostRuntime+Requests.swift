@@ -42,6 +42,8 @@ extension HostRuntime {
             }
         case .stats:
             return (try? .ok(payload: JSONValue(encoding: stats()))) ?? .error(.internalError, "encoding failed")
+        case .log:
+            return (try? .ok(payload: JSONValue(encoding: oopsRows()))) ?? .error(.internalError, "encoding failed")
         case .shutdown:
             shutdownRequested.store(true, ordering: .releasing)
             return .ok(payload: ["shutdown": true])
@@ -101,7 +103,20 @@ extension HostRuntime {
     public func pluginRows() -> [PluginRow] {
         plugins.list().map {
             PluginRow(name: $0.name, version: $0.version, state: $0.state.rawValue, irqs: $0.irqs.map { Int($0) },
-                      loadedAt: Date(timeIntervalSince1970: $0.loadTime), handlerCalls: $0.handlerCalls)
+                      loadedAt: Date(timeIntervalSince1970: $0.loadTime), handlerCalls: $0.handlerCalls,
+                      lastOops: $0.lastOops?.summary)
+        }
+    }
+
+    /// `tenon log` rows: this host's oopses, oldest first.
+    public func oopsRows() -> [OopsRow] {
+        plugins.oopses().map {
+            OopsRow(sequence: $0.sequence, plugin: $0.plugin, version: $0.version, cpu: $0.cpu, irq: $0.irq.map { Int($0) },
+                    context: $0.context, signal: $0.signal, code: Int($0.code),
+                    address: "0x" + String($0.address, radix: 16), pc: $0.symbol, frames: $0.frames,
+                    thread: Int($0.thread),
+                    uptimeSeconds: (Double($0.timeNanos &- startedAt) / 1e8).rounded() / 10,
+                    summary: $0.summary)
         }
     }
 
@@ -128,6 +143,9 @@ extension HostRuntime {
             "irqs.unhandled": (0..<machine.cpuCount).reduce(0) { $0 &+ p.unhandledCount(cpu: $1) },
             "plugins.loaded": UInt64(plugins.list().count),
             "timers.plugin": UInt64(timers.count),
+            // Taint (the kernel's TAINT_DIE): contained plugin faults.
+            "taint.oops": UInt64(plugins.oopsTotal),
+            "taint.faultedPlugins": UInt64(plugins.faultedCount),
         ]
         for (i, t) in tickTimers.enumerated() {
             counters["tick.cpu\(i).deliveries"] = t.deliveries
@@ -139,6 +157,9 @@ extension HostRuntime {
             "barrier": .string(p.barrierFence == .membarrier ? "membarrier" : "fenced"),
             "uptimeSeconds": .double((uptime * 10).rounded() / 10),
             "tickHz": .int(configuration.timerHz),
+            // Kernel-style taint flags: "D" once plugin code has faulted here
+            // (the host kept running, but that code may have corrupted memory).
+            "tainted": .string(plugins.oopses().isEmpty ? "-" : "D"),
         ]
         return StatsPayload(counters: counters, values: values)
     }

@@ -10,6 +10,10 @@ public enum BarrierBenchmark {
         public var membarrierReadSide: Double
         public var fencedReadSide: Double
         public var sharedRefcount: Double
+        /// Membarrier read side plus fault containment as one IRQ per entry
+        /// pays it: the trampoline's recovery point (state snapshot, `_setjmp`)
+        /// and the owner marker around the handler call.
+        public var recoveryPoint: Double
         /// Whether membarrier registration succeeded (else the "membarrier" row ran fenced).
         public var membarrierAvailable: Bool
     }
@@ -26,22 +30,33 @@ public enum BarrierBenchmark {
             fast.pointee.deallocate(); fast.deinitialize(count: 1); fast.deallocate()
             fenced.pointee.deallocate(); fenced.deinitialize(count: 1); fenced.deallocate()
         }
-        var best = [Double](repeating: .infinity, count: 4)
+        // A real CPU for the snapshot hook to read (the recovery row).
+        let pipeline = IRQPipeline(cpus: 1)
+        let cpu = UnsafeMutableRawPointer(pipeline.core.pointee.cpus)
+        let domain = UnsafeRawPointer(pipeline.core)
+        var best = [Double](repeating: .infinity, count: 5)
         var sink: Int32 = 0
         // Interleaved rounds so drift in machine state hits every variant alike.
         for _ in 0..<rounds {
-            best[0] = min(best[0], time(iterations) { i in sink &+= callOut(handler: handler, work: nil, irq: i, argument: nil) })
+            best[0] = min(best[0], time(iterations) { i in sink &+= callOutUnguarded(handler: handler, irq: i, argument: nil) })
             best[1] = min(best[1], time(iterations) { i in sink &+= guarded(fast, handler, i) })
             best[2] = min(best[2], time(iterations) { i in sink &+= guarded(fenced, handler, i) })
             best[3] = min(best[3], time(iterations) { i in
                 refcount.wrappingAdd(1, ordering: .acquiring)
-                sink &+= callOut(handler: handler, work: nil, irq: i, argument: nil)
+                sink &+= callOutUnguarded(handler: handler, irq: i, argument: nil)
                 refcount.wrappingSubtract(1, ordering: .releasing)
             })
+            best[4] = min(best[4], time(iterations) { i in
+                let slot = fast.pointee.slot(0)
+                let token = fast.pointee.enter(slot, irq: i)
+                sink &+= ctenon_bench_recovery_entry(cpu, domain, handler, i)
+                fast.pointee.exit(slot, token)
+            })
         }
+        withExtendedLifetime(pipeline) {}
         precondition(sink != .min)
         return Result(bareCall: best[0], membarrierReadSide: best[1], fencedReadSide: best[2],
-                      sharedRefcount: best[3], membarrierAvailable: !fast.pointee.fenced)
+                      sharedRefcount: best[3], recoveryPoint: best[4], membarrierAvailable: !fast.pointee.fenced)
     }
 
     @inline(__always)
@@ -49,7 +64,7 @@ public enum BarrierBenchmark {
                                 _ irq: UInt32) -> Int32 {
         let slot = barrier.pointee.slot(0)
         let token = barrier.pointee.enter(slot, irq: irq)
-        let r = callOut(handler: handler, work: nil, irq: irq, argument: nil)
+        let r = callOutUnguarded(handler: handler, irq: irq, argument: nil)
         barrier.pointee.exit(slot, token)
         return r
     }

@@ -1,3 +1,4 @@
+import CTenon
 /// Pipeline entry: what runs when the CPU takes an IRQ (Dovetail's
 /// `handle_irq_pipelined` with its prepare/finish halves).
 extension CPUContext {
@@ -65,7 +66,7 @@ extension CPUContext {
             countUnhandled()
             return
         }
-        let (result, called) = callActions(irq)
+        let (result, called) = callActions(irq, context: UInt32(CTENON_CTX_OOB.rawValue))
         if called == 0 { return }
         if result & IRQ_HANDLED != 0 {
             if desc.pointee.unhandled.load(ordering: .relaxed) != 0 {
@@ -107,14 +108,14 @@ extension CPUContext {
             countUnhandled()
             return
         }
-        _ = callActions(irq)
+        _ = callActions(irq, context: UInt32(CTENON_CTX_INBAND.rawValue))
     }
 
     /// Calls every action of `irq` (one for per-CPU lines) inside a read
     /// section of the quiescence barrier. The slot is marked before the chain
     /// is loaded: that order is what makes unloading safe.
     @_noLocks
-    func callActions(_ irq: UInt32) -> (Int32, Int) {
+    func callActions(_ irq: UInt32, context: UInt32) -> (Int32, Int) {
         let barrier = core.pointee.barrier
         let desc = core.pointee.descriptors + Int(irq)
         let slot = data.pointee.slot
@@ -135,8 +136,18 @@ extension CPUContext {
         var action = head
         let perCPU = desc.pointee.has(IRQDescriptor.Setting.perCPU)
         while let a = action {
-            barrier.pointee.running(slot, token, irq: irq, owner: a.pointee.owner)
-            result |= callOut(handler: a.pointee.handler, work: nil, irq: irq, argument: a.pointee.devId)
+            let owner = a.pointee.owner
+            // A faulted owner's actions stay in the chain until the host
+            // unpublishes them; they are not called again meanwhile.
+            if core.pointee.hasFaulted(owner) {
+                if perCPU { break }
+                action = a.pointee.next
+                continue
+            }
+            barrier.pointee.running(slot, token, irq: irq, owner: owner)
+            let r = callOut(core: core, owner: owner, context: context, handler: a.pointee.handler, work: nil,
+                            irq: irq, argument: a.pointee.devId)
+            result |= r == faultedCallResult ? IRQ_HANDLED : r
             called &+= 1
             if perCPU { break }
             action = a.pointee.next

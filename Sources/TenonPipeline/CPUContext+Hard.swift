@@ -41,7 +41,7 @@ extension CPUContext {
             data.pointee.hardOff = true
             compilerBarrier()
             let switched = enterPipeline()
-            controller.pointee.take { irq in handleRaised(irq) }
+            takeRaised()
             _ = leavePipeline(switched: switched)
             compilerBarrier()
             data.pointee.hardOff = false

@@ -1,3 +1,4 @@
+import CTenon
 import Synchronization
 
 /// Posting, software injection, escalation and irq_work.
@@ -100,12 +101,13 @@ extension CPUContext {
             let slot = data.pointee.slot
             let irq = core.pointee.inbandWorkIRQ
             let token = barrier.pointee.enter(slot, irq: irq)
-            if core.pointee.isLive(owner) {
+            if core.pointee.isLive(owner) && !core.pointee.hasFaulted(owner) {
                 barrier.pointee.running(slot, token, irq: irq, owner: owner)
                 let claim = UnsafeMutableRawPointer(work).advanced(by: IRQWork.pendingOffset)
                     .assumingMemoryBound(to: Atomic<UInt64>.self)
                 claim.pointee.store(0, ordering: .releasing)
-                _ = callOut(handler: nil, work: work.pointee.function, irq: irq, argument: UnsafeMutableRawPointer(work))
+                _ = callOut(core: core, owner: owner, context: UInt32(CTENON_CTX_WORK.rawValue), handler: nil,
+                            work: work.pointee.function, irq: irq, argument: UnsafeMutableRawPointer(work))
             }
             barrier.pointee.exit(slot, token)
         }

@@ -48,7 +48,7 @@ extension CPUContext {
             compilerBarrier()
             _unsafePerformance { ctenon_irq_signals_unblock() }
             let switched = enterPipeline()
-            controller.pointee.take { irq in handleRaised(irq) }
+            takeRaised()
             _ = leavePipeline(switched: switched)
             _unsafePerformance { ctenon_irq_signals_block() }
             compilerBarrier()

@@ -5,12 +5,26 @@ import CTenon
 /// trampolines). The contract that makes this sound is in
 /// include/tenon/tenon_plugin.h: handlers are async-signal-safe, never
 /// allocate, never lock. Everything around this call is checked `@_noLocks`.
+///
+/// The call goes through `ctenon_call_out`, which marks the thread as running
+/// `owner` (what the fault handler reads to tell plugin code from host code)
+/// and, outside a pipeline entry, sets a recovery point for this call alone.
+/// Returns the handler's result, or `CTENON_FAULTED` if a fault abandoned it.
 @inline(never) @_noLocks
-func callOut(handler: IRQHandlerFunction?, work: IRQWorkFunction?,
+func callOut(core: UnsafeMutablePointer<PipelineCore>, owner: UInt32, context: UInt32,
+             handler: IRQHandlerFunction?, work: IRQWorkFunction?,
              irq: UInt32, argument: UnsafeMutableRawPointer?) -> Int32 {
     _unsafePerformance {
+        ctenon_call_out(UnsafeRawPointer(core), owner, irq, context, handler, work, argument)
+    }
+}
+
+/// The same call without the marker or recovery point: the benchmark's
+/// baseline (today's figure), never used to run plugin code.
+@inline(never) @_noLocks
+func callOutUnguarded(handler: IRQHandlerFunction?, irq: UInt32, argument: UnsafeMutableRawPointer?) -> Int32 {
+    _unsafePerformance {
         if let handler { return handler(irq, argument) }
-        work?(argument)
         return IRQ_HANDLED
     }
 }

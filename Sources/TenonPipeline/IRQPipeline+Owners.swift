@@ -58,6 +58,8 @@ extension IRQPipeline {
                 revoked += 1
             }
             state.staging[owner] = nil
+            _ = core.pointee.ownerFaulted[Int(owner & PipelineCore.ownerSlotMask)]
+                .compareExchange(expected: owner, desired: 0, ordering: .acquiringAndReleasing)
             core.pointee.ownerLive[Int(owner & PipelineCore.ownerSlotMask)].store(0, ordering: .releasing)
             state.ownerInUse.remove(owner & PipelineCore.ownerSlotMask)
             return revoked

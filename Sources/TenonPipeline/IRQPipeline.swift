@@ -35,6 +35,7 @@ public final class IRQPipeline: @unchecked Sendable {
             (cpuMemory + i).initialize(to: PerCPUPipeline(index: i, core: core, slot: barrierMemory.pointee.slot(i)))
         }
         control = Mutex(ControlState())
+        _ = IRQPipeline.faultHooks
         // The "in-band work" synthetic IRQ that plays irq_work.
         let work = createMapping(owner: 0)
         core.pointee.inbandWorkIRQ = work
@@ -79,6 +80,7 @@ public final class IRQPipeline: @unchecked Sendable {
     public func bindCurrentThread(to cpu: Int) {
         precondition(cpu >= 0 && cpu < cpuCount, "CPU \(cpu) out of range 0..<\(cpuCount)")
         ctenon_set_current_cpu(UnsafeMutableRawPointer(core.pointee.cpus + cpu))
+        ctenon_fault_set_cpu(Int32(cpu))
     }
 
     /// The CPU the calling thread runs, if it runs one of this pipeline's.

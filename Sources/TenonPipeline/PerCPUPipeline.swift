@@ -28,6 +28,11 @@ struct PerCPUPipeline {
     var oobCurrent = false
     /// Nesting of pipeline entry sections (PIPELINE_MASK, `on_pipeline_entry()`).
     var pipelineDepth: UInt32 = 0
+    /// The controller word being taken and its bits not yet handled: kept in
+    /// memory, not in a local, so a fault that abandons the take can put the
+    /// rest back in the controller (see ``CPUContext/takeRaised()``).
+    var takeWord = 0
+    var takeRest: UInt64 = 0
     var inbandLog = IRQLog()
     var oobLog = IRQLog()
     var work = IRQWorkQueue()

@@ -18,8 +18,17 @@ struct PipelineCore: ~Copyable {
     /// code may be entered only while its slot holds its token. The high bits
     /// are a generation, so a reused slot never revives stale work.
     let ownerLive: UnsafeMutablePointer<Atomic<UInt32>>
+    /// Owners whose code faulted, indexed like ``ownerLive`` (the token, or 0):
+    /// dispatch skips their actions from the fault on, before the host has
+    /// unpublished them.
+    let ownerFaulted: UnsafeMutablePointer<Atomic<UInt32>>
     static var maxOwners: Int { @_noLocks get { 4096 } }
     static var ownerSlotMask: UInt32 { @_noLocks get { 0xFFF } }
+    @inline(__always) @_noLocks
+    func hasFaulted(_ owner: UInt32) -> Bool {
+        owner != 0 && ownerFaulted[Int(owner & Self.ownerSlotMask)].load(ordering: .relaxed) == owner
+    }
+
     /// The synthetic IRQ that runs irq_work ("in-band work").
     var inbandWorkIRQ: UInt32 = 0
     /// Rings the doorbell of a remote CPU (the machine sets it; nil in the
@@ -45,6 +54,8 @@ struct PipelineCore: ~Copyable {
         }
         ownerLive = .allocate(capacity: Self.maxOwners)
         for i in 0..<Self.maxOwners { (ownerLive + i).initialize(to: Atomic(0)) }
+        ownerFaulted = .allocate(capacity: Self.maxOwners)
+        for i in 0..<Self.maxOwners { (ownerFaulted + i).initialize(to: Atomic(0)) }
     }
 
     func deallocate() {
@@ -55,6 +66,8 @@ struct PipelineCore: ~Copyable {
         descriptors.deallocate()
         ownerLive.deinitialize(count: Self.maxOwners)
         ownerLive.deallocate()
+        ownerFaulted.deinitialize(count: Self.maxOwners)
+        ownerFaulted.deallocate()
         diagnostics.deallocate()
         barrier.pointee.deallocate()
         barrier.deinitialize(count: 1)

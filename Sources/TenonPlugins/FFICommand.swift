@@ -6,6 +6,7 @@ import Musl
 // libffi's ffi_type_* are C globals; Swift 6 flags them as shared mutable
 // state. They are never written after libffi's static init.
 @preconcurrency import CFFI
+import CTenon
 
 /// The value a command returned.
 public enum CommandResult: Sendable, Equatable, CustomStringConvertible {
@@ -83,6 +84,18 @@ public final class FFICommand {
     /// Calls with already typed arguments. Their types must match the
     /// signature (a mismatch is a programming error and traps).
     public func call(converted arguments: [CommandArgument]) -> CommandResult {
+        switch perform(arguments, site: nil) {
+        case .success(let r): return r
+        case .failure: preconditionFailure("unguarded command call reported a fault")
+        }
+    }
+
+    /// Converts and calls through the guarded path as `site`'s owner.
+    func call(_ arguments: [String], site: PluginCallSite?) throws(PluginError) -> Result<CommandResult, FaultedCall> {
+        perform(try signature.convert(arguments, command: name), site: site)
+    }
+
+    private func perform(_ arguments: [CommandArgument], site: PluginCallSite?) -> Result<CommandResult, FaultedCall> {
         precondition(arguments.map(\.type) == signature.argumentTypes,
                      "FFICommand.call: arguments \(arguments.map(\.type)) do not match \(signature)")
         // One 8-byte slot per argument, each holding the C value itself (for
@@ -118,17 +131,25 @@ public final class FFICommand {
         let result = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16)
         defer { result.deallocate() }
         result.initializeMemory(as: UInt8.self, repeating: 0, count: 16)
-        ffi_call(cif, descriptor.function, result, values)
+        if let site {
+            if let seq = PluginCall.invoke(site, context: CTENON_CTX_COMMAND, cif: cif,
+                                           function: unsafeBitCast(descriptor.function, to: UnsafeRawPointer.self),
+                                           result: result, arguments: values) {
+                return .failure(FaultedCall(seq: seq))
+            }
+        } else {
+            ffi_call(cif, descriptor.function, result, values)
+        }
         switch signature.returnType {
-        case .void: return .void
-        case .bool: return .bool(UInt8(truncatingIfNeeded: result.load(as: ffi_arg.self)) != 0)
-        case .i32: return .int(Int64(Int32(truncatingIfNeeded: result.load(as: ffi_sarg.self))))
-        case .u32: return .uint(UInt64(UInt32(truncatingIfNeeded: result.load(as: ffi_arg.self))))
-        case .i64: return .int(result.load(as: Int64.self))
-        case .u64: return .uint(result.load(as: UInt64.self))
-        case .f64: return .double(result.load(as: Double.self))
+        case .void: return .success(.void)
+        case .bool: return .success(.bool(UInt8(truncatingIfNeeded: result.load(as: ffi_arg.self)) != 0))
+        case .i32: return .success(.int(Int64(Int32(truncatingIfNeeded: result.load(as: ffi_sarg.self)))))
+        case .u32: return .success(.uint(UInt64(UInt32(truncatingIfNeeded: result.load(as: ffi_arg.self)))))
+        case .i64: return .success(.int(result.load(as: Int64.self)))
+        case .u64: return .success(.uint(result.load(as: UInt64.self)))
+        case .f64: return .success(.double(result.load(as: Double.self)))
         case .str:
-            return .string(result.load(as: UnsafePointer<CChar>?.self).map { String(cString: $0) })
+            return .success(.string(result.load(as: UnsafePointer<CChar>?.self).map { String(cString: $0) }))
         }
     }
 
@@ -154,6 +175,9 @@ public final class FFICommandTable {
     public let plugin: String
     /// In the plugin's declaration order.
     public let commands: [FFICommand]
+    /// The owner calls run as (set once the plugin has one): calls then go
+    /// through the guarded path.
+    var site: PluginCallSite?
 
     public init(_ descriptor: PluginDescriptor) throws(PluginError) {
         var commands: [FFICommand] = []
@@ -175,5 +199,10 @@ public final class FFICommandTable {
     /// Looks up, converts and calls: the whole `tenon call PLUGIN CMD ARGS...`.
     public func call(_ name: String, _ arguments: [String]) throws(PluginError) -> CommandResult {
         try command(named: name).call(arguments)
+    }
+
+    /// The same through the guarded path: a fault in the command is a failure.
+    func guardedCall(_ name: String, _ arguments: [String]) throws(PluginError) -> Result<CommandResult, FaultedCall> {
+        try command(named: name).call(arguments, site: site)
     }
 }

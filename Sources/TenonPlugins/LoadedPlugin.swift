@@ -9,6 +9,9 @@ public struct LoadedPlugin: Sendable, Equatable, CustomStringConvertible {
         /// Unpublished by an unload that found a CPU still inside it
         /// (``UnloadResult/busy(cpu:irq:since:)``): mapped, receives nothing.
         case unpublished
+        /// Its code faulted: quarantined (unpublished, timers cancelled,
+        /// mapped for good). ``PluginHost/unload(name:timeout:)`` retires it.
+        case faulted
     }
 
     /// The plugin's unique name (from its descriptor; kept across hot swaps).
@@ -31,6 +34,8 @@ public struct LoadedPlugin: Sendable, Equatable, CustomStringConvertible {
     public var commands: [String]
     /// Non-empty when the image will be retired instead of unmapped.
     public var retireReasons: [String]
+    /// The latest oops of this instance, if its code faulted.
+    public var lastOops: PluginOops?
 
     public var description: String {
         "\(name) \(version) [\(state.rawValue)] \(path) irqs=\(irqs) calls=\(handlerCalls)"

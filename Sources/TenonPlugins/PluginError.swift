@@ -35,6 +35,13 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The headers are internally inconsistent (bad entry sizes, overflow, …).
     case malformedELF(path: String, reason: String)
 
+    // MARK: Faults (see docs/plugins.md, "When a plugin misbehaves")
+
+    /// Plugin code faulted (or called `exit`) during `during` (entry point,
+    /// init, command NAME); `oops` is the oops's one-line summary. The call
+    /// was abandoned; the image stays mapped.
+    case faulted(plugin: String, during: String, oops: String)
+
     // MARK: dlopen / dlsym
 
     /// `dlopen` refused the file; `message` is `dlerror()`'s text.
@@ -113,6 +120,8 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
             return "plugin \(plugin): refused: \(reason)"
         case let .notAFile(path, reason):
             return "\(path): \(reason); give the path of a plugin shared object (.so)"
+        case let .faulted(plugin, during, oops):
+            return "\(plugin): \(during) faulted: \(oops); the plugin is quarantined and its image kept mapped (see `tenon log`)"
         case let .unreadable(path, errno):
             return "\(path): cannot read: \(PluginError.errnoText(errno)); check the file's permissions"
         case let .notELF(path, firstBytes):

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Logging
+import CTenon
 import Synchronization
 import TenonABI
 import TenonPipeline
@@ -40,6 +41,86 @@ public final class PluginHost: @unchecked Sendable {
         self.pipeline = pipeline
         self.logger = logger
         self.timers = timers
+        _ = ctenon_fault_install()
+        FaultMonitor.shared.register(self, domain: pipeline.faultDomain)
+    }
+
+    deinit {
+        FaultMonitor.shared.unregister(domain: pipeline.faultDomain)
+    }
+
+    // MARK: - Faults
+
+    /// Oopses of this host's plugins, oldest first (the last ``oopsCapacity``).
+    private let oopsLog = Mutex<[PluginOops]>([])
+    /// How many oopses ``oopses()`` keeps.
+    public static let oopsCapacity = 256
+    /// Images kept mapped for good because their code faulted before the
+    /// plugin was loaded (entry point, init): never closed.
+    private nonisolated(unsafe) var faultedImages: [DynamicImage] = []
+
+    /// Turns fault recovery off (process-wide) for the sabotaged variant of
+    /// `tenon stress --faults`: every fault is then handled as a host bug.
+    public static func setFaultRecovery(_ enabled: Bool) { ctenon_fault_set_recovery(enabled) }
+
+    /// The bounded oops log (`tenon log`), oldest first.
+    public func oopses() -> [PluginOops] { oopsLog.withLock { $0 } }
+
+    /// Oopses of this host's plugins so far (the log keeps the last ``oopsCapacity``).
+    public var oopsTotal: Int { oopsCount.load(ordering: .relaxed) }
+    private let oopsCount = Atomic<Int>(0)
+
+    /// Plugins of this host quarantined after a fault so far.
+    public private(set) var faultedCount: Int {
+        get { faultedTotal.load(ordering: .relaxed) }
+        set { faultedTotal.store(newValue, ordering: .relaxed) }
+    }
+    private let faultedTotal = Atomic<Int>(0)
+
+    /// Adds `oops` to the log once (the monitor and a failing call may both report it).
+    @discardableResult
+    private func note(_ oops: PluginOops) -> Bool {
+        oopsLog.withLock { log in
+            if log.contains(where: { $0.sequence == oops.sequence }) { return false }
+            log.append(oops)
+            oopsCount.wrappingAdd(1, ordering: .relaxed)
+            if log.count > Self.oopsCapacity { log.removeFirst(log.count - Self.oopsCapacity) }
+            return true
+        }
+    }
+
+    /// Called by the fault monitor (its own thread) for each new oops on
+    /// this pipeline: log it, then quarantine the owner if it is a plugin
+    /// still loaded here.
+    func faultReported(_ oops: PluginOops) {
+        if note(oops) { logger.error("\(oops.description)") }
+        operations.withLock { _ in
+            if let record = plugins.values.first(where: { $0.owner == oops.owner }) ?? draining.first(where: { $0.owner == oops.owner }) {
+                quarantine(record, oops: oops)
+            }
+        }
+    }
+
+    /// Unpublishes a faulted plugin through the normal path: suspend (its
+    /// actions leave the chains, its queued irq_work is dead), a grace
+    /// period, its timers cancelled. Never unmaps it. Under `operations`.
+    private func quarantine(_ record: PluginRecord, oops: PluginOops?) {
+        if let oops, record.lastOops.map({ $0.sequence < oops.sequence }) ?? true { record.lastOops = oops }
+        guard record.state != .faulted else { return }
+        pipeline.markFaulted(owner: record.owner)
+        pipeline.suspend(owner: record.owner)
+        timers?.cancelAll(owner: record.owner)
+        record.state = .faulted
+        faultedCount += 1
+        let wait = pipeline.synchronize(timeout: .seconds(1))
+        logger.error("plugin \(record.name) \(record.descriptor.version) quarantined after a fault: unpublished, timers cancelled, image kept mapped\(wait == .quiescent ? "" : " (\(wait))"); `tenon unload \(record.name)` retires it")
+    }
+
+    /// The oops of a guarded call a fault abandoned, logged.
+    private func oops(of call: FaultedCall) -> PluginOops? {
+        guard let oops = call.oops else { return nil }
+        if note(oops) { logger.error("\(oops.description)") }
+        return oops
     }
 
     // MARK: - Load
@@ -74,7 +155,7 @@ public final class PluginHost: @unchecked Sendable {
         let params: PluginParameters
         let commands: FFICommandTable
         do {
-            descriptor = try PluginDescriptor.load(from: image)
+            descriptor = try loadDescriptor(from: image)
             if replacing == nil {
                 try descriptor.ensureUniqueName(among: plugins.mapValues { $0.image.path })
             }
@@ -92,11 +173,27 @@ public final class PluginHost: @unchecked Sendable {
         let services = HostServices(pipeline: pipeline, owner: owner, pluginName: name,
                                     logger: logger, timers: timers)
         if let replacing { pipeline.beginStaging(owner: owner, replacing: replacing.owner) }
-        do {
-            try descriptor.callInit(host: services.host, parameters: params)
-        } catch {
-            rollback(name: name, owner: owner, image: image, services: services)
-            throw error
+        _ = ctenon_fault_register(pipeline.faultDomain, owner, name, descriptor.version)
+        let site = PluginCallSite(domain: pipeline.faultDomain, owner: owner)
+        commands.site = site
+        if let initFunction = descriptor.initFunction {
+            let outcome = params.withUnsafeBufferPointer { buffer in
+                PluginCall.initialize(initFunction, site: site, host: services.host, parameters: buffer.baseAddress,
+                                      count: UInt32(buffer.count))
+            }
+            switch outcome {
+            case .success(let rc) where rc < 0:
+                ctenon_fault_unregister(pipeline.faultDomain, owner)
+                rollback(name: name, owner: owner, image: image, services: services)
+                throw .initFailed(plugin: name, errno: rc == Int32.min ? Int32.max : -rc)
+            case .success:
+                break
+            case .failure(let call):
+                let summary = oops(of: call)?.summary ?? call.summary
+                pipeline.markFaulted(owner: owner)
+                rollback(name: name, owner: owner, image: image, services: services, keepMapped: true)
+                throw .faulted(plugin: name, during: "init", oops: summary)
+            }
         }
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
@@ -105,9 +202,28 @@ public final class PluginHost: @unchecked Sendable {
                             loadTime: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)
     }
 
+    /// Calls the image's entry point through the guarded path, as a
+    /// temporary owner (slot 0, never a real owner's) named after the file.
+    private func loadDescriptor(from image: DynamicImage) throws(PluginError) -> PluginDescriptor {
+        let entry = try image.entryPoint()
+        let loading: UInt32 = 0xFFFF_F000
+        let file = image.path.split(separator: "/").last.map(String.init) ?? image.path
+        _ = ctenon_fault_register(pipeline.faultDomain, loading, file, "(loading)")
+        defer { ctenon_fault_unregister(pipeline.faultDomain, loading) }
+        switch PluginCall.entry(entry, site: PluginCallSite(domain: pipeline.faultDomain, owner: loading)) {
+        case .success(let pointer):
+            return try PluginDescriptor(validating: pointer, path: image.path)
+        case .failure(let call):
+            // Its code may have left anything behind: never unmap it.
+            faultedImages.append(image)
+            throw .faulted(plugin: image.path, during: "entry point", oops: oops(of: call)?.summary ?? call.summary)
+        }
+    }
+
     /// Undoes a failed init: its actions may already have fired, so the full
     /// unload order applies (minus `exit()`, which the ABI says is not called).
-    private func rollback(name: String, owner: UInt32, image: DynamicImage, services: HostServices) {
+    private func rollback(name: String, owner: UInt32, image: DynamicImage, services: HostServices,
+                          keepMapped: Bool = false) {
         pipeline.suspend(owner: owner)
         let wait = pipeline.synchronize(timeout: rollbackTimeout)
         timers?.cancelAll(owner: owner)
@@ -118,6 +234,12 @@ public final class PluginHost: @unchecked Sendable {
             return
         }
         let revoked = pipeline.revoke(owner: owner)
+        if keepMapped {
+            // A fault: its code and what it points at stay valid for good.
+            faultedImages.append(image)
+            logger.error("plugin \(name): init faulted; rolled back \(revoked) registration(s); image retired (kept mapped)")
+            return
+        }
         services.deallocate()
         try? image.close()
         logger.info("plugin \(name): init failed; rolled back \(revoked) registration(s) and closed the image")
@@ -137,6 +259,10 @@ public final class PluginHost: @unchecked Sendable {
             guard let record = plugins[name] else {
                 return .refused(reason: PluginError.unknownPlugin(name: name, loaded: plugins.keys.sorted()).description)
             }
+            if record.state == .faulted {
+                plugins[name] = nil
+                return retireFaulted(record)
+            }
             if record.state == .live {
                 pipeline.suspend(owner: record.owner)
                 record.state = .unpublished
@@ -155,11 +281,42 @@ public final class PluginHost: @unchecked Sendable {
         }
     }
 
+    /// Unload of a quarantined plugin: its `exit()` is not called (its state
+    /// is unknown after the fault); registrations are revoked after a grace
+    /// period; the image stays mapped.
+    private func retireFaulted(_ record: PluginRecord) -> UnloadResult {
+        timers?.cancelAll(owner: record.owner)
+        let reason = "faulted: " + (record.lastOops?.summary ?? "code of this plugin faulted")
+        guard pipeline.synchronize(timeout: .seconds(1)) == .quiescent else {
+            faultedImages.append(record.image)
+            return .retired(reason: reason + "; a CPU stayed busy, registrations left unpublished")
+        }
+        pipeline.revoke(owner: record.owner)
+        ctenon_fault_unregister(pipeline.faultDomain, record.owner)
+        faultedImages.append(record.image)
+        logger.info("plugin \(record.name) retired: \(reason)")
+        return .retired(reason: reason)
+    }
+
     /// After a quiescent barrier: exit → drain timers → revoke → close → verify.
     private func finish(_ record: PluginRecord) -> UnloadResult {
-        record.descriptor.exitFunction?(UnsafePointer(record.services.host))
+        if let exitFunction = record.descriptor.exitFunction,
+           let call = PluginCall.exit(exitFunction, site: record.site, host: UnsafePointer(record.services.host)) {
+            let oops = oops(of: call)
+            record.lastOops = oops
+            pipeline.markFaulted(owner: record.owner)
+            timers?.cancelAll(owner: record.owner)
+            _ = pipeline.synchronize(timeout: .seconds(1))
+            pipeline.revoke(owner: record.owner)
+            faultedImages.append(record.image)
+            faultedCount += 1
+            let reason = "exit() faulted: " + (oops?.summary ?? call.summary)
+            logger.error("plugin \(record.name) retired: \(reason)")
+            return .retired(reason: reason)
+        }
         timers?.cancelAll(owner: record.owner)
         let revoked = pipeline.revoke(owner: record.owner)
+        ctenon_fault_unregister(pipeline.faultDomain, record.owner)
         if revoked > 0 {
             logger.debug("plugin \(record.name): revoked \(revoked) registration(s) its exit() left behind")
         }
@@ -271,7 +428,17 @@ public final class PluginHost: @unchecked Sendable {
             guard let record = plugins[plugin] else {
                 throw .unknownPlugin(name: plugin, loaded: plugins.keys.sorted())
             }
-            return try record.commands.call(command, arguments)
+            if record.state == .faulted {
+                throw .refused(plugin: plugin, reason: "it is quarantined after a fault (\(record.lastOops?.summary ?? "see `tenon log`")); unload it")
+            }
+            switch try record.commands.guardedCall(command, arguments) {
+            case .success(let result):
+                return result
+            case .failure(let call):
+                let oops = oops(of: call)
+                quarantine(record, oops: oops)
+                throw .faulted(plugin: plugin, during: "command \(command)", oops: oops?.summary ?? call.summary)
+            }
         }
     }
 
@@ -291,7 +458,8 @@ public final class PluginHost: @unchecked Sendable {
         for irq in irqs { for cpu in 0..<pipeline.cpuCount { calls &+= pipeline.count(irq: irq, cpu: cpu) } }
         return LoadedPlugin(name: r.name, version: r.descriptor.version, path: r.image.path, state: r.state,
                             owner: r.owner, irqs: irqs, loadTime: r.loadTime, handlerCalls: calls,
-                            commands: r.commands.names, retireReasons: r.elf.retireReasons)
+                            commands: r.commands.names, retireReasons: r.elf.retireReasons,
+                            lastOops: r.lastOops)
     }
 
     // MARK: - Handler-context guard

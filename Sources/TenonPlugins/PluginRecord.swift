@@ -12,6 +12,10 @@ final class PluginRecord {
     let commands: FFICommandTable
     let loadTime: Double
     var state: LoadedPlugin.State = .live
+    /// The latest oops of this instance's code.
+    var lastOops: PluginOops?
+    /// Who guarded calls into it run as.
+    var site: PluginCallSite { commands.site! }
 
     init(name: String, descriptor: PluginDescriptor, elf: ELFImage, image: DynamicImage, owner: UInt32,
          services: HostServices, commands: FFICommandTable, loadTime: Double) {

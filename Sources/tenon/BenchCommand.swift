@@ -29,6 +29,10 @@ struct BenchCommand: ParsableCommand {
         row(r.membarrierAvailable ? "barrier, membarrier read side (default)" : "barrier (membarrier unavailable: fenced)", r.membarrierReadSide)
         row("barrier, fenced read side (fallback)", r.fencedReadSide)
         row("shared atomic refcount (uncontended)", r.sharedRefcount)
+        row("barrier + recovery point (1 IRQ per entry)", r.recoveryPoint)
+        print("recovery point: +\(fmt(r.recoveryPoint - r.membarrierReadSide)) ns per IRQ over the default read side "
+              + "(x\(fmt(r.recoveryPoint / r.membarrierReadSide))); one _setjmp and state snapshot per pipeline entry, "
+              + "an owner marker per handler call")
     }
 
     private func fmt(_ x: Double) -> String {

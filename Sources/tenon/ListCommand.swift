@@ -19,6 +19,9 @@ struct ListCommand: ParsableCommand {
         }
         printTable(table)
         if rows.isEmpty { print("(no plugin loaded)") }
+        for r in rows {
+            if let oops = r.lastOops { print("\(r.name): last \(oops)") }
+        }
     }
 }
 

@@ -46,8 +46,12 @@ struct StressCommand: ParsableCommand {
     @Option(help: "signals (default: a Machine, IRQs are real signals) or threads (no signals: storm threads bound to CPUs 1...N run handlers synchronously; for ThreadSanitizer, which defers asynchronous signals).")
     var storm = "signals"
     @Flag(help: "Print the summary as one JSON object.") var json = false
+    @Flag(help: "Fault containment: the torture plugin faults on purpose (NULL, SIGFPE, abort, stack overflow) under the storm; with --sabotage no-recovery the host must die.")
+    var faults = false
+    @Option(help: "With --faults: a faulting generation faults in one handler run in N.") var faultOneIn: UInt64 = 200
 
     mutating func run() throws {
+        if faults { return try runFaults() }
         var o = StressOptions()
         o.plugins = plugins
         o.cpus = cpus
@@ -87,5 +91,28 @@ struct StressCommand: ParsableCommand {
         if autoJitter { final.notes.append("jitter enabled automatically for the sabotaged run") }
         print(json ? final.json() : final.summary)
         if !final.passed { throw ExitCode(1) }
+    }
+
+    /// `--faults`: see ``FaultStress``.
+    func runFaults() throws {
+        var o = FaultStressOptions()
+        o.cpus = cpus
+        o.duration = duration
+        o.seed = seed ?? UInt64(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds ^ UInt64(getpid()) << 32)
+        o.faultOneIn = max(1, faultOneIn)
+        o.timerHz = timerHz == 2_000 ? 1_000 : timerHz
+        o.pluginDirectory = pluginDir
+        switch sabotage {
+        case nil, "none": o.recovery = true
+        case "no-recovery": o.recovery = false
+        case let s?: throw ValidationError("unknown --sabotage \(s) with --faults: no-recovery")
+        }
+        let tty = isatty(2) != 0
+        o.progress = { line in FileHandle.standardError.write(Data((tty ? "\r" + line : line + "\n").utf8)) }
+        FileHandle.standardError.write(Data("tenon stress --faults: seed \(o.seed)\(o.recovery ? "" : "; SABOTAGED: fault recovery disabled, the host must not survive the first fault")\n".utf8))
+        let report = try FaultStress(options: o).run()
+        if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+        print(report.summary)
+        if !report.passed { throw ExitCode(1) }
     }
 }

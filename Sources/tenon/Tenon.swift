@@ -14,7 +14,7 @@ struct Tenon: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             DemoCommand.self, RunCommand.self, LoadCommand.self, UnloadCommand.self, SwapCommand.self, ListCommand.self,
-            IRQsCommand.self, RaiseCommand.self, CallCommand.self, StatsCommand.self, ShutdownCommand.self,
+            IRQsCommand.self, RaiseCommand.self, CallCommand.self, StatsCommand.self, LogCommand.self, ShutdownCommand.self,
             NewPluginCommand.self, PipelineDemoCommand.self, IRQBenchCommand.self, BenchCommand.self, StressCommand.self,
             LatencyCommand.self, TopCommand.self,
         ],

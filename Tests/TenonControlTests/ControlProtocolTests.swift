@@ -15,6 +15,7 @@ struct ControlProtocolTests {
         .raise(irq: 7, cpu: 2, count: 1000),
         .call(plugin: "ticker", command: "set-rate", arguments: ["200", "fast \"quoted\"\nline"]),
         .stats,
+        .log,
         .shutdown,
         .ping,
     ]

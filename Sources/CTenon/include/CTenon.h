@@ -107,6 +107,102 @@ static inline uint64_t ctenon_word_load64(uint64_t *w) { return __atomic_load_n(
 int ctenon_baseline_install(int signo);
 uint64_t ctenon_baseline_take(void);
 double ctenon_sigmask_pair_ns(long pairs, int signo);
+/* ---- Fault containment (fault.c) ----
+ * A fault (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT) or an exit()
+ * raised while this thread runs registered plugin code is turned into an
+ * oops: recorded in a lock-free ring, written to stderr, and the thread jumps
+ * back to the innermost recovery point. Anywhere else the previous
+ * disposition is restored and the signal re-raised (host bugs still crash). */
+
+/* Words of pipeline state a recovery point saves (the pipeline's hooks own
+ * their meaning). */
+#define CTENON_STATE_WORDS 8
+/* What ctenon_call_out returns for a handler call abandoned by a fault. */
+#define CTENON_FAULTED ((int32_t)0x80000000)
+
+/* Where plugin code runs (the oops names it). */
+enum ctenon_context {
+    CTENON_CTX_HOST = 0,
+    CTENON_CTX_OOB = 1,
+    CTENON_CTX_INBAND = 2,
+    CTENON_CTX_WORK = 3,
+    CTENON_CTX_ENTRY = 4,
+    CTENON_CTX_INIT = 5,
+    CTENON_CTX_EXIT = 6,
+    CTENON_CTX_COMMAND = 7,
+};
+
+/* Installs the fault handlers (SA_SIGINFO|SA_ONSTACK|SA_NODEFER), saving the
+ * dispositions found for chaining; again if someone replaced them since.
+ * Returns 0 or -errno. */
+int ctenon_fault_install(void);
+/* The pipeline's hooks: snapshot saves a CPU's state at a recovery point;
+ * restore puts it back after a fault of `faulted_owner`. Both run in signal
+ * context and must be async-signal-safe. */
+void ctenon_fault_set_pipeline_hooks(void (*snapshot)(void *cpu, uint64_t *state),
+                                     void (*restore)(void *cpu, const uint64_t *state, uint32_t faulted_owner));
+/* Plugin owners: only code of a registered (domain, owner) is contained. The
+ * name and version are copied (oops text). 0, or -ENOSPC. */
+int ctenon_fault_register(const void *domain, uint32_t owner, const char *name, const char *version);
+void ctenon_fault_unregister(const void *domain, uint32_t owner);
+/* The simulated CPU index of this thread (oops text); -1: none. */
+void ctenon_fault_set_cpu(int cpu);
+/* Sabotage for `tenon stress --faults --sabotage no-recovery`: off, every
+ * fault is treated as a host bug. */
+void ctenon_fault_set_recovery(bool enabled);
+/* An alternate signal stack for the calling thread if it has none (stack
+ * overflow is only catchable on one). Kept for the thread's life. */
+int ctenon_fault_ensure_altstack(void);
+
+/* Calls one IRQ handler (or irq_work function when handler is NULL) of
+ * `owner`, marking the thread as running it. Inside a pipeline entry the
+ * entry's recovery point covers the call; outside one (a task-context sync
+ * loop) the call gets its own. Returns the handler's result, IRQ_HANDLED for
+ * work, or CTENON_FAULTED if the call was abandoned by a fault. */
+int32_t ctenon_call_out(const void *domain, uint32_t owner, uint32_t irq, uint32_t context,
+                        int32_t (*handler)(uint32_t, void *), void (*work)(void *), void *arg);
+
+/* The one task-context door into plugin code: invoke(cif, fn, rvalue,
+ * avalues) (libffi's ffi_call) under a recovery point, marked as `owner`
+ * running `context`. Returns 0, or the oops sequence number of the fault
+ * that abandoned the call. */
+uint64_t ctenon_guarded_call(const void *domain, uint32_t owner, uint32_t context,
+                             void (*invoke)(void *, void *, void *, void **),
+                             void *cif, void *fn, void *rvalue, void **avalues);
+
+/* One oops, as recorded at fault time (raw; symbolised later). */
+#define CTENON_OOPS_FRAMES 8
+struct ctenon_oops {
+    uint64_t seq;         /* 1, 2, ...; 0: empty */
+    const void *domain;
+    uint32_t owner;
+    uint32_t irq;         /* UINT32_MAX: none */
+    uint32_t context;     /* enum ctenon_context */
+    int32_t cpu;          /* -1: not a CPU thread */
+    int32_t tid;
+    int32_t signo;        /* 0: exit()/_exit() */
+    int32_t code;         /* si_code, or the exit status */
+    uint32_t nframes;
+    uint64_t addr;        /* si_addr */
+    uint64_t pc;
+    uint64_t time_ns;     /* CLOCK_MONOTONIC */
+    uint64_t frames[CTENON_OOPS_FRAMES];
+    char name[32];
+    char version[24];
+};
+/* Oopses recorded so far (a futex word's worth; also what to wait on). */
+uint32_t ctenon_oops_count(void);
+/* Waits until the count differs from `seen` or `timeout_ns` passes. */
+void ctenon_oops_wait(uint32_t seen, uint64_t timeout_ns);
+/* Copies oops `seq` out of the ring: 0, or -ENOENT if not (or no longer) there. */
+int ctenon_oops_read(uint64_t seq, struct ctenon_oops *out);
+/* `tenon bench`: a trampoline's recovery point plus one marked handler call. */
+int32_t ctenon_bench_recovery_entry(void *cpu, const void *domain, int32_t (*handler)(uint32_t, void *), uint32_t irq);
+/* dladdr (task context only: takes the loader lock). 1 if found. */
+int ctenon_dladdr(const void *addr, const char **fname, uintptr_t *fbase, const char **sname, uintptr_t *saddr);
+/* Host-wide taint: plugin faults contained (TAINT_DIE's analogue). */
+uint64_t ctenon_taint_faults(void);
+
 #include "CTenonLatency.h"
 
 #endif
