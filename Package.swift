@@ -101,7 +101,8 @@ let package = Package(
         .testTarget(name: "TenonMachineTests", dependencies: ["TenonMachine", "TenonPipeline", "CTenon"]),
         .testTarget(name: "TenonStressTests", dependencies: ["TenonStress"]),
         // Fixture plugins are compiled with cc at test time, never linked in.
-        .testTarget(name: "TenonPluginsTests", dependencies: ["TenonPlugins", "TenonPipeline", "TenonABI"],
+        .testTarget(name: "TenonPluginsTests", dependencies: ["TenonPlugins", "TenonPipeline", "TenonABI",
+                                                             "TenonMachine", "CTenon"],
                     exclude: ["Fixtures"]),
     ] + cPlugins.map {
         .target(name: $0, dependencies: ["TenonABI", "TenonTestDevice"], path: pluginPath($0),

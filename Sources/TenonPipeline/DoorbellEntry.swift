@@ -48,9 +48,18 @@ extension CPUContext {
             compilerBarrier()
             _unsafePerformance { ctenon_irq_signals_unblock() }
             let switched = enterPipeline()
-            controller.pointee.take { irq in handleRaised(irq) }
+            var lastIRQ: UInt32 = 0
+            controller.pointee.take { irq in
+                lastIRQ = irq
+                handleRaised(irq)
+                _unsafePerformance {
+                    if ctenon_guard_pinpointing() != 0 { ctenon_guard_check_irq(Int32(truncatingIfNeeded: index), irq) }
+                }
+            }
             _ = leavePipeline(switched: switched)
-            _unsafePerformance { ctenon_irq_signals_block() }
+            // Also the signal guard's check: handlers must not leave host
+            // signals blocked (no extra syscall: the old mask comes back).
+            _unsafePerformance { ctenon_irq_signals_block_at_exit(Int32(truncatingIfNeeded: index), lastIRQ) }
             compilerBarrier()
             data.pointee.hardOff = false
             compilerBarrier()

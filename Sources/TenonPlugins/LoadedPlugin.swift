@@ -9,6 +9,9 @@ public struct LoadedPlugin: Sendable, Equatable, CustomStringConvertible {
         /// Unpublished by an unload that found a CPU still inside it
         /// (``UnloadResult/busy(cpu:irq:since:)``): mapped, receives nothing.
         case unpublished
+        /// Unpublished because it broke a host rule (e.g. took the doorbell
+        /// signal); mapped, receives nothing until unloaded.
+        case quarantined
     }
 
     /// The plugin's unique name (from its descriptor; kept across hot swaps).

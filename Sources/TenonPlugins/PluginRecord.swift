@@ -12,6 +12,8 @@ final class PluginRecord {
     let commands: FFICommandTable
     let loadTime: Double
     var state: LoadedPlugin.State = .live
+    /// Set when a call broke a rule that quarantines (``PluginGuard``).
+    var quarantineReason: String?
 
     init(name: String, descriptor: PluginDescriptor, elf: ELFImage, image: DynamicImage, owner: UInt32,
          services: HostServices, commands: FFICommandTable, loadTime: Double) {

@@ -104,4 +104,6 @@ static inline uint64_t ctenon_word_load64(uint64_t *w) { return __atomic_load_n(
 int ctenon_baseline_install(int signo);
 uint64_t ctenon_baseline_take(void);
 double ctenon_sigmask_pair_ns(long pairs, int signo);
+
+#include "ctenon_guard.h"
 #endif
