@@ -113,7 +113,8 @@ let package = Package(
         // Faulting fixture plugins against a real host (machine, signals, plugin host).
         .testTarget(name: "TenonFaultTests", dependencies: ["TenonHost", "TenonPlugins", "TenonPipeline", "TenonMachine"]),
         // Fixture plugins are compiled with cc at test time, never linked in.
-        .testTarget(name: "TenonPluginsTests", dependencies: ["TenonPlugins", "TenonPipeline", "TenonABI"],
+        .testTarget(name: "TenonPluginsTests", dependencies: ["TenonPlugins", "TenonPipeline", "TenonABI",
+                                                             "TenonMachine", "CTenon"],
                     exclude: ["Fixtures"]),
     ] + cPlugins.map {
         .target(name: $0, dependencies: ["TenonABI", "TenonTestDevice"], path: pluginPath($0),

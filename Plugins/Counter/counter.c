@@ -69,8 +69,10 @@ static int32_t counter_init(const tenon_host_t *host, const tenon_param_value_t 
     counter.host = host;
     counter.irq = (uint32_t)irq->value.u;
     counter.device = tenon_test_device_from_param(device->value.u);
-    if (device->value.u != 0 && counter.device == NULL)
-        return -EINVAL;   /* not an initialised tenon_test_device */
+    if (device->value.u != 0 && counter.device == NULL) {
+        host->log(host, 3, "device= is not the address of a tenon_test_device set up by the host");
+        return -EINVAL;
+    }
     cmd_reset();
 
     uint32_t flags = (oob->value.b ? IRQF_OOB : 0) | (shared->value.b ? IRQF_SHARED : 0);

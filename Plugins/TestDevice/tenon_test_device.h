@@ -32,6 +32,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -58,7 +59,7 @@ struct tenon_test_device {
     uint64_t seen_offset;   /* uint32_t seen[capacity] */
     uint64_t handled_by_offset; /* uint32_t handled_by[capacity] */
     uint64_t bad_seq;       /* drained seqs >= capacity (atomic) */
-    uint64_t pad[1];
+    uint64_t self;          /* the block's own address, set by init (validates `device=`) */
 };
 
 static inline uint64_t tenon_test_device__align64(uint64_t n)
@@ -98,6 +99,7 @@ tenon_test_device_init(void *mem, uint32_t nr_cpus, uint32_t capacity, uint32_t 
     dev->rings_offset = tenon_test_device__align64(sizeof(struct tenon_test_device));
     dev->seen_offset = dev->rings_offset + dev->ring_stride * nr_cpus;
     dev->handled_by_offset = dev->seen_offset + tenon_test_device__align64((uint64_t)capacity * 4u);
+    dev->self = (uint64_t)(uintptr_t)dev;
     __atomic_store_n(&dev->magic, TENON_TEST_DEVICE_MAGIC, __ATOMIC_RELEASE);
     return dev;
 }
@@ -197,14 +199,42 @@ static inline uint64_t tenon_test_device_bad_seqs(struct tenon_test_device *dev)
     return __atomic_load_n(&dev->bad_seq, __ATOMIC_RELAXED);
 }
 
-/* Plugins: turn the `device` parameter into a device pointer. NULL for 0 or
- * for a block that was not initialised. [task] */
+/* Copies `n` bytes at `address` through a pipe: 0, or -1 if any of them is
+ * not readable (the kernel reports EFAULT instead of the caller faulting). */
+static inline int tenon_test_device__probe(uint64_t address, void *out, size_t n)
+{
+    int fds[2];
+    if (n > 4096 || pipe(fds) != 0)
+        return -1;
+    ssize_t w = write(fds[1], (const void *)(uintptr_t)address, n);
+    ssize_t r = w == (ssize_t)n ? read(fds[0], out, n) : -1;
+    close(fds[0]);
+    close(fds[1]);
+    return r == (ssize_t)n ? 0 : -1;
+}
+
+/* Plugins: turn the `device` parameter into a device pointer. NULL for 0 and
+ * for anything but the address of a block tenon_test_device_init() set up:
+ * the header is read through a probe first, so a stray number (a user typing
+ * `device=12345`) fails init cleanly instead of crashing the host. [task] */
 static inline struct tenon_test_device *tenon_test_device_from_param(uint64_t address)
 {
-    struct tenon_test_device *dev = (struct tenon_test_device *)(uintptr_t)address;
-    if (dev == NULL || __atomic_load_n(&dev->magic, __ATOMIC_ACQUIRE) != TENON_TEST_DEVICE_MAGIC)
+    struct tenon_test_device head;
+    if (address == 0 || (address & 7u) != 0 || tenon_test_device__probe(address, &head, sizeof head) != 0)
         return NULL;
-    return dev;
+    if (head.magic != TENON_TEST_DEVICE_MAGIC || head.self != address)
+        return NULL;
+    if (tenon_test_device_size(head.nr_cpus, head.capacity, head.ring_size) == 0)
+        return NULL;
+    /* Every page of the block must be readable too. */
+    uint64_t end = head.handled_by_offset + tenon_test_device__align64((uint64_t)head.capacity * 4u);
+    unsigned char byte;
+    for (uint64_t off = 4096; off < end; off += 4096)
+        if (tenon_test_device__probe(address + off, &byte, 1) != 0)
+            return NULL;
+    if (tenon_test_device__probe(address + end - 1, &byte, 1) != 0)
+        return NULL;
+    return (struct tenon_test_device *)(uintptr_t)address;
 }
 
 #ifdef __cplusplus

@@ -31,6 +31,7 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <string.h>
+#include "tenon_test_device.h" /* tenon_test_device__probe */
 
 #ifdef __cplusplus
 extern "C" {
@@ -63,7 +64,8 @@ struct tenon_torture_ledger {
     /* written by the host */
     uint64_t current_generation;   /* latest generation whose load/swap returned */
     uint64_t exited_generation;    /* highest generation whose unload/swap-out returned */
-    uint64_t pad0[5];
+    uint64_t self;                 /* the ledger's own address, set by init (validates `ledger=`) */
+    uint64_t pad0[4];
     /* written by handlers (atomics) */
     uint64_t handler_runs;
     uint64_t drained;
@@ -100,16 +102,29 @@ static inline struct tenon_torture_ledger *tenon_torture_ledger_init(void *mem, 
     memset(mem, 0, size);
     struct tenon_torture_ledger *l = (struct tenon_torture_ledger *)mem;
     l->nr_cpus = nr_cpus;
+    l->self = (uint64_t)(uintptr_t)l;
     __atomic_store_n(&l->magic, TENON_TORTURE_MAGIC, __ATOMIC_RELEASE);
     return l;
 }
 
+/* NULL for 0 and for anything but a ledger tenon_torture_ledger_init() set
+ * up at that address (read through a probe: a stray number fails cleanly). */
 static inline struct tenon_torture_ledger *tenon_torture_ledger_from_param(uint64_t address)
 {
-    struct tenon_torture_ledger *l = (struct tenon_torture_ledger *)(uintptr_t)address;
-    if (l == NULL || __atomic_load_n(&l->magic, __ATOMIC_ACQUIRE) != TENON_TORTURE_MAGIC)
+    struct tenon_torture_ledger head;
+    if (address == 0 || (address & 7u) != 0
+        || tenon_test_device__probe(address, &head, offsetof(struct tenon_torture_ledger, cpus)) != 0)
         return NULL;
-    return l;
+    size_t size = tenon_torture_ledger_size(head.nr_cpus);
+    if (head.magic != TENON_TORTURE_MAGIC || head.self != address || size == 0)
+        return NULL;
+    unsigned char byte;
+    for (size_t off = 4096; off < size; off += 4096)
+        if (tenon_test_device__probe(address + off, &byte, 1) != 0)
+            return NULL;
+    if (tenon_test_device__probe(address + size - 1, &byte, 1) != 0)
+        return NULL;
+    return (struct tenon_torture_ledger *)(uintptr_t)address;
 }
 
 static inline void tenon_torture__first(struct tenon_torture_ledger *l, uint64_t kind, uint64_t gen,

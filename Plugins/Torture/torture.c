@@ -149,8 +149,10 @@ static int32_t torture_init(const tenon_host_t *host, const tenon_param_value_t 
     t.max_spin_ns = spin->value.u;
     t.use_work = work->value.b;
     t.ledger = tenon_torture_ledger_from_param(ledger->value.u);
-    if (ledger->value.u != 0 && t.ledger == NULL)
-        return -EINVAL;   /* not an initialised ledger */
+    if (ledger->value.u != 0 && t.ledger == NULL) {
+        host->log(host, 3, "ledger= is not the address of a tenon_torture_ledger set up by the host");
+        return -EINVAL;
+    }
     if (t.ledger != NULL && t.ledger->nr_cpus < host->nr_cpus)
         return -EINVAL;
     atomic_store_explicit(&t.handled, 0, memory_order_relaxed);

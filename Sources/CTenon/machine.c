@@ -50,6 +50,7 @@ static sigset_t irq_signals;
 const sigset_t *ctenon_machine_sigset(void) { return &irq_signals; }
 
 void ctenon_irq_signals_block(void) { pthread_sigmask(SIG_BLOCK, &irq_signals, NULL); }
+void ctenon_irq_signals_block_old(sigset_t *old) { pthread_sigmask(SIG_BLOCK, &irq_signals, old); }
 void ctenon_irq_signals_unblock(void) { pthread_sigmask(SIG_UNBLOCK, &irq_signals, NULL); }
 
 static inline void epilogue(void)
@@ -65,7 +66,9 @@ static int32_t (*volatile raise_entry)(void *cpu, uint32_t irq);
 static struct sigaction saved[_NSIG];
 static bool saved_valid[_NSIG];
 
-static int install(int signo, void (*fn)(int, siginfo_t *, void *))
+/* `role` non-NULL: the signal guard owns the new disposition (see
+ * ctenon_guard.h); `critical`: it delivers IRQs. */
+static int install(int signo, void (*fn)(int, siginfo_t *, void *), const char *role, int critical)
 {
     if (signo <= 0 || signo >= _NSIG) return -EINVAL;
     struct sigaction sa;
@@ -80,6 +83,7 @@ static int install(int signo, void (*fn)(int, siginfo_t *, void *))
     struct sigaction old;
     if (sigaction(signo, &sa, &old) != 0) return -errno;
     if (!saved_valid[signo]) { saved[signo] = old; saved_valid[signo] = true; }
+    if (role) ctenon_guard_own(signo, role, critical);
     return 0;
 }
 
@@ -87,6 +91,7 @@ int ctenon_restore_signal(int signo)
 {
     if (signo <= 0 || signo >= _NSIG || !saved_valid[signo]) return -EINVAL;
     saved_valid[signo] = false;
+    ctenon_guard_disown(signo);
     if (sigaction(signo, &saved[signo], NULL) != 0) return -errno;
     return 0;
 }
@@ -168,7 +173,7 @@ int ctenon_set_machine_signals(int doorbell, int timer, int fd)
 int ctenon_install_doorbell(int signo, void (*entry)(void *cpu))
 {
     doorbell_entry = entry;
-    return install(signo, doorbell_handler);
+    return install(signo, doorbell_handler, "doorbell", 1);
 }
 
 /* ---- per-CPU POSIX timers ---- */
@@ -230,9 +235,9 @@ static void fd_handler(int sig, siginfo_t *si, void *uc)
 int ctenon_install_sources(int timer_signo, int fd_signo, int32_t (*entry)(void *cpu, uint32_t irq))
 {
     raise_entry = entry;
-    int r = install(timer_signo, timer_handler);
+    int r = install(timer_signo, timer_handler, "timer IRQs", 1);
     if (r) return r;
-    return install(fd_signo, fd_handler);
+    return install(fd_signo, fd_handler, "fd IRQs", 1);
 }
 
 struct ctenon_timer *ctenon_timer_create(int tid, int signo, uint32_t irq)
@@ -430,7 +435,7 @@ static void baseline_handler(int sig, siginfo_t *si, void *uc)
 
 int ctenon_baseline_install(int signo)
 {
-    return install(signo, baseline_handler);
+    return install(signo, baseline_handler, NULL, 0);
 }
 
 uint64_t ctenon_baseline_take(void) { return __atomic_exchange_n(&baseline_stamp, 0, __ATOMIC_ACQ_REL); }

@@ -117,5 +117,7 @@ final class CPUThread: @unchecked Sendable {
     private func normalize() {
         if pipeline.hard_irqs_disabled() { pipeline.hard_local_irq_enable() }
         if pipeline.irqs_disabled() { pipeline.local_irq_enable() }
+        // In-band handlers replayed by the work ran on this thread's own mask.
+        ctenon_guard_repair_cpu_mask(Int32(index))
     }
 }

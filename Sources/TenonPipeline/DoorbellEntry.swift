@@ -48,9 +48,11 @@ extension CPUContext {
             compilerBarrier()
             _unsafePerformance { ctenon_irq_signals_unblock() }
             let switched = enterPipeline()
-            takeRaised()
+            let lastIRQ = takeRaised()
             _ = leavePipeline(switched: switched)
-            _unsafePerformance { ctenon_irq_signals_block() }
+            // Also the signal guard's check: handlers must not leave host
+            // signals blocked (no extra syscall: the old mask comes back).
+            _unsafePerformance { ctenon_irq_signals_block_at_exit(Int32(truncatingIfNeeded: index), lastIRQ) }
             compilerBarrier()
             data.pointee.hardOff = false
             compilerBarrier()

@@ -42,8 +42,10 @@ extension CPUContext {
     /// keeping the word in progress in ``PerCPUPipeline/takeRest`` so that a
     /// fault abandoning a handler loses none of the IRQs taken with it.
     @_noLocks
-    func takeRaised() {
+    @discardableResult
+    func takeRaised() -> UInt32 {
         let controller = core.pointee.controllers + index
+        var last: UInt32 = 0
         let outerWord = data.pointee.takeWord
         let outerRest = data.pointee.takeRest
         controller.pointee.summary.store(0, ordering: .sequentiallyConsistent)
@@ -54,11 +56,17 @@ extension CPUContext {
                 let bits = data.pointee.takeRest
                 data.pointee.takeRest = bits & (bits &- 1)
                 compilerBarrier()
-                handleRaised(UInt32(word &* 64 &+ bits.trailingZeroBitCount))
+                last = UInt32(word &* 64 &+ bits.trailingZeroBitCount)
+                handleRaised(last)
+                // The signal guard, while it looks for the handler that blocked host signals.
+                _unsafePerformance {
+                    if ctenon_guard_pinpointing() != 0 { ctenon_guard_check_irq(Int32(truncatingIfNeeded: index), last) }
+                }
             }
         }
         data.pointee.takeWord = outerWord
         data.pointee.takeRest = outerRest
+        return last
     }
 
     /// Puts this CPU back in the state saved at a recovery point, after a

@@ -38,6 +38,8 @@ final class HostServices {
     let pluginName: String
     /// Synthetic IRQs this instance created, so it may dispose only its own.
     private(set) var mappings: Set<UInt32> = []
+    /// Timers this instance holds (for ``PluginLimits/maxTimers``).
+    private var timerIDs: Set<Int64> = []
 
     /// The C struct given to the plugin.
     let host: UnsafeMutablePointer<tenon_host_t>
@@ -82,6 +84,11 @@ final class HostServices {
             logger.error("plugin \(pluginName): request_irq(\(irq), \"\(actionName)\") refused with -EINVAL: handler is NULL")
             return Errno.EINVAL
         }
+        let held = pipeline.actions().count { $0.owner == owner }
+        if let (errno, reason) = PluginLimits.checkRequest(flags: flags, actionsHeld: held) {
+            logger.error("plugin \(pluginName): request_irq(\(irq), \"\(actionName)\") refused with \(errno): \(reason)")
+            return errno
+        }
         let rc = pipeline.request_irq(irq, handler, flags, actionName, devId, owner: owner)
         if rc == Errno.EBUSY {
             logger.error("plugin \(pluginName): request_irq(\(irq), \"\(actionName)\") refused with -EBUSY: the line is taken and not shareable with flags 0x\(String(flags, radix: 16))")
@@ -98,6 +105,10 @@ final class HostServices {
     }
 
     func createMapping() -> UInt32 {
+        guard mappings.count < PluginLimits.maxSyntheticIRQs else {
+            logger.error("plugin \(pluginName): irq_create_direct_mapping refused (returns 0): the plugin already holds \(mappings.count) synthetic IRQs, the limit is \(PluginLimits.maxSyntheticIRQs); irq_dispose_mapping some first")
+            return 0
+        }
         let irq = pipeline.irq_create_direct_mapping(owner: owner)
         if irq != 0 { mappings.insert(irq) }
         return irq
@@ -113,12 +124,20 @@ final class HostServices {
 
     func timerStart(cpu: UInt32, irq: UInt32, first: UInt64, period: UInt64) -> Int64 {
         guard let timers else { return Int64(-ENOSYS) }
-        return timers.start(owner: owner, cpu: cpu, irq: irq, firstNanos: first, periodNanos: period)
+        if let (errno, reason) = PluginLimits.checkTimer(periodNanos: period, timersHeld: timerIDs.count) {
+            logger.error("plugin \(pluginName): timer_start(cpu \(cpu), irq \(irq), period \(period) ns) refused with \(errno): \(reason)")
+            return Int64(errno)
+        }
+        let id = timers.start(owner: owner, cpu: cpu, irq: irq, firstNanos: first, periodNanos: period)
+        if id > 0 { timerIDs.insert(id) }
+        return id
     }
 
     func timerStop(_ id: Int64) -> Int32 {
         guard let timers else { return -ENOSYS }
-        return timers.stop(owner: owner, timerID: id)
+        let rc = timers.stop(owner: owner, timerID: id)
+        if rc == 0 { timerIDs.remove(id) }
+        return rc
     }
 
     func log(level: Int32, _ message: UnsafePointer<CChar>?) {

@@ -12,6 +12,9 @@ public struct LoadedPlugin: Sendable, Equatable, CustomStringConvertible {
         /// Its code faulted: quarantined (unpublished, timers cancelled,
         /// mapped for good). ``PluginHost/unload(name:timeout:)`` retires it.
         case faulted
+        /// Unpublished because it broke a host rule (e.g. took the doorbell
+        /// signal); mapped, receives nothing until unloaded.
+        case quarantined
     }
 
     /// The plugin's unique name (from its descriptor; kept across hot swaps).

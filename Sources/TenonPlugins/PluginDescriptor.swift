@@ -144,6 +144,9 @@ public struct PluginDescriptor: @unchecked Sendable {
             initFunction(host, buffer.baseAddress, UInt32(buffer.count))
         }
         if rc < 0 { throw .initFailed(plugin: name, errno: rc == Int32.min ? Int32.max : -rc) }
+        // Kernel modules' init returning > 0 is a bug the kernel warns about;
+        // here it fails the load, since the plugin did not say "0 = ready".
+        if rc > 0 { throw .initReturnedPositive(plugin: name, value: rc) }
     }
 
     // MARK: - Validation helpers

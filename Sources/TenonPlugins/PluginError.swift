@@ -85,6 +85,9 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
     case duplicateParameter(plugin: String, name: String)
     /// `init()` returned a negative errno.
     case initFailed(plugin: String, errno: Int32)
+    /// `init()` returned a positive value: neither 0 (ready) nor a negative
+    /// errno. Treated as a failure (rolled back like one).
+    case initReturnedPositive(plugin: String, value: Int32)
 
     // MARK: Commands
 
@@ -186,6 +189,9 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .initFailed(plugin, errno):
             return "plugin \(plugin): init() failed with -\(errno) (\(PluginError.errnoText(errno))); "
                 + "see the plugin's log messages and its parameters"
+        case let .initReturnedPositive(plugin, value):
+            return "plugin \(plugin): init() returned \(value), a positive value; init must return 0 or a negative errno, "
+                + "so the load was treated as failed and rolled back"
         case let .unknownCommand(plugin, command, available):
             return "plugin \(plugin): no command \"\(command)\"; available: "
                 + (available.isEmpty ? "none" : available.joined(separator: ", "))

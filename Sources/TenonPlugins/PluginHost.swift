@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CTenon
 import Logging
 import CTenon
 import Synchronization
@@ -33,6 +34,8 @@ public final class PluginHost: @unchecked Sendable {
     /// How long a failed init's rollback waits for quiescence before it
     /// gives up and leaves the image mapped (never unmapped unsafely).
     public var rollbackTimeout: Duration = .seconds(10)
+    /// Checks signals and threads around every task-context plugin call.
+    let sentry: PluginGuard
 
     /// - Parameters:
     ///   - timers: the machine's timer service; nil until there is one
@@ -41,6 +44,7 @@ public final class PluginHost: @unchecked Sendable {
         self.pipeline = pipeline
         self.logger = logger
         self.timers = timers
+        sentry = PluginGuard(logger: logger, pipeline: pipeline)
         _ = ctenon_fault_install()
         FaultMonitor.shared.register(self, domain: pipeline.faultDomain)
     }
@@ -138,6 +142,7 @@ public final class PluginHost: @unchecked Sendable {
         return try operations.withLock { _ throws(PluginError) -> LoadedPlugin in
             let record = try instantiate(path: path, parameters: parameters, replacing: nil)
             plugins[record.name] = record
+            if let reason = record.quarantineReason { quarantine(record, reason: reason) }
             logger.info("plugin \(record.name) \(record.descriptor.version) loaded from \(record.image.path) as owner \(record.owner)")
             return snapshot(record)
         }
@@ -150,7 +155,16 @@ public final class PluginHost: @unchecked Sendable {
     private func instantiate(path: String, parameters: [String],
                              replacing: PluginRecord?) throws(PluginError) -> PluginRecord {
         let elf = try ELFImage(validating: path)
-        let image = try DynamicImage.open(elf)
+        let section = sentry.begin()  // constructors, entry point and init
+        let image: DynamicImage
+        do {
+            image = try DynamicImage.open(elf)
+        } catch {
+            _ = sentry.end(section, plugin: elf.path, what: "dlopen")
+            throw error
+        }
+        // Before the entry point: threads it starts are known by their start routine.
+        _ = ctenon_thread_hook(image.handle)
         let descriptor: PluginDescriptor
         let params: PluginParameters
         let commands: FFICommandTable
@@ -162,11 +176,11 @@ public final class PluginHost: @unchecked Sendable {
             params = try descriptor.parseParameters(parameters)
             commands = try FFICommandTable(descriptor)
         } catch {
-            try? image.close()
+            closeAfterFailedLoad(image, section, plugin: elf.path)
             throw error
         }
         guard let owner = pipeline.registerOwner() else {
-            try? image.close()
+            closeAfterFailedLoad(image, section, plugin: descriptor.name)
             throw .ownerSlotsExhausted(plugin: descriptor.name)
         }
         let name = replacing?.name ?? descriptor.name
@@ -184,22 +198,63 @@ public final class PluginHost: @unchecked Sendable {
             switch outcome {
             case .success(let rc) where rc < 0:
                 ctenon_fault_unregister(pipeline.faultDomain, owner)
-                rollback(name: name, owner: owner, image: image, services: services)
+                rollback(name: name, owner: owner, image: image, services: services, section: section)
                 throw .initFailed(plugin: name, errno: rc == Int32.min ? Int32.max : -rc)
+            case .success(let rc) where rc > 0:
+                // Kernel modules' init returning > 0 is a bug the kernel warns
+                // about; here it fails the load: the plugin did not say "0 = ready".
+                ctenon_fault_unregister(pipeline.faultDomain, owner)
+                rollback(name: name, owner: owner, image: image, services: services, section: section)
+                throw .initReturnedPositive(plugin: name, value: rc)
             case .success:
                 break
             case .failure(let call):
                 let summary = oops(of: call)?.summary ?? call.summary
                 pipeline.markFaulted(owner: owner)
-                rollback(name: name, owner: owner, image: image, services: services, keepMapped: true)
+                rollback(name: name, owner: owner, image: image, services: services, section: section, keepMapped: true)
                 throw .faulted(plugin: name, during: "init", oops: summary)
             }
         }
+        let verdict = sentry.end(section, plugin: name, what: "load (constructors, entry point, init)")
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        return PluginRecord(name: name, descriptor: descriptor, elf: elf, image: image, owner: owner,
-                            services: services, commands: commands,
-                            loadTime: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)
+        let record = PluginRecord(name: name, descriptor: descriptor, elf: elf, image: image, owner: owner,
+                                  services: services, commands: commands,
+                                  loadTime: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)
+        record.quarantineReason = verdict.quarantine
+        return record
+    }
+
+    /// A load failed before init: close the image, unless a thread it
+    /// started (in a constructor or the entry point) still runs in it.
+    private func closeAfterFailedLoad(_ image: DynamicImage, _ section: PluginGuard.Section, plugin: String) {
+        _ = sentry.end(section, plugin: plugin, what: "load")
+        // Its entry point faulted: it may have left anything behind, never unmap it.
+        if faultedImages.contains(where: { $0 === image }) { return }
+        if let reason = Self.liveThreadsReason(image) {
+            logger.error("plugin \(plugin): load failed; image kept mapped: \(reason)")
+            return
+        }
+        try? image.close()
+    }
+
+    /// Why the image must stay mapped, if a thread it started (its start
+    /// routine lies in the image, see `ctenon_thread_hook`) still runs.
+    static func liveThreadsReason(_ image: DynamicImage) -> String? {
+        guard image.handle != nil, let inside = image.symbol(named: PluginDescriptor.entrySymbol) else { return nil }
+        let live = ctenon_thread_live(inside)
+        guard live > 0 else { return nil }
+        return "\(live) thread(s) the plugin started are still running; unmapping its code would crash them "
+            + "(exit() must stop and join every thread the plugin started)"
+    }
+
+    /// Unpublishes a plugin that broke a host rule. It stays mapped, listed
+    /// as `quarantined`, and is removed by a normal unload. The one place a
+    /// guard verdict takes a plugin out of service.
+    func quarantine(_ record: PluginRecord, reason: String) {
+        if record.state == .live { pipeline.suspend(owner: record.owner) }
+        record.state = .quarantined
+        logger.error("plugin \(record.name) quarantined: \(reason); its handlers receive no more IRQs; unload it to remove it")
     }
 
     /// Calls the image's entry point through the guarded path, as a
@@ -223,7 +278,9 @@ public final class PluginHost: @unchecked Sendable {
     /// Undoes a failed init: its actions may already have fired, so the full
     /// unload order applies (minus `exit()`, which the ABI says is not called).
     private func rollback(name: String, owner: UInt32, image: DynamicImage, services: HostServices,
-                          keepMapped: Bool = false) {
+                          section: PluginGuard.Section, keepMapped: Bool = false) {
+        // Undo signal changes at once, before waiting for quiescence.
+        _ = sentry.end(section, plugin: name, what: "load (constructors, entry point, init)")
         pipeline.suspend(owner: owner)
         let wait = pipeline.synchronize(timeout: rollbackTimeout)
         timers?.cancelAll(owner: owner)
@@ -241,6 +298,10 @@ public final class PluginHost: @unchecked Sendable {
             return
         }
         services.deallocate()
+        if let reason = Self.liveThreadsReason(image) {
+            logger.error("plugin \(name): init failed; rolled back \(revoked) registration(s); image kept mapped: \(reason)")
+            return
+        }
         try? image.close()
         logger.info("plugin \(name): init failed; rolled back \(revoked) registration(s) and closed the image")
     }
@@ -300,8 +361,12 @@ public final class PluginHost: @unchecked Sendable {
 
     /// After a quiescent barrier: exit → drain timers → revoke → close → verify.
     private func finish(_ record: PluginRecord) -> UnloadResult {
-        if let exitFunction = record.descriptor.exitFunction,
-           let call = PluginCall.exit(exitFunction, site: record.site, host: UnsafePointer(record.services.host)) {
+        let section = sentry.begin()
+        let exitFault = record.descriptor.exitFunction.flatMap {
+            PluginCall.exit($0, site: record.site, host: UnsafePointer(record.services.host))
+        }
+        _ = sentry.end(section, plugin: record.name, what: "exit()")
+        if let call = exitFault {
             let oops = oops(of: call)
             record.lastOops = oops
             pipeline.markFaulted(owner: record.owner)
@@ -322,6 +387,11 @@ public final class PluginHost: @unchecked Sendable {
         }
         record.services.deallocate()
         let path = record.image.path
+        if let reason = Self.liveThreadsReason(record.image) {
+            // Never dlclose'd: the handle keeps the image mapped for good.
+            logger.warning("plugin \(record.name) retired: \(reason)")
+            return .retired(reason: reason)
+        }
         do {
             try record.image.close()
         } catch {
@@ -383,12 +453,15 @@ public final class PluginHost: @unchecked Sendable {
                 throw .unknownPlugin(name: name, loaded: plugins.keys.sorted())
             }
             guard old.state == .live else {
-                throw .refused(plugin: name, reason: "an unload is pending (busy); finish or cancel it before swapping")
+                throw .refused(plugin: name, reason: old.state == .quarantined
+                    ? "it is quarantined; unload it, then load the new version"
+                    : "an unload is pending (busy); finish or cancel it before swapping")
             }
             let new = try instantiate(path: path, parameters: parameters, replacing: old)
             pipeline.commitStaging(owner: new.owner)
             old.state = .unpublished
             plugins[name] = new
+            if let reason = new.quarantineReason { quarantine(new, reason: reason) }
             logger.info("plugin \(name): swapped \(old.descriptor.version) -> \(new.descriptor.version)")
             switch pipeline.synchronize(timeout: timeout) {
             case .quiescent:
@@ -431,8 +504,12 @@ public final class PluginHost: @unchecked Sendable {
             if record.state == .faulted {
                 throw .refused(plugin: plugin, reason: "it is quarantined after a fault (\(record.lastOops?.summary ?? "see `tenon log`")); unload it")
             }
-            switch try record.commands.guardedCall(command, arguments) {
+            let section = sentry.begin()
+            let outcome = try record.commands.guardedCall(command, arguments)
+            let verdict = sentry.end(section, plugin: plugin, what: "command \(command)")
+            switch outcome {
             case .success(let result):
+                if let reason = verdict.quarantine { quarantine(record, reason: reason) }
                 return result
             case .failure(let call):
                 let oops = oops(of: call)
@@ -444,7 +521,26 @@ public final class PluginHost: @unchecked Sendable {
 
     /// Every loaded plugin, by name.
     public func list() -> [LoadedPlugin] {
-        operations.withLock { _ in plugins.keys.sorted().map { snapshot(plugins[$0]!) } }
+        operations.withLock { _ in
+            auditHandlersLocked()
+            return plugins.keys.sorted().map { snapshot(plugins[$0]!) }
+        }
+    }
+
+    /// Reports handlers that left host signals blocked on their CPU since the
+    /// last report (the signal entry caught and undid it). `list()` calls it;
+    /// a host may also call it periodically.
+    public func auditHandlers() {
+        operations.withLock { _ in auditHandlersLocked() }
+    }
+
+    private func auditHandlersLocked() {
+        let actions = pipeline.actions()
+        sentry.auditEntries(cpus: pipeline.cpuCount) { irq in
+            let owners = Set(actions.filter { $0.irq == irq }.map(\.owner))
+            let names = plugins.values.filter { owners.contains($0.owner) }.map(\.name).sorted()
+            return names.isEmpty ? "no plugin handler on it now" : "handled by \(names.joined(separator: ", "))"
+        }
     }
 
     /// One plugin's snapshot, or nil.

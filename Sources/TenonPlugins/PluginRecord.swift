@@ -16,6 +16,8 @@ final class PluginRecord {
     var lastOops: PluginOops?
     /// Who guarded calls into it run as.
     var site: PluginCallSite { commands.site! }
+    /// Set when a call broke a rule that quarantines (``PluginGuard``).
+    var quarantineReason: String?
 
     init(name: String, descriptor: PluginDescriptor, elf: ELFImage, image: DynamicImage, owner: UInt32,
          services: HostServices, commands: FFICommandTable, loadTime: Double) {

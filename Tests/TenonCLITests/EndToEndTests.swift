@@ -75,6 +75,9 @@ struct EndToEndTests {
             (["load", log], "not an ELF"),
             (["load", bin + "/libtenon-counter.so", "irq=5"], "counter"),
             (["load", bin + "/libtenon-swapv1.so", "irq=banana"], "irq"),
+            // A stray device address fails init instead of crashing the host.
+            (["load", bin + "/libtenon-swapv1.so", "irq=9", "device=12345"], "init"),
+            (["load", bin + "/libtenon-swapv1.so", "irq=9", "device=0x7fff00000000"], "init"),
             (["swap", "nosuch", bin + "/libtenon-swapv2.so"], "nosuch"),
             (["raise", "99999"], "out of range"),
             (["raise", "5", "--cpu", "7"], "out of range"),

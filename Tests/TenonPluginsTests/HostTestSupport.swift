@@ -17,6 +17,8 @@ enum HostFixtures {
         ("hoststuck", "hoststuck", []),
         ("hostswap1", "hostswap", ["-DVERSION=1"]),
         ("hostswap2", "hostswap", ["-DVERSION=2"]),
+        ("greedy", "greedy", []),
+        ("rogue", "rogue", ["-pthread"]),
     ]
 
     private static func build() -> Result<URL, Fixtures.FixtureError> {

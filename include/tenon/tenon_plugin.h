@@ -188,8 +188,11 @@ struct tenon_host {
 
     /* --- IRQ actions [task] ------------------------------------------------
      * request_irq: Dovetail's request_irq()/__request_percpu_irq().
-     *   -EINVAL: irq out of range, NULL handler, bad flag combination
+     *   -EINVAL: irq out of range, NULL handler, bad flag combination, or a
+     *            flag bit other than IRQF_SHARED, IRQF_PERCPU, IRQF_ONESHOT,
+     *            IRQF_NO_THREAD, IRQF_OOB (refused, not ignored)
      *   -EBUSY:  line taken and not shareable, or flags mismatch
+     *   -ENOSPC: the plugin already holds 32 actions (limit per plugin)
      *   -ENOMEM: out of action slots
      * free_irq: removes the action (irq, dev_id) and waits until no CPU runs
      *   it any more (synchronize_irq); -ENOENT if there is no such action. */
@@ -199,13 +202,16 @@ struct tenon_host {
     int32_t (*free_irq)(const tenon_host_t *host, uint32_t irq, void *dev_id);
 
     /* Synthetic (software-only, per-CPU) IRQs [task]. Returns the new IRQ
-     * number, or 0 when the synthetic domain is exhausted. */
+     * number, or 0 when the synthetic domain is exhausted or the plugin
+     * already holds 16 (limit per plugin). */
     uint32_t (*irq_create_direct_mapping)(const tenon_host_t *host);
     void (*irq_dispose_mapping)(const tenon_host_t *host, uint32_t irq);
 
     /* Per-CPU timers on CLOCK_MONOTONIC [task]: raise `irq` on `cpu` after
      * first_ns, then every period_ns (0 = one-shot). Returns a timer id > 0 or
-     * a negative errno. Timers die with the plugin at the latest. */
+     * a negative errno: -EINVAL for a period below 100000 ns (100 us; one-shots
+     * are not limited), -EAGAIN when the plugin already holds 8 timers (a
+     * one-shot counts until timer_stop). Timers die with the plugin at the latest. */
     int64_t (*timer_start)(const tenon_host_t *host, uint32_t cpu, uint32_t irq,
                            uint64_t first_ns, uint64_t period_ns);
     int32_t (*timer_stop)(const tenon_host_t *host, int64_t timer_id);
@@ -256,11 +262,20 @@ struct tenon_host {
  *   dlclose (the plugin's mappings vanish).
  *
  * init [task]: register IRQs/timers through host; return 0, or a negative
- *   errno to refuse loading. On failure the host revokes everything init
- *   registered and closes the image; exit() is NOT called.
+ *   errno to refuse loading (a positive value is a bug and fails the load
+ *   too). On failure the host revokes everything init registered and closes
+ *   the image; exit() is NOT called.
  * exit [task]: called once, after the barrier: no handler of this plugin is
- *   running or will run again. Free resources, stop threads the plugin made.
- *   Anything still registered is revoked by the host afterwards. May be NULL.
+ *   running or will run again. Free resources, stop and join every thread the
+ *   plugin started: if one still runs when exit returns, the host never
+ *   unmaps the image (unload reports it "retired" and why). Anything still
+ *   registered is revoked by the host afterwards. May be NULL.
+ * Host signals: the host owns SIGRTMIN+2 (doorbell), SIGRTMIN+3 (timer IRQs)
+ *   and SIGRTMIN+4 (fd IRQs). Never change their disposition or block them.
+ *   After every task-context call the host undoes such a change and logs it
+ *   naming the plugin; a changed disposition also quarantines the plugin
+ *   (unpublished, kept mapped, "quarantined" in `tenon list`). A handler that
+ *   leaves them blocked is caught on the way out of the IRQ entry and named.
  * A non-shared device IRQ raised with raise_irq(irq, cpu) runs its handler on
  *   that cpu; commands run on the host's control thread, concurrently with
  *   handlers (share state through C11 atomics).

@@ -204,5 +204,6 @@ int ctenon_dladdr(const void *addr, const char **fname, uintptr_t *fbase, const 
 uint64_t ctenon_taint_faults(void);
 
 #include "CTenonLatency.h"
+#include "ctenon_guard.h"
 
 #endif

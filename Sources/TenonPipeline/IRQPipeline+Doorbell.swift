@@ -1,0 +1,16 @@
+extension IRQPipeline {
+    /// Rings the doorbell of every CPU whose controller holds IRQs.
+    ///
+    /// A controller rings only when it goes from idle to pending, so a
+    /// doorbell signal that got lost (a plugin set it to `SIG_IGN` for a
+    /// moment, or caught it with its own handler) leaves that CPU deaf for
+    /// good; the signal guard calls this after putting the host's handler back.
+    public func ringPendingDoorbells() {
+        let bell = core.pointee.doorbell.load(ordering: .acquiring)
+        guard bell != 0 else { return }
+        let context = core.pointee.doorbellContext.load(ordering: .relaxed)
+        for cpu in 0..<cpuCount where core.pointee.controllers[cpu].mayHavePending() {
+            HostGlue.ring(bell, context: context, cpu: cpu)
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import CTenon
+import Glibc
+import Testing
+import TenonMachine
+@testable import TenonPipeline
+@testable import TenonPlugins
+
+/// The signal guard and the thread census, on a real machine (CPU threads,
+/// real doorbell signals): a plugin that ignores, steals or blocks the host's
+/// signals is named in the log and undone, and the host keeps serving the
+/// other plugin's device IRQs, also after the culprit is unloaded.
+/// Serialized: dispositions are process-wide.
+@Suite("plugin host: signal guard and leftover threads", .serialized, .timeLimit(.minutes(3)))
+final class SignalGuardTests {
+    let machine: Machine
+    let log = LogCapture()
+    let host: PluginHost
+    /// The well-behaved plugin's counter (hostplug, in-band, IRQ 6).
+    let good = HostCounter()
+    /// The rogue plugin's counter (IRQ 5, oob).
+    let rogue = HostCounter()
+    let stop = HostCounter()
+    let doorbell = MachineSignals.doorbell
+
+    init() throws {
+        machine = try Machine(cpus: 2)
+        _ = machine.pipeline.enable_oob_stage("guard-test")
+        host = PluginHost(pipeline: machine.pipeline, logger: log.logger)
+        try host.load(path: HostFixtures.freshCopy("hostplug"), parameters: [good.parameter, "irq=6"])
+    }
+
+    deinit {
+        stop.pointer.pointee.store(1, ordering: .releasing)
+        _ = host.unloadAll()
+        machine.pipeline.disable_oob_stage()
+        machine.stop()
+    }
+
+    /// Raises `irq` on `cpu` until `counter` moves (bounded: 10 s); whether it did.
+    func served(_ counter: HostCounter, irq: UInt32 = 6, cpu: Int) -> Bool {
+        let before = counter.value
+        for _ in 0..<10_000 {
+            machine.raise(irq, on: cpu)
+            if counter.value > before { return true }
+            usleep(1000)
+        }
+        return false
+    }
+
+    func loadRogue(_ parameters: String...) throws -> LoadedPlugin {
+        try host.load(path: HostFixtures.freshCopy("rogue"),
+                      parameters: [rogue.parameter, "stop=" + address(UnsafeMutableRawPointer(stop.pointer)), "signo=\(doorbell)", "irq=5"] + parameters)
+    }
+
+    func hostOwnsDoorbell() -> Bool { ctenon_guard_check(doorbell, 0) == 0 }
+
+    @Test func ignoredDoorbellIsRestoredAndQuarantines() throws {
+        let p = try loadRogue("init=ignore")
+        #expect(p.state == .quarantined)
+        #expect(hostOwnsDoorbell())
+        #expect(log.contains("plugin rogue", "SIG_IGN", "SIGRTMIN+2", "doorbell", "quarantined"), "\(log.text)")
+        #expect(served(good, cpu: 0) && served(good, cpu: 1))
+        // Quarantined: IRQ 5 no longer reaches it (taken before IRQ 6 is).
+        machine.raise(5, on: 1)
+        #expect(served(good, cpu: 1))
+        #expect(rogue.value == 0)
+        #expect(host.list().first { $0.name == "rogue" }?.state == .quarantined)
+        guard case .unloaded = host.unload(name: "rogue") else { Issue.record("unload"); return }
+        #expect(served(good, cpu: 0) && served(good, cpu: 1))
+    }
+
+    /// Doorbells rung while the signal was ignored are lost; the CPUs must
+    /// not stay deaf afterwards (their controllers were left pending).
+    @Test func doorbellsLostWhileIgnoredAreRungAgain() throws {
+        let before = good.value
+        let p = try loadRogue("init=ignore", "raise_after=6")
+        #expect(p.state == .quarantined)
+        #expect(served(good, cpu: 0) && served(good, cpu: 1))
+        #expect(good.value >= before + 2)
+    }
+
+    @Test func stolenDoorbellIsRestoredAndQuarantines() throws {
+        let p = try loadRogue("init=steal")
+        #expect(p.state == .quarantined)
+        #expect(hostOwnsDoorbell())
+        #expect(log.contains("plugin rogue", "installed its own handler", "SIGRTMIN+2"), "\(log.text)")
+        #expect(served(good, cpu: 0) && served(good, cpu: 1))
+        guard case .unloaded = host.unload(name: "rogue") else { Issue.record("unload"); return }
+        // Its handler is unmapped now: a doorbell reaching it would crash the host.
+        #expect(served(good, cpu: 0) && served(good, cpu: 1))
+    }
+
+    @Test func doorbellBlockedInInitIsUnblocked() throws {
+        // Test runner threads (libdispatch workers) may block signals; open
+        // the doorbell on this one so that the plugin's block is a change.
+        let bit: UInt64 = 1 << UInt64(doorbell - 1)
+        let original = ctenon_guard_blocked(bit)
+        defer { _ = ctenon_guard_set_blocked(bit, original) }
+        _ = ctenon_guard_set_blocked(bit, 0)
+        let p = try loadRogue("init=block")
+        #expect(ctenon_guard_blocked(bit) == 0, "the calling thread's mask was not restored")
+        #expect(p.state == .live)
+        #expect(log.contains("plugin rogue", "blocking of SIGRTMIN+2", "restored"), "\(log.text)")
+        #expect(served(rogue, irq: 5, cpu: 1) && served(good, cpu: 0))
+        guard case .unloaded = host.unload(name: "rogue") else { Issue.record("unload"); return }
+        #expect(served(good, cpu: 0) && served(good, cpu: 1))
+    }
+
+    @Test func timerSignalIgnoredByACommandQuarantines() throws {
+        _ = try loadRogue()
+        _ = try host.call(plugin: "rogue", command: "ignore", arguments: ["\(MachineSignals.timer)"])
+        #expect(ctenon_guard_check(MachineSignals.timer, 0) == 0)
+        #expect(log.contains("plugin rogue", "command ignore", "SIG_IGN", "SIGRTMIN+3", "timer"), "\(log.text)")
+        #expect(host.plugin(named: "rogue")?.state == .quarantined)
+        #expect(served(good, cpu: 1))
+    }
+
+    @Test func handlerBlockingTheDoorbellIsCaughtAtEntryExit() throws {
+        let before = ctenon_guard_violations(1)
+        _ = try loadRogue("in_handler=true")
+        #expect(served(rogue, irq: 5, cpu: 1))
+        #expect(ctenon_guard_violations(1) > before)
+        // The CPU still takes IRQs: the entry's sigreturn put its mask back.
+        #expect(served(good, cpu: 1) && served(rogue, irq: 5, cpu: 1))
+        // Once a violation was seen, entries check after each IRQ: the
+        // report names the line and its plugin, not just the last IRQ taken.
+        let pinned = ctenon_guard_pinned(1)
+        #expect(served(rogue, irq: 5, cpu: 1))
+        #expect(ctenon_guard_pinned(1) > pinned)
+        host.auditHandlers()
+        #expect(log.contains("CPU 1", "the handler of IRQ 5", "rogue", "SIGRTMIN+2"), "\(log.text)")
+    }
+
+    @Test func leftoverThreadRetiresTheImage() throws {
+        let p = try loadRogue("thread=true")
+        let result = host.unload(name: "rogue")
+        guard case .retired(let reason) = result else { Issue.record("got \(result)"); return }
+        #expect(reason.contains("thread"))
+        #expect(try !ProcessMaps.mappings(of: p.path).isEmpty, "a live thread's code was unmapped")
+        #expect(log.contains("plugin rogue retired", "still running"))
+        #expect(served(good, cpu: 1))
+    }
+
+    @Test func joinedThreadLetsTheImageGo() throws {
+        let p = try loadRogue("thread=true", "join=true")
+        guard case .unloaded(let gone) = host.unload(name: "rogue") else { Issue.record("not unloaded"); return }
+        #expect(gone)
+        #expect(try ProcessMaps.mappings(of: p.path).isEmpty)
+    }
+}
