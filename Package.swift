@@ -36,6 +36,7 @@ let package = Package(
         // TenonPluginKit: Swift plugins (Embedded Swift) on the C ABI.
         .library(name: "TenonPluginKit", targets: ["TenonPluginKit"]),
         .library(name: "tenon-swiftchain", type: .dynamic, targets: ["SwiftChain"]),
+        .library(name: "tenon-fixturekitoverflow", type: .dynamic, targets: ["FixtureKitOverflow"]),
     ] + cPlugins.map { .library(name: "tenon-\($0.lowercased())", type: .dynamic, targets: [$0]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -110,6 +111,8 @@ let package = Package(
                 swiftSettings: embeddedSwift, linkerSettings: pluginLinkerFlags("EmbeddedCounter")),
         .target(name: "SwiftChain", dependencies: ["TenonPluginKit"], path: "Plugins/SwiftChain",
                 swiftSettings: embeddedSwift, linkerSettings: pluginLinkerFlags("SwiftChain")),
+        .target(name: "FixtureKitOverflow", dependencies: ["TenonPluginKit"], path: "Plugins/Fixtures/KitOverflow",
+                swiftSettings: embeddedSwift, linkerSettings: pluginLinkerFlags("FixtureKitOverflow")),
 
         // MARK: - Tests
         .testTarget(name: "TenonPipelineTests", dependencies: ["TenonPipeline"]),

@@ -77,6 +77,25 @@ struct PluginKitTests {
         #expect(log.messages.contains { $0.contains("parameter irq=4294967296 is out of range") }, "\(log.messages)")
         #expect(try ProcessMaps.mappings(of: path).isEmpty)
     }
+
+    /// One command more than the kit's table holds: nothing is written past
+    /// it (the descriptor lists 32), and init refuses with E2BIG naming the 33rd.
+    @Test func tableOverflowIsRefusedWithoutOverrun() throws {
+        let (image, descriptor) = try loadDescriptor(try BuiltPlugins.freshCopy("fixturekitoverflow"))
+        #expect(descriptor.commands.count == 32)
+        #expect(descriptor.commands.last?.name == "c31")
+        #expect(descriptor.parameters.map(\.name) == ["irq"])
+        try image.close()
+
+        let log = LogCapture()
+        let host = PluginHost(pipeline: IRQPipeline(cpus: 2), logger: log.logger)
+        let path = try BuiltPlugins.freshCopy("fixturekitoverflow")
+        let error = pluginError { try host.load(path: path) }
+        #expect(error == .initFailed(plugin: "kit-overflow", errno: E2BIG))
+        #expect(log.messages.contains {
+            $0.contains("command 'c32' does not fit: more than 32 commands (TENON_KIT_MAX_COMMANDS)")
+        }, "\(log.messages)")
+    }
 }
 
 /// Collects every message logged through `logger`.
