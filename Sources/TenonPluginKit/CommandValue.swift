@@ -17,8 +17,3 @@ extension Double: CommandValue { public static var signatureToken: StaticString 
 extension Optional: CommandValue where Wrapped == UnsafePointer<CChar> {
     public static var signatureToken: StaticString { "str" }
 }
-
-/// The signature token of a command returning nothing.
-enum VoidResult {
-    static var signatureToken: StaticString { "void" }
-}
