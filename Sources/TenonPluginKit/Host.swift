@@ -55,8 +55,10 @@ public struct Host: @unchecked Sendable {
     }
 
     /// Removes the action `(irq, handler)` and waits until no CPU runs it
-    /// (free_irq). [task] Throws ``Errno/noSuchEntry``. Optional: the host
-    /// revokes whatever the plugin still holds at unload.
+    /// (free_irq). [task] Throws ``Errno/noSuchEntry``. Pass the same
+    /// function as to ``requestIRQ(_:flags:name:handler:)`` (a `func`: two
+    /// closure literals are two functions). Optional: the host revokes
+    /// whatever the plugin still holds at unload.
     public func freeIRQ(_ irq: UInt32, handler: IRQHandler) throws(Errno) {
         try Errno.check(raw.pointee.free_irq(raw, irq, Self.cookie(handler)))
     }
