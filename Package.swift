@@ -22,6 +22,9 @@ func pluginLinkerFlags(_ name: String) -> [LinkerSetting] {
     return [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/\(map)"])]
 }
 
+// Swift plugins and TenonPluginKit: Embedded Swift needs whole-module builds.
+let embeddedSwift: [SwiftSetting] = [.enableExperimentalFeature("Embedded"), .unsafeFlags(["-wmo"])]
+
 let package = Package(
     name: "Tenon",
     products: [
@@ -33,6 +36,10 @@ let package = Package(
         .library(name: "TenonHost", targets: ["TenonHost"]),
         .library(name: "TenonPlugins", targets: ["TenonPlugins"]),
         .library(name: "tenon-embeddedcounter", type: .dynamic, targets: ["EmbeddedCounter"]),
+        // TenonPluginKit: Swift plugins (Embedded Swift) on the C ABI.
+        .library(name: "TenonPluginKit", targets: ["TenonPluginKit"]),
+        .library(name: "tenon-swiftchain", type: .dynamic, targets: ["SwiftChain"]),
+        .library(name: "tenon-fixturekitoverflow", type: .dynamic, targets: ["FixtureKitOverflow"]),
     ] + cPlugins.map { .library(name: "tenon-\($0.lowercased())", type: .dynamic, targets: [$0]) },
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -98,9 +105,17 @@ let package = Package(
         // plugin helpers, shared by plugins and Swift tests.
         .target(name: "TenonTestDevice", dependencies: ["TenonABI"], path: "Plugins/TestDevice",
                 publicHeadersPath: "."),
-        .target(name: "EmbeddedCounter", dependencies: ["TenonABI"], path: "Plugins/EmbeddedCounter",
-                swiftSettings: [.enableExperimentalFeature("Embedded"), .unsafeFlags(["-wmo"])],
-                linkerSettings: pluginLinkerFlags("EmbeddedCounter")),
+        // TenonPluginKit: a Swift plugin is one type on it (docs/plugins.md, "Writing a plugin
+        // in Swift"). Embedded Swift; its C half holds the descriptor and state storage.
+        .target(name: "CTenonPluginKit", dependencies: ["TenonABI"], cSettings: pluginCFlags),
+        .target(name: "TenonPluginKit", dependencies: ["CTenonPluginKit", "TenonABI"],
+                swiftSettings: embeddedSwift),
+        .target(name: "EmbeddedCounter", dependencies: ["TenonPluginKit"], path: "Plugins/EmbeddedCounter",
+                swiftSettings: embeddedSwift, linkerSettings: pluginLinkerFlags("EmbeddedCounter")),
+        .target(name: "SwiftChain", dependencies: ["TenonPluginKit"], path: "Plugins/SwiftChain",
+                swiftSettings: embeddedSwift, linkerSettings: pluginLinkerFlags("SwiftChain")),
+        .target(name: "FixtureKitOverflow", dependencies: ["TenonPluginKit"], path: "Plugins/Fixtures/KitOverflow",
+                swiftSettings: embeddedSwift, linkerSettings: pluginLinkerFlags("FixtureKitOverflow")),
 
         // MARK: - Tests
         .testTarget(name: "TenonPipelineTests", dependencies: ["TenonPipeline"]),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Check the dynamic symbols of every built plugin: libtenon-*.so must export
 # exactly `tenon_plugin_entry` (FixtureNoEntry: exactly `tenon_plugin_entry_v0`).
-# Embedded Swift plugins (libtenon-embedded*.so) must also not need the Swift
+# Embedded Swift plugins (libtenon-embedded*.so, libtenon-swift*.so) must also not need the Swift
 # runtime (NEEDED only libc/libm) and carry no swift5_* metadata sections.
 #
 # usage: Plugins/check-exports.sh [BUILD_DIR]   (default: .build/debug)
@@ -29,7 +29,7 @@ for lib in "${libs[@]}"; do
     [ "$exports" = "$expected" ] || problems+=("exports '$exports', expected '$expected'")
 
     case "$base" in
-    libtenon-embedded*)
+    libtenon-embedded* | libtenon-swift*)
         needed=$(readelf -d "$lib" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
         needed=${needed% }
         for n in $needed; do

@@ -5,7 +5,11 @@ import TenonPipeline
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the quiescence barrier's read-side cost against a bare call and a shared refcount."
+        abstract: "Measure the quiescence barrier's read-side cost against a bare call and a shared refcount.",
+        discussion: """
+            Then the cost of one IRQ through the pipeline to the C counter plugin and to the \
+            same handler on TenonPluginKit (embedded-counter), as a ratio (needs the bundled plugins).
+            """
     )
 
     @Option(name: .long, help: "Handler calls per round.")
@@ -33,6 +37,16 @@ struct BenchCommand: ParsableCommand {
         print("recovery point: +\(fmt(r.recoveryPoint - r.membarrierReadSide)) ns per IRQ over the default read side "
               + "(x\(fmt(r.recoveryPoint / r.membarrierReadSide))); one _setjmp and state snapshot per pipeline entry, "
               + "an owner marker per handler call")
+
+        let raises = max(iterations / 20, 1000)
+        print("one IRQ through the pipeline to a plugin handler (\(raises) raises, best of \(rounds) rounds)")
+        do {
+            let h = try PluginHandlerBenchmark.run(iterations: raises, rounds: rounds)
+            print("\("C counter (Plugins/Counter)".padding(44)) \(fmt(h.c)) ns/IRQ")
+            print("\("TenonPluginKit counter (embedded-counter)".padding(44)) \(fmt(h.kit)) ns/IRQ   x\(fmt(h.kit / h.c)) of C")
+        } catch {
+            print("skipped: \(error)")
+        }
     }
 
     private func fmt(_ x: Double) -> String {

@@ -11,7 +11,10 @@ struct NewPluginCommand: ParsableCommand {
             Creates DIR/NAME/ (DIR defaults to the current directory) holding the \
             source and a linker version script, and prints the command that builds \
             lib<NAME>.so. The plugin counts IRQs per CPU on the IRQ given by its \
-            `irq` parameter, oob by default; load it with `tenon load`.
+            `irq` parameter, oob by default; load it with `tenon load`. With --swift, \
+            DIR/NAME/ is a SwiftPM package (Package.swift, Sources/) on TenonPluginKit, \
+            depending on this Tenon checkout by path; it builds with \
+            `swift build -c release`.
             """
     )
 
@@ -24,7 +27,7 @@ struct NewPluginCommand: ParsableCommand {
     @Option(name: .long, help: "Directory to create the plugin folder in.")
     var directory: String = "."
 
-    @Option(name: .long, help: "Tenon's include/ directory (default: found next to this tool or above the current directory).")
+    @Option(name: .long, help: "Tenon's include/ directory (default: found next to this tool or above the current directory); with --swift, its parent is the Tenon package the plugin depends on.")
     var include: String?
 
     func validate() throws {
@@ -41,6 +44,12 @@ struct NewPluginCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: includeDir + "/tenon/tenon_plugin.h") else {
             throw ValidationError("\(includeDir)/tenon/tenon_plugin.h does not exist; pass --include DIR")
         }
+        // A Swift plugin is a SwiftPM package depending on this checkout's TenonPluginKit by path.
+        let tenon = URL(fileURLWithPath: includeDir).deletingLastPathComponent().standardizedFileURL
+        if swift, !FileManager.default.fileExists(atPath: tenon.appendingPathComponent("Sources/TenonPluginKit").path) {
+            throw ValidationError("\(tenon.path) is not a Tenon checkout (no Sources/TenonPluginKit): a Swift plugin "
+                                  + "depends on one by path; pass --include <tenon checkout>/include")
+        }
         let folder = URL(fileURLWithPath: directory).appendingPathComponent(name).standardizedFileURL
         if FileManager.default.fileExists(atPath: folder.path) {
             throw ValidationError("\(folder.path) already exists; choose another name or --directory")
@@ -49,15 +58,20 @@ struct NewPluginCommand: ParsableCommand {
         let map = folder.appendingPathComponent("tenon_plugin.map")
         try PluginTemplates.versionScript.write(to: map, atomically: true, encoding: .utf8)
         let identifier = name.replacingOccurrences(of: "-", with: "_")
-        let library = folder.appendingPathComponent("lib\(name).so").path
+        var library = folder.appendingPathComponent("lib\(name).so").path
         let command: String
         if swift {
-            let source = folder.appendingPathComponent("\(identifier).swift")
-            try PluginTemplates.swift(name: name).write(to: source, atomically: true, encoding: .utf8)
-            let object = folder.appendingPathComponent("\(identifier).o").path
-            command = "swiftc -enable-experimental-feature Embedded -wmo -parse-as-library -O -module-name \(identifier) "
-                + "-I \(includeDir) -Xcc -fPIC -c \(source.path) -o \(object) && "
-                + "clang -shared -fPIC -Wl,--version-script=\(map.path) \(object) -o \(library)"
+            // Swift module names cannot start with a digit.
+            let module = identifier.first?.isNumber == true ? "plugin_" + identifier : identifier
+            let sources = folder.appendingPathComponent("Sources/\(module)")
+            try FileManager.default.createDirectory(at: sources, withIntermediateDirectories: true)
+            try PluginTemplates.swiftPackage(name: name, identifier: module, tenonPath: tenon.path,
+                                             tenonIdentity: tenon.lastPathComponent.lowercased())
+                .write(to: folder.appendingPathComponent("Package.swift"), atomically: true, encoding: .utf8)
+            try PluginTemplates.swift(name: name, identifier: module)
+                .write(to: sources.appendingPathComponent("\(module).swift"), atomically: true, encoding: .utf8)
+            command = "swift build -c release --package-path \(folder.path)"
+            library = folder.appendingPathComponent(".build/release/lib\(name).so").path
         } else {
             let source = folder.appendingPathComponent("\(identifier).c")
             try PluginTemplates.c(name: name).write(to: source, atomically: true, encoding: .utf8)

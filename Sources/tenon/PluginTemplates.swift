@@ -1,5 +1,6 @@
 /// The sources `tenon new-plugin` writes. Kept in the binary so the tool works
-/// away from the repository; they follow Plugins/Counter and Plugins/EmbeddedCounter.
+/// away from the repository; they follow Plugins/Counter and Plugins/EmbeddedCounter
+/// (the Swift one is a SwiftPM package on TenonPluginKit).
 enum PluginTemplates {
     static let versionScript = """
         /* Only the entry point is exported. */
@@ -106,107 +107,94 @@ enum PluginTemplates {
         """
     }
 
-    static func swift(name: String) -> String {
+    /// `Package.swift` of a Swift plugin: an Embedded Swift dynamic library
+    /// depending on Tenon's `TenonPluginKit` by path. `tenonIdentity` is how
+    /// SwiftPM names that package: its folder's name, lowercased.
+    static func swiftPackage(name: String, identifier: String, tenonPath: String, tenonIdentity: String) -> String {
         """
+        // swift-tools-version:6.1
+        // \(name): a Tenon handler plugin in Embedded Swift, on TenonPluginKit.
+        //   swift build -c release      ->  .build/release/lib\(name).so
+        //   tenon load .build/release/lib\(name).so irq=5
+        import PackageDescription
+
+        let package = Package(
+            name: "\(name)",
+            products: [.library(name: "\(name)", type: .dynamic, targets: ["\(identifier)"])],
+            dependencies: [.package(path: "\(tenonPath)")],
+            targets: [
+                .target(
+                    name: "\(identifier)",
+                    dependencies: [.product(name: "TenonPluginKit", package: "\(tenonIdentity)")],
+                    // Embedded Swift: no runtime, no metadata, so the image can be
+                    // unloaded; it needs whole-module builds.
+                    swiftSettings: [.enableExperimentalFeature("Embedded"), .unsafeFlags(["-wmo"])],
+                    // Export only tenon_plugin_entry: Embedded Swift emits runtime
+                    // stubs with default visibility.
+                    linkerSettings: [.unsafeFlags(["-Xlinker",
+                                                   "--version-script=\\(Context.packageDirectory)/tenon_plugin.map"])]
+                ),
+            ]
+        )
+
+        """
+    }
+
+    /// The plugin source of `tenon new-plugin --swift`: the counter, on TenonPluginKit.
+    static func swift(name: String, identifier: String) -> String {
+        let type = identifier.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+        return """
         // \(name): a Tenon handler plugin in Embedded Swift that counts IRQs per CPU.
         //
         // Params:   irq (uint, default 5), oob (bool, default true)
-        // Commands: count "u64(u32)", total "u64()"
+        // Commands: count "u64(u32)", total "u64()" (signatures derived from the Swift types)
         //
-        // Embedded Swift carries no runtime metadata, so the image can be unloaded
-        // (dlclose) safely. The handler runs in interrupt context: only atomics and
-        // plain memory. Keep the descriptor in raw static storage, not in a global
-        // of an imported C struct type (see docs/plugins.md).
+        // TenonPluginKit builds the instance in the image's static storage before
+        // start(host:) runs; handlers reach it through `Self.shared`. Handlers run
+        // in a signal frame: only the instance, atomics and the Host services
+        // marked [async-signal-safe]. See "Writing a plugin in Swift" in Tenon's
+        // docs/plugins.md.
 
-        import Synchronization
-        import TenonABI
-
-        private let maxCPUs = 64
-        private let EINVAL: Int32 = 22
-
-        private let counts: InlineArray<64, Atomic<UInt64>> = InlineArray { _ in Atomic<UInt64>(0) }
-        nonisolated(unsafe) private var line: UInt32 = 0
-        nonisolated(unsafe) private var storage = InlineArray<32, UInt64>(repeating: 0)
-        private let paramsOffset = MemoryLayout<tenon_plugin_desc_t>.stride
-        private let commandsOffset = paramsOffset + 2 * MemoryLayout<tenon_param_desc_t>.stride
-
-        private func cString(_ s: StaticString) -> UnsafePointer<CChar> {
-            UnsafeRawPointer(s.utf8Start).assumingMemoryBound(to: CChar.self)
-        }
-
-        private func equals(_ a: UnsafePointer<CChar>?, _ b: StaticString) -> Bool {
-            guard let a else { return false }
-            for i in 0..<b.utf8CodeUnitCount where UInt8(bitPattern: a[i]) != b.utf8Start[i] { return false }
-            return a[b.utf8CodeUnitCount] == 0
-        }
-
-        private func find(_ values: UnsafePointer<tenon_param_value_t>?, _ n: UInt32,
-                          _ key: StaticString) -> tenon_param_value_t? {
-            guard let values else { return nil }
-            for i in 0..<Int(n) where equals(values[i].name, key) { return values[i] }
-            return nil
-        }
-
-        private func handler(_ irq: UInt32, _ devId: UnsafeMutableRawPointer?) -> tenon_irqreturn_t {
-            guard let devId else { return tenon_irqreturn_t(IRQ_NONE) }
-            let host = UnsafePointer<tenon_host_t>(devId.assumingMemoryBound(to: tenon_host_t.self))
-            let cpu = Int(host.pointee.smp_processor_id(host))
-            guard cpu < maxCPUs else { return tenon_irqreturn_t(IRQ_NONE) }
-            counts[cpu].wrappingAdd(1, ordering: .relaxed)
-            return tenon_irqreturn_t(IRQ_HANDLED)
-        }
-
-        private let countCommand: @convention(c) (UInt32) -> UInt64 = { cpu in
-            Int(cpu) < maxCPUs ? counts[Int(cpu)].load(ordering: .relaxed) : 0
-        }
-
-        private let totalCommand: @convention(c) () -> UInt64 = {
-            var sum: UInt64 = 0
-            for cpu in 0..<maxCPUs { sum &+= counts[cpu].load(ordering: .relaxed) }
-            return sum
-        }
-
-        private func pluginInit(_ host: UnsafePointer<tenon_host_t>?, _ values: UnsafePointer<tenon_param_value_t>?,
-                                _ n: UInt32) -> Int32 {
-            guard let host, host.pointee.nr_cpus <= UInt32(maxCPUs),
-                  let irq = find(values, n, "irq"), irq.value.u <= UInt64(UInt32.max),
-                  let oob = find(values, n, "oob") else { return -EINVAL }
-            line = UInt32(truncatingIfNeeded: irq.value.u)
-            return host.pointee.request_irq(host, line, handler, oob.value.b != 0 ? IRQF_OOB : 0,
-                                            cString("\(name)"), UnsafeMutableRawPointer(mutating: host))
-        }
-
-        private func pluginExit(_ host: UnsafePointer<tenon_host_t>?) {
-            guard let host else { return }
-            _ = host.pointee.free_irq(host, line, UnsafeMutableRawPointer(mutating: host))
-        }
+        import TenonPluginKit
 
         @_cdecl("tenon_plugin_entry")
-        public func tenonPluginEntry() -> UnsafePointer<tenon_plugin_desc_t>? {
-            _ = counts[0].load(ordering: .relaxed) // run lazy initialisers now, in task context
-            let base = withUnsafeMutablePointer(to: &storage) { UnsafeMutableRawPointer($0) }
-            let params = (base + paramsOffset).bindMemory(to: tenon_param_desc_t.self, capacity: 2)
-            params[0] = tenon_param_desc_t(name: cString("irq"), type: TENON_PARAM_UINT, default_value: cString("5"),
-                                           description: cString("IRQ line to count"))
-            params[1] = tenon_param_desc_t(name: cString("oob"), type: TENON_PARAM_BOOL, default_value: cString("true"),
-                                           description: cString("handle on the out-of-band stage (IRQF_OOB)"))
-            let commands = (base + commandsOffset).bindMemory(to: tenon_command_desc_t.self, capacity: 2)
-            commands[0] = tenon_command_desc_t(name: cString("count"), signature: cString("u64(u32)"),
-                                               fn: unsafeBitCast(countCommand, to: (@convention(c) () -> Void).self),
-                                               help: cString("handler runs on CPU n"))
-            commands[1] = tenon_command_desc_t(name: cString("total"), signature: cString("u64()"),
-                                               fn: unsafeBitCast(totalCommand, to: (@convention(c) () -> Void).self),
-                                               help: cString("handler runs on all CPUs"))
-            let descriptor = base.bindMemory(to: tenon_plugin_desc_t.self, capacity: 1)
-            descriptor.pointee = tenon_plugin_desc_t(
-                abi: tenon_version_t(major: TENON_ABI_MAJOR, minor: TENON_ABI_MINOR, patch: TENON_ABI_PATCH),
-                struct_size: UInt32(MemoryLayout<tenon_plugin_desc_t>.size),
-                name: cString("\(name)"), version: cString("0.1.0"),
-                description: cString("Counts IRQs per CPU (Embedded Swift)"),
-                params: UnsafePointer(params), param_count: 2,
-                commands: UnsafePointer(commands), command_count: 2,
-                init: pluginInit, exit: pluginExit)
-            return UnsafePointer(descriptor)
+        public func entry() -> UnsafeRawPointer? { export(\(type).self) }
+
+        struct \(type): Plugin, ~Copyable {
+            static let name: StaticString = "\(name)"
+            static let version: StaticString = "0.1.0"
+            static let summary: StaticString = "Counts IRQs per CPU"
+
+            static let irq = Parameter<UInt32>("irq", default: 5, help: "IRQ line to count")
+            static let oob = Parameter<Bool>("oob", default: true, help: "handle on the out-of-band stage (IRQF_OOB)")
+
+            static func declare(_ plugin: inout Declaration) {
+                plugin.parameter(irq)
+                plugin.parameter(oob)
+                plugin.command("count", help: "handler runs on CPU n") { (cpu: UInt32) -> UInt64 in Self.shared.counts[cpu] }
+                plugin.command("total", help: "handler runs on all CPUs") { () -> UInt64 in Self.shared.counts.total }
+            }
+
+            let host: Host
+            let line: UInt32
+            let flags: IRQFlags
+            let counts: PerCPUCounter
+
+            init(host: Host, parameters: Parameters) throws(Errno) {
+                (line, flags) = (try parameters[Self.irq], try parameters[Self.oob] ? .oob : [])
+                self.host = host   // after everything that throws: the instance is noncopyable
+                counts = PerCPUCounter()
+            }
+
+            func start(host: Host) throws(Errno) {
+                try host.requestIRQ(line, flags: flags, name: "\(name)") { _, _ in Self.shared.handle() }
+            }
+
+            /// [oob] or [inband].
+            @_noLocks
+            func handle() -> IRQReturn {
+                counts.increment(on: host.cpu) ? .handled : .none
+            }
         }
 
         """

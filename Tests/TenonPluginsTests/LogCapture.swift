@@ -16,10 +16,13 @@ final class LogCapture: @unchecked Sendable {
 
     var text: String { lines.withLock { $0.joined(separator: "\n") } }
 
+    /// Every line so far ("level: message").
+    var messages: [String] { lines.withLock { $0 } }
+
     struct Handler: LogHandler {
         let capture: LogCapture
         var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .info
+        var logLevel: Logger.Level = .trace
         subscript(metadataKey key: String) -> Logger.Metadata.Value? {
             get { metadata[key] }
             set { metadata[key] = newValue }
