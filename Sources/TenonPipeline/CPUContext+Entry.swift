@@ -138,6 +138,8 @@ extension CPUContext {
             barrier.pointee.running(slot, token, irq: irq, owner: a.pointee.owner)
             result |= callOut(handler: a.pointee.handler, work: nil, irq: irq, argument: a.pointee.devId)
             called &+= 1
+            let runs = data.pointee.ownerRuns + Int(a.pointee.owner & PipelineCore.ownerSlotMask)
+            runs.pointee.store(runs.pointee.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
             if perCPU { break }
             action = a.pointee.next
         }
