@@ -5,12 +5,17 @@
 /// omitted or `null`: any CPU). Decoding checks types and ranges (see ``validationError``),
 /// so a ``ControlHandler`` only ever sees well-formed requests.
 public enum ControlRequest: Codable, Sendable, Equatable {
-    /// Load the plugin at `path` with `key=value` parameters.
-    case load(path: String, parameters: [String])
+    /// Load the plugin at `path` with `key=value` parameters. `allowInsecure`
+    /// (`--allow-insecure`) loads a file other users could have changed.
+    case load(path: String, parameters: [String], allowInsecure: Bool = false)
     /// Unload the plugin `name`, waiting at most `timeoutMilliseconds` for quiescence.
     case unload(name: String, timeoutMilliseconds: Int)
-    /// Replace the plugin `name` by the one at `path` (hot swap).
-    case swap(name: String, path: String, parameters: [String])
+    /// Replace the plugin `name` by the one at `path` (hot swap). Empty
+    /// `parameters` keep the old ones; `rename` accepts a new image declaring
+    /// another plugin name.
+    case swap(name: String, path: String, parameters: [String], rename: Bool = false, allowInsecure: Bool = false)
+    /// Re-publish `name`, left unpublished by a busy unload.
+    case cancel(name: String)
     /// List loaded plugins; payload `[PluginRow]`.
     case list
     /// Per-IRQ, per-CPU counts; payload `[IRQRow]`.
@@ -23,8 +28,9 @@ public enum ControlRequest: Codable, Sendable, Equatable {
     case stats
     /// The host's oops log (`tenon log`): payload `[OopsRow]`, oldest first.
     case log
-    /// Ask the host to unload everything and exit.
-    case shutdown
+    /// Ask the host to unload everything and exit, giving up after
+    /// `timeoutMilliseconds` (nil: the host's `--timeout`) if a CPU stays stuck.
+    case shutdown(timeoutMilliseconds: Int?)
     /// Liveness and version check, answered by the server itself; payload ``PingPayload``.
     case ping
 
@@ -37,6 +43,7 @@ public enum ControlRequest: Codable, Sendable, Equatable {
         case .load: "load"
         case .unload: "unload"
         case .swap: "swap"
+        case .cancel: "cancel"
         case .list: "list"
         case .irqs: "irqs"
         case .raise: "raise"
@@ -50,20 +57,24 @@ public enum ControlRequest: Codable, Sendable, Equatable {
 
     /// All `op` names, in declaration order.
     public static let allOps = [
-        "load", "unload", "swap", "list", "irqs", "raise", "call", "stats", "log", "shutdown", "ping",
+        "load", "unload", "swap", "cancel", "list", "irqs", "raise", "call", "stats", "log", "shutdown", "ping",
     ]
 
     /// A human-readable reason why this request is out of range, or `nil` if it is valid.
     public var validationError: String? {
         switch self {
-        case .load(let path, _):
+        case .load(let path, _, _):
             if path.isEmpty { return "load: path is empty" }
         case .unload(let name, let timeout):
             if name.isEmpty { return "unload: name is empty" }
             if timeout < 0 { return "unload: timeoutMilliseconds must be >= 0 (got \(timeout))" }
-        case .swap(let name, let path, _):
+        case .swap(let name, let path, _, _, _):
             if name.isEmpty { return "swap: name is empty" }
             if path.isEmpty { return "swap: path is empty" }
+        case .cancel(let name):
+            if name.isEmpty { return "cancel: name is empty" }
+        case .shutdown(let timeout):
+            if let timeout, timeout < 0 { return "shutdown: timeoutMilliseconds must be >= 0 (got \(timeout))" }
         case .raise(let irq, let cpu, let count):
             if irq < 0 { return "raise: irq must be >= 0 (got \(irq))" }
             if let cpu, cpu < 0 { return "raise: cpu must be >= 0 (got \(cpu))" }
@@ -71,7 +82,7 @@ public enum ControlRequest: Codable, Sendable, Equatable {
         case .call(let plugin, let command, _):
             if plugin.isEmpty { return "call: plugin is empty" }
             if command.isEmpty { return "call: command is empty" }
-        case .list, .irqs, .stats, .log, .shutdown, .ping:
+        case .list, .irqs, .stats, .log, .ping:
             break
         }
         return nil
@@ -79,7 +90,7 @@ public enum ControlRequest: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case op, path, parameters, name, timeoutMilliseconds, irq, cpu, count, plugin, command,
-            arguments
+            arguments, allowInsecure, rename
     }
 
     public init(from decoder: any Decoder) throws {
@@ -89,7 +100,8 @@ public enum ControlRequest: Codable, Sendable, Equatable {
         case "load":
             self = .load(
                 path: try c.decode(String.self, forKey: .path),
-                parameters: try c.decodeIfPresent([String].self, forKey: .parameters) ?? [])
+                parameters: try c.decodeIfPresent([String].self, forKey: .parameters) ?? [],
+                allowInsecure: try c.decodeIfPresent(Bool.self, forKey: .allowInsecure) ?? false)
         case "unload":
             self = .unload(
                 name: try c.decode(String.self, forKey: .name),
@@ -99,7 +111,11 @@ public enum ControlRequest: Codable, Sendable, Equatable {
             self = .swap(
                 name: try c.decode(String.self, forKey: .name),
                 path: try c.decode(String.self, forKey: .path),
-                parameters: try c.decodeIfPresent([String].self, forKey: .parameters) ?? [])
+                parameters: try c.decodeIfPresent([String].self, forKey: .parameters) ?? [],
+                rename: try c.decodeIfPresent(Bool.self, forKey: .rename) ?? false,
+                allowInsecure: try c.decodeIfPresent(Bool.self, forKey: .allowInsecure) ?? false)
+        case "cancel":
+            self = .cancel(name: try c.decode(String.self, forKey: .name))
         case "list": self = .list
         case "irqs": self = .irqs
         case "raise":
@@ -114,7 +130,8 @@ public enum ControlRequest: Codable, Sendable, Equatable {
                 arguments: try c.decodeIfPresent([String].self, forKey: .arguments) ?? [])
         case "stats": self = .stats
         case "log": self = .log
-        case "shutdown": self = .shutdown
+        case "shutdown":
+            self = .shutdown(timeoutMilliseconds: try c.decodeIfPresent(Int.self, forKey: .timeoutMilliseconds))
         case "ping": self = .ping
         default:
             throw DecodingError.dataCorruptedError(
@@ -128,16 +145,23 @@ public enum ControlRequest: Codable, Sendable, Equatable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(op, forKey: .op)
         switch self {
-        case .load(let path, let parameters):
+        case .load(let path, let parameters, let allowInsecure):
             try c.encode(path, forKey: .path)
             try c.encode(parameters, forKey: .parameters)
+            if allowInsecure { try c.encode(true, forKey: .allowInsecure) }
         case .unload(let name, let timeout):
             try c.encode(name, forKey: .name)
             try c.encode(timeout, forKey: .timeoutMilliseconds)
-        case .swap(let name, let path, let parameters):
+        case .swap(let name, let path, let parameters, let rename, let allowInsecure):
             try c.encode(name, forKey: .name)
             try c.encode(path, forKey: .path)
             try c.encode(parameters, forKey: .parameters)
+            if rename { try c.encode(true, forKey: .rename) }
+            if allowInsecure { try c.encode(true, forKey: .allowInsecure) }
+        case .cancel(let name):
+            try c.encode(name, forKey: .name)
+        case .shutdown(let timeout):
+            try c.encodeIfPresent(timeout, forKey: .timeoutMilliseconds)
         case .raise(let irq, let cpu, let count):
             try c.encode(irq, forKey: .irq)
             try c.encodeIfPresent(cpu, forKey: .cpu)
@@ -146,7 +170,7 @@ public enum ControlRequest: Codable, Sendable, Equatable {
             try c.encode(plugin, forKey: .plugin)
             try c.encode(command, forKey: .command)
             try c.encode(arguments, forKey: .arguments)
-        case .list, .irqs, .stats, .log, .shutdown, .ping:
+        case .list, .irqs, .stats, .log, .ping:
             break
         }
     }

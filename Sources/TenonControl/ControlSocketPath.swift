@@ -20,11 +20,14 @@ public enum ControlSocketPath {
         return "/tmp/tenon-\(uid)"
     }
 
-    /// The default socket path: ``defaultDirectory(environment:uid:)`` + `/control.sock`.
+    /// The default socket path: `$TENON_SOCKET` if set and not empty, else
+    /// ``defaultDirectory(environment:uid:)`` + `/control.sock`.
     public static func defaultPath(
         environment: [String: String]? = nil, uid: UInt32 = geteuid()
     ) -> String {
-        defaultDirectory(environment: environment, uid: uid) + "/" + socketName
+        let explicit = environment.map { $0["TENON_SOCKET"] } ?? getenv("TENON_SOCKET").map { String(cString: $0) }
+        if let explicit, !explicit.isEmpty { return explicit }
+        return defaultDirectory(environment: environment, uid: uid) + "/" + socketName
     }
 
     /// The directory part of a socket path (`"."` if none).

@@ -8,22 +8,39 @@ public struct PluginRow: Codable, Sendable, Equatable {
     public var name: String
     /// The plugin's version string.
     public var version: String
-    /// Lifecycle state, for example `"loaded"`, `"unloading"`, `"swapping"`.
+    /// Lifecycle state: `"live"`, or `"unpublished"` (a busy unload left it
+    /// receiving nothing; `tenon cancel` re-publishes it).
     public var state: String
     /// The IRQs the plugin's handlers are attached to.
     public var irqs: [Int]
     /// When the plugin was loaded (ISO 8601 on the wire).
     public var loadedAt: Date
-    /// Number of handler invocations so far.
+    /// Runs of this plugin's own handlers (this instance, since it was loaded).
     public var handlerCalls: UInt64
     /// The one-line summary of the plugin's latest oops (state `faulted`); absent otherwise.
     public var lastOops: String?
+    /// The file the loaded image was copied from.
+    public var path: String?
+    /// 64-bit FNV-1a of the loaded bytes, 16 hex digits.
+    public var contentHash: String?
+    /// Every declared parameter as `name=value` (defaults included).
+    public var parameters: [String]?
+    /// Command names (`tenon call`).
+    public var commands: [String]?
+    /// Why the image will be kept mapped at unload (empty: it will be unmapped).
+    public var retireReasons: [String]?
 
     public init(
         name: String, version: String, state: String, irqs: [Int], loadedAt: Date,
-        handlerCalls: UInt64, lastOops: String? = nil
+        handlerCalls: UInt64, lastOops: String? = nil, path: String? = nil, contentHash: String? = nil,
+        parameters: [String]? = nil, commands: [String]? = nil, retireReasons: [String]? = nil
     ) {
         self.lastOops = lastOops
+        self.path = path
+        self.contentHash = contentHash
+        self.parameters = parameters
+        self.commands = commands
+        self.retireReasons = retireReasons
         self.name = name
         self.version = version
         self.state = state

@@ -7,23 +7,27 @@ import TenonPlugins
 extension HostRuntime {
     public func handle(_ request: ControlRequest) -> ControlResponse {
         switch request {
-        case let .load(path, parameters):
+        case let .load(path, parameters, allowInsecure):
+            if let refusal = refusedWhileShuttingDown("load") { return refusal }
             do {
-                let plugin = try plugins.load(path: path, parameters: parameters)
+                let plugin = try plugins.load(path: path, parameters: parameters, allowInsecure: allowInsecure)
                 return .ok(payload: ["name": .string(plugin.name), "version": .string(plugin.version),
-                                     "irqs": .array(plugin.irqs.map { .int(Int($0)) })])
+                                     "irqs": .array(plugin.irqs.map { .int(Int($0)) }),
+                                     "hash": plugin.contentHash.map { .string($0) } ?? .null])
             } catch {
                 return .error(.failed, "\(error)")
             }
         case let .unload(name, timeout):
             return unloadResponse(plugins.unload(name: name, timeout: .milliseconds(timeout)), name: name)
-        case let .swap(name, path, parameters):
+        case let .swap(name, path, parameters, rename, allowInsecure):
+            if let refusal = refusedWhileShuttingDown("swap") { return refusal }
             do {
                 let old = plugins.plugin(named: name)?.version ?? "?"
-                let result = try plugins.swap(name: name, path: path, parameters: parameters)
-                let new = plugins.plugin(named: name)?.version ?? "?"
-                return .ok(payload: ["name": .string(name), "from": .string(old), "to": .string(new),
-                                     "old": .string("\(result)")])
+                let (result, new) = try plugins.swapReporting(name: name, path: path, parameters: parameters,
+                                                              rename: rename, allowInsecure: allowInsecure)
+                return .ok(payload: ["name": .string(new.name), "from": .string(old), "to": .string(new.version),
+                                     "old": .string("\(result)"), "hash": new.contentHash.map { .string($0) } ?? .null,
+                                     "parameters": .array(new.parameterValues.map { .string($0) })])
             } catch {
                 return .error(errorCode(error), "\(error)")
             }
@@ -44,7 +48,21 @@ extension HostRuntime {
             return (try? .ok(payload: JSONValue(encoding: stats()))) ?? .error(.internalError, "encoding failed")
         case .log:
             return (try? .ok(payload: JSONValue(encoding: oopsRows()))) ?? .error(.internalError, "encoding failed")
-        case .shutdown:
+        case let .cancel(name):
+            guard let plugin = plugins.plugin(named: name) else {
+                return .error(.unknownPlugin, "\(PluginError.unknownPlugin(name: name, loaded: plugins.list().map(\.name)))")
+            }
+            guard plugin.state == .unpublished else {
+                return .error(.failed, "cancel \(name): nothing to cancel: the plugin is \(plugin.state.rawValue) (cancel re-publishes a plugin a busy unload left unpublished)")
+            }
+            do {
+                try plugins.cancelUnload(name: name)
+                return .ok(payload: ["name": .string(name), "state": .string(LoadedPlugin.State.live.rawValue)])
+            } catch {
+                return .error(errorCode(error), "\(error)")
+            }
+        case let .shutdown(timeout):
+            requestedShutdownTimeout.store(timeout ?? -1, ordering: .relaxed)
             shutdownRequested.store(true, ordering: .releasing)
             return .ok(payload: ["shutdown": true])
         case .ping:
@@ -58,12 +76,20 @@ extension HostRuntime {
             return .ok(payload: ["name": .string(name), "result": "unloaded", "mappingGone": .bool(gone)])
         case .retired(let reason):
             return .ok(payload: ["name": .string(name), "result": "retired", "reason": .string(reason)])
-        case .busy:
-            return .error(.busy, "unload \(name): \(result)")
+        case let .busy(cpu, irq, _):
+            let inside = plugins.stuckOwnerName(cpu: cpu).map { " (plugin \($0))" } ?? ""
+            return .error(.busy, "unload \(name): busy: CPU \(cpu) is still inside \(irq.map { "IRQ \($0)" } ?? "a handler")\(inside); "
+                          + "\(name) stays unpublished; run `tenon unload \(name)` again to keep waiting or `tenon cancel \(name)` to re-publish it")
         case .refused(let reason):
             let unknown = plugins.plugin(named: name) == nil
             return .error(unknown ? .unknownPlugin : .failed, "unload \(name): \(reason)")
         }
+    }
+
+    /// A refusal for `what` once shutdown began, else nil.
+    func refusedWhileShuttingDown(_ what: String) -> ControlResponse? {
+        guard shuttingDown.load(ordering: .acquiring) else { return nil }
+        return .error(.failed, "\(what) refused: the host is shutting down")
     }
 
     func errorCode(_ error: any Error) -> ControlErrorCode {
@@ -104,7 +130,8 @@ extension HostRuntime {
         plugins.list().map {
             PluginRow(name: $0.name, version: $0.version, state: $0.state.rawValue, irqs: $0.irqs.map { Int($0) },
                       loadedAt: Date(timeIntervalSince1970: $0.loadTime), handlerCalls: $0.handlerCalls,
-                      lastOops: $0.lastOops?.summary)
+                      lastOops: $0.lastOops?.summary, path: $0.path, contentHash: $0.contentHash, parameters: $0.parameterValues,
+                      commands: $0.commands, retireReasons: $0.retireReasons)
         }
     }
 

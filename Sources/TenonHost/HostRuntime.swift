@@ -20,6 +20,10 @@ public final class HostRuntime: ControlHandler, @unchecked Sendable {
     let tickTimers: [MachineTimer]
     /// Set by a `shutdown` request; `tenon run` polls it.
     public let shutdownRequested = Atomic<Bool>(false)
+    /// The timeout a `shutdown` request asked for, in milliseconds (-1: none given).
+    public let requestedShutdownTimeout = Atomic<Int>(-1)
+    /// Set once ``shutdown(timeout:)`` began: loads and swaps are refused.
+    public let shuttingDown = Atomic<Bool>(false)
     let nextCPU = Atomic<Int>(0)
 
     public init(configuration: HostConfiguration, logger: Logger) throws {
@@ -61,21 +65,43 @@ public final class HostRuntime: ControlHandler, @unchecked Sendable {
         logger.info("control socket", metadata: ["path": "\(configuration.socketPath)"])
     }
 
-    /// Unloads every plugin, removes the oob stage, stops the machine and the socket.
+    /// Unloads every plugin, removes the oob stage, stops the machine, then
+    /// closes the control socket, giving up after `timeout` if a CPU stays
+    /// inside a handler.
+    ///
+    /// The socket is served until the end, and unloads are retried in short
+    /// rounds, so a request such as `tenon call stuck release` still gets
+    /// through and lets the shutdown finish. Loads and swaps are refused
+    /// meanwhile. When the deadline passes with a CPU still stuck, the report
+    /// names it and the machine is left running (see ``ShutdownReport``).
     @discardableResult
-    public func shutdown(timeout: Duration = .seconds(5)) -> [String: UnloadResult] {
-        let s = server.withLock { s -> ControlServer? in defer { s = nil }; return s }
-        s?.stop()
-        var results = plugins.unloadAll(timeout: timeout)
+    public func shutdown(timeout: Duration = .seconds(5)) -> ShutdownReport {
+        shuttingDown.store(true, ordering: .releasing)
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        func slice() -> Duration { min(.milliseconds(200), max(.zero, deadline - clock.now)) }
+        var results: [String: UnloadResult] = [:]
+        var busy = true
+        repeat {
+            for (name, result) in plugins.unloadAll(timeout: slice()) { results[name] = result }
+            let pending = results.values.contains { if case .busy = $0 { true } else { false } }
+            busy = pending || plugins.drainSwappedOut(timeout: slice()) > 0
+        } while busy && clock.now < deadline
         for (name, result) in results { logger.info("unloaded", metadata: ["plugin": "\(name)", "result": "\(result)"]) }
-        _ = plugins.drainSwappedOut(timeout: timeout)
         for timer in tickTimers { timer.cancel() }
         // Every CPU is quiet in the barrier before the stage goes (Dovetail
         // leaves this to the caller; see disable_oob_stage()).
-        if case .busy = machine.pipeline.synchronize(timeout: timeout) { results["(stage)"] = .refused(reason: "a CPU stayed busy") }
+        if case let .busy(cpu, irq, owner, _) = machine.pipeline.synchronize(timeout: max(slice(), .milliseconds(50))) {
+            let who = owner == 0 ? "the host" : plugins.pluginName(owner: owner).map { "plugin \($0)" } ?? "owner \(owner)"
+            let stuck = "CPU \(cpu) is stuck inside \(irq.map { "IRQ \($0)" } ?? "a handler") of \(who)"
+            results["(stage)"] = .refused(reason: stuck)
+            server.withLock { s -> ControlServer? in defer { s = nil }; return s }?.stop()
+            return ShutdownReport(results: results, stuck: stuck)
+        }
         machine.pipeline.disable_oob_stage()
         machine.stop()
-        return results
+        server.withLock { s -> ControlServer? in defer { s = nil }; return s }?.stop()
+        return ShutdownReport(results: results, stuck: nil)
     }
 
     /// IRQs handled so far on every CPU (all lines).

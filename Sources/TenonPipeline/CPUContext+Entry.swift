@@ -149,6 +149,8 @@ extension CPUContext {
                             irq: irq, argument: a.pointee.devId)
             result |= r == faultedCallResult ? IRQ_HANDLED : r
             called &+= 1
+            let runs = data.pointee.ownerRuns + Int(a.pointee.owner & PipelineCore.ownerSlotMask)
+            runs.pointee.store(runs.pointee.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
             if perCPU { break }
             action = a.pointee.next
         }

@@ -26,6 +26,18 @@ extension IRQPipeline {
         core.pointee.cpus[cpu].counts[Int(irq)].load(ordering: .relaxed)
     }
 
+    /// Handler runs on `cpu` of the owner in `owner`'s slot (0: the host),
+    /// since the pipeline started: slots are reused, so subtract the value
+    /// read when the owner was registered.
+    public func handlerRuns(owner: UInt32, cpu: Int) -> UInt64 {
+        core.pointee.cpus[cpu].ownerRuns[Int(owner & PipelineCore.ownerSlotMask)].load(ordering: .relaxed)
+    }
+
+    /// ``handlerRuns(owner:cpu:)`` summed over every CPU.
+    public func handlerRuns(owner: UInt32) -> UInt64 {
+        (0..<cpuCount).reduce(0) { $0 &+ handlerRuns(owner: owner, cpu: $1) }
+    }
+
     /// Events on `cpu` that found no handler, no descriptor, or a disabled line.
     public func unhandledCount(cpu: Int) -> UInt64 {
         core.pointee.cpus[cpu].unhandled.pointee.load(ordering: .relaxed)

@@ -18,6 +18,9 @@ struct PerCPUPipeline {
     /// Handler runs that found no action, and events dropped on disabled
     /// lines or with no descriptor: counted, never silently lost.
     var unhandled: UnsafeMutablePointer<Atomic<UInt64>> { @_noLocks get { counts + Int(IRQNumberSpace.total) } }
+    /// Handler runs on this CPU per owner slot (0: the host), written by this
+    /// CPU only: what `tenon list` reports as one plugin's own handler calls.
+    let ownerRuns: UnsafeMutablePointer<Atomic<UInt64>>
 
     /// The CPU's interrupt flag: "hard interrupts off" (lazy mask).
     var hardOff = false
@@ -43,11 +46,15 @@ struct PerCPUPipeline {
         self.slot = slot
         counts = .allocate(capacity: Int(IRQNumberSpace.total) + 1)
         for i in 0...Int(IRQNumberSpace.total) { (counts + i).initialize(to: Atomic(0)) }
+        ownerRuns = .allocate(capacity: PipelineCore.maxOwners)
+        for i in 0..<PipelineCore.maxOwners { (ownerRuns + i).initialize(to: Atomic(0)) }
     }
 
     func deallocate() {
         counts.deinitialize(count: Int(IRQNumberSpace.total) + 1)
         counts.deallocate()
+        ownerRuns.deinitialize(count: PipelineCore.maxOwners)
+        ownerRuns.deallocate()
         work.deallocate()
     }
 }

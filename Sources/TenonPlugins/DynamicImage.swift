@@ -23,6 +23,9 @@ public final class DynamicImage {
     public let isRetained: Bool
     /// The `dlopen` handle; nil after ``close()``.
     public private(set) var handle: UnsafeMutableRawPointer?
+    /// The sealed copy this image was opened from (``open(_:copy:)``), nil
+    /// when opened by path. Its descriptor must outlive the mapping.
+    public let copy: PrivateImage?
 
     /// `dlopen(path, RTLD_NOW | RTLD_LOCAL [| RTLD_NODELETE])`.
     ///
@@ -52,12 +55,53 @@ public final class DynamicImage {
         self.path = canonical
         self.isRetained = retain
         self.handle = handle
+        self.copy = nil
+    }
+
+    /// `dlopen`s the sealed copy `copy` through a name of its own
+    /// (``PrivateImage/withLoaderPath(_:)``; same flags as
+    /// ``init(path:retain:)``); ``path`` is the copy's source path.
+    ///
+    /// - Throws: ``PluginError/dlopenFailed(path:message:)``; also when the
+    ///   loader already holds an object of that name (a descriptor number
+    ///   reused while an older image stayed mapped), which would be returned
+    ///   instead of the copy.
+    public init(copy: PrivateImage, retain: Bool) throws(PluginError) {
+        let flags = RTLD_NOW | RTLD_LOCAL | (retain ? RTLD_NODELETE : 0)
+        let handle = try copy.withLoaderPath { name throws(PluginError) -> UnsafeMutableRawPointer in
+            if DynamicImage.isLoaded(name) {
+                throw .dlopenFailed(path: copy.sourcePath, message: "\(name) already names a loaded object")
+            }
+            _ = dlerror()
+            guard let handle = dlopen(name, flags) else {
+                throw .dlopenFailed(path: copy.sourcePath, message: DynamicImage.lastError())
+            }
+            return handle
+        }
+        if retain { copy.pin() }
+        self.path = copy.sourcePath
+        self.isRetained = retain
+        self.handle = handle
+        self.copy = copy
     }
 
     /// Opens a validated image, retaining it (`RTLD_NODELETE`) exactly when
     /// ``ELFImage/mustRetire`` says it must never be unmapped.
     public static func open(_ image: ELFImage) throws(PluginError) -> DynamicImage {
         try DynamicImage(path: image.path, retain: image.mustRetire)
+    }
+
+    /// Opens the sealed copy `copy` that `image` validated, retaining it
+    /// exactly when ``ELFImage/mustRetire`` says so.
+    public static func open(_ image: ELFImage, copy: PrivateImage) throws(PluginError) -> DynamicImage {
+        try DynamicImage(copy: copy, retain: image.mustRetire)
+    }
+
+    /// This image's mappings in `/proc/self/maps`: by inode for a private
+    /// copy, else by path.
+    public func mappings() throws(PluginError) -> [MemoryMapping] {
+        if let copy { return try copy.mappings() }
+        return try ProcessMaps.mappings(of: path)
     }
 
     /// Address of an exported symbol, or nil (`dlsym`; the value itself may be

@@ -32,6 +32,15 @@ public struct ELFImage: Sendable, Hashable {
     public let flags1: UInt64
     /// Names of defined `STB_GNU_UNIQUE` symbols in `.dynsym`.
     public let gnuUniqueSymbols: [String]
+    /// Defined, default- or protected-visibility symbols of `.dynsym` (global,
+    /// weak or unique), in table order, at most ``maximumListedSymbols``.
+    public let exportedSymbols: [String]
+    /// `.dynsym` defines a function `tenon_plugin_entry`: checked before
+    /// `dlopen`, so an image without it never runs its constructors.
+    public let exportsEntry: Bool
+
+    /// How many names ``exportedSymbols`` keeps (a plugin exports one).
+    public static let maximumListedSymbols = 256
 
     /// The image carries Swift runtime metadata (a non-empty `swift5_*` section).
     public var hasSwiftMetadata: Bool { !swiftMetadataSections.isEmpty }
@@ -90,7 +99,7 @@ public struct ELFImage: Sendable, Hashable {
     static let DT_NULL: UInt64 = 0, DT_NEEDED: UInt64 = 1, DT_STRTAB: UInt64 = 5
     static let DT_STRSZ: UInt64 = 10, DT_FLAGS_1: UInt64 = 0x6fff_fffb
     static let DF_1_NODELETE: UInt64 = 0x8
-    static let STB_GNU_UNIQUE: UInt8 = 10
+    static let STB_GNU_UNIQUE: UInt8 = 10, STT_FUNC: UInt8 = 2
     static let SHN_UNDEF: UInt16 = 0, SHN_XINDEX: UInt16 = 0xffff
 
     /// `e_machine` of the running host, fixed at compile time.
@@ -145,13 +154,29 @@ public struct ELFImage: Sendable, Hashable {
     /// section names, the dynamic section and `.dynsym` for the retire decision.
     ///
     /// - Throws: the specific ``PluginError`` for the first failed check.
+    /// The file is read through a ``PrivateImage`` copy: at most
+    /// ``PrivateImage/maximumFileSize`` bytes, then only headers and tables
+    /// are touched. (No permission check: reading runs no plugin code.)
     public init(validating path: String) throws(PluginError) {
-        let bytes = try ELFImage.readFile(path)
-        try self.init(path: path, bytes: bytes)
+        try self.init(validating: PrivateImage(copying: path, allowInsecure: true), path: path)
+    }
+
+    /// Validates the sealed copy `image`; `path` names it in messages.
+    public init(validating image: PrivateImage, path: String) throws(PluginError) {
+        self = try image.withBytes { buffer throws(PluginError) in try ELFImage(path: path, buffer: buffer) }
     }
 
     /// Validates an in-memory copy of a file (`path` is used for messages only).
     public init(path: String, bytes: [UInt8]) throws(PluginError) {
+        let result: Result<ELFImage, PluginError> = bytes.withUnsafeBytes { buffer in
+            do throws(PluginError) { return .success(try ELFImage(path: path, buffer: buffer)) } catch { return .failure(error) }
+        }
+        self = try result.get()
+    }
+
+    /// Validates bytes in memory; reads only headers, tables, `.dynamic`,
+    /// `.dynsym` and the string tables they name, each range-checked first.
+    public init(path: String, buffer bytes: UnsafeRawBufferPointer) throws(PluginError) {
         let r = ByteReader(bytes: bytes)
         let size = UInt64(bytes.count)
         guard bytes.count >= 4, bytes[0] == 0x7f, bytes[1] == 0x45, bytes[2] == 0x4c, bytes[3] == 0x46 else {
@@ -269,18 +294,25 @@ public struct ELFImage: Sendable, Hashable {
             }
         }
 
-        // .dynsym: defined STB_GNU_UNIQUE symbols make glibc pin the image.
+        // .dynsym: defined STB_GNU_UNIQUE symbols make glibc pin the image;
+        // the entry symbol must be a defined function there.
         var unique: [String] = []
+        var exported: [String] = []
+        var exportsEntry = false
         for s in sections where s.type == ELFImage.SHT_DYNSYM && s.entsize >= 24 && Int(s.link) < sections.count {
             let strtab = sections[Int(s.link)]
             try ELFImage.checkRange(path, size, s.offset, 1, s.size, "the .dynsym section")
             try ELFImage.checkRange(path, size, strtab.offset, 1, strtab.size, "the .dynstr section")
             var p = s.offset
             while p + 24 <= s.offset + s.size {
-                let info = bytes[Int(p + 4)], shndx = r.u16(Int(p + 6))
-                if info >> 4 == ELFImage.STB_GNU_UNIQUE && shndx != ELFImage.SHN_UNDEF {
-                    unique.append(r.cString(at: strtab.offset + UInt64(r.u32(Int(p))),
-                                            limit: strtab.offset + strtab.size))
+                let info = bytes[Int(p + 4)], other = bytes[Int(p + 5)], shndx = r.u16(Int(p + 6))
+                let binding = info >> 4, visibility = other & 3
+                if shndx != ELFImage.SHN_UNDEF && (binding == 1 || binding == 2 || binding == ELFImage.STB_GNU_UNIQUE)
+                    && (visibility == 0 || visibility == 3) {
+                    let name = r.cString(at: strtab.offset + UInt64(r.u32(Int(p))), limit: strtab.offset + strtab.size)
+                    if binding == ELFImage.STB_GNU_UNIQUE { unique.append(name) }
+                    if name == PluginDescriptor.entrySymbol && info & 0xf == ELFImage.STT_FUNC { exportsEntry = true }
+                    if !name.isEmpty && exported.count < ELFImage.maximumListedSymbols { exported.append(name) }
                 }
                 p += s.entsize
             }
@@ -294,6 +326,8 @@ public struct ELFImage: Sendable, Hashable {
         self.neededLibraries = needed
         self.flags1 = flags1
         self.gnuUniqueSymbols = unique
+        self.exportedSymbols = exported
+        self.exportsEntry = exportsEntry
     }
 
     /// Throws `.truncated` unless `offset + count * entrySize <= size`
@@ -306,23 +340,6 @@ public struct ELFImage: Sendable, Hashable {
             throw .malformedELF(path: path, reason: "\(what) lies beyond 2^64 bytes")
         }
         if end > size { throw .truncated(path: path, size: size, needed: end, what: what) }
-    }
-
-    /// Reads the whole file with plain syscalls, after checking it is a
-    /// regular file (a directory would "read" as EISDIR much later).
-    static func readFile(_ path: String) throws(PluginError) -> [UInt8] {
-        var st = stat()
-        guard stat(path, &st) == 0 else {
-            let e = errno
-            if e == ENOENT || e == ENOTDIR { throw .notAFile(path: path, reason: "no such file") }
-            throw .unreadable(path: path, errno: e)
-        }
-        switch st.st_mode & S_IFMT {
-        case S_IFREG: break
-        case S_IFDIR: throw .notAFile(path: path, reason: "is a directory")
-        default: throw .notAFile(path: path, reason: "is not a regular file")
-        }
-        return try readToEnd(path, sizeHint: Int(st.st_size))
     }
 
     /// Reads `path` until EOF (so /proc files, which report size 0, work too).
@@ -348,7 +365,7 @@ public struct ELFImage: Sendable, Hashable {
 
 /// Little-endian field reads at byte offsets already range-checked by the caller.
 private struct ByteReader {
-    let bytes: [UInt8]
+    let bytes: UnsafeRawBufferPointer
 
     func u16(_ o: Int) -> UInt16 { UInt16(bytes[o]) | UInt16(bytes[o + 1]) << 8 }
     func u32(_ o: Int) -> UInt32 { UInt32(u16(o)) | UInt32(u16(o + 2)) << 16 }

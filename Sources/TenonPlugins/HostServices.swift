@@ -40,6 +40,9 @@ final class HostServices {
     private(set) var mappings: Set<UInt32> = []
     /// Timers this instance holds (for ``PluginLimits/maxTimers``).
     private var timerIDs: Set<Int64> = []
+    /// Why the host refused this plugin's registrations, one line each (task
+    /// context only): relayed in the error of a failed `init()`.
+    private(set) var refusals: [String] = []
 
     /// The C struct given to the plugin.
     let host: UnsafeMutablePointer<tenon_host_t>
@@ -77,12 +80,10 @@ final class HostServices {
                     _ name: UnsafePointer<CChar>?, _ devId: UnsafeMutableRawPointer?) -> Int32 {
         let actionName = name.map { String(cString: $0) } ?? pluginName
         guard irq < IRQNumberSpace.total else {
-            logger.error("plugin \(pluginName): request_irq(\(irq), \"\(actionName)\") refused with -EINVAL: IRQ \(irq) is out of range (nr_irqs is \(IRQNumberSpace.total))")
-            return Errno.EINVAL
+            return refuse("request_irq(\(irq)) refused: -EINVAL, IRQ \(irq) is out of range (nr_irqs is \(IRQNumberSpace.total))", Errno.EINVAL)
         }
         guard let handler else {
-            logger.error("plugin \(pluginName): request_irq(\(irq), \"\(actionName)\") refused with -EINVAL: handler is NULL")
-            return Errno.EINVAL
+            return refuse("request_irq(\(irq)) refused: -EINVAL, handler is NULL", Errno.EINVAL)
         }
         let held = pipeline.actions().count { $0.owner == owner }
         if let (errno, reason) = PluginLimits.checkRequest(flags: flags, actionsHeld: held) {
@@ -91,10 +92,19 @@ final class HostServices {
         }
         let rc = pipeline.request_irq(irq, handler, flags, actionName, devId, owner: owner)
         if rc == Errno.EBUSY {
-            logger.error("plugin \(pluginName): request_irq(\(irq), \"\(actionName)\") refused with -EBUSY: the line is taken and not shareable with flags 0x\(String(flags, radix: 16))")
+            let holders = pipeline.actions().filter { $0.irq == irq && $0.owner != owner }.map(\.name)
+            let held = holders.isEmpty ? "line taken" : "line held by \(holders.joined(separator: ", "))"
+            return refuse("request_irq(\(irq)) refused: -EBUSY, \(held) (not shareable with flags 0x\(String(flags, radix: 16)))", rc)
         } else if rc != 0 {
-            logger.error("plugin \(pluginName): request_irq(\(irq), \"\(actionName)\") refused with \(rc): IRQ \(irq) has no descriptor or the flags are invalid")
+            return refuse("request_irq(\(irq)) refused: \(rc), IRQ \(irq) has no descriptor or the flags are invalid", rc)
         }
+        return rc
+    }
+
+    /// Logs and keeps `reason`, returns `rc`.
+    private func refuse(_ reason: String, _ rc: Int32) -> Int32 {
+        logger.error("plugin \(pluginName): \(reason)")
+        refusals.append(reason)
         return rc
     }
 

@@ -21,7 +21,7 @@ public struct LoadedPlugin: Sendable, Equatable, CustomStringConvertible {
     public var name: String
     /// The descriptor's version text.
     public var version: String
-    /// Canonical path of the loaded image.
+    /// Canonical path of the file the image was copied from.
     public var path: String
     public var state: State
     /// The pipeline owner token of this instance.
@@ -30,8 +30,8 @@ public struct LoadedPlugin: Sendable, Equatable, CustomStringConvertible {
     public var irqs: [UInt32]
     /// When it was loaded (wall clock, seconds since 1970).
     public var loadTime: Double
-    /// Dispatches of its IRQ lines, summed over CPUs (per line: a shared
-    /// line's count includes the other actions' dispatches).
+    /// Runs of this instance's own handlers, summed over CPUs (not its lines'
+    /// counts: a shared line's other actions and earlier plugins don't count).
     public var handlerCalls: UInt64
     /// Command names (``PluginHost/call(plugin:command:arguments:)``).
     public var commands: [String]
@@ -39,6 +39,30 @@ public struct LoadedPlugin: Sendable, Equatable, CustomStringConvertible {
     public var retireReasons: [String]
     /// The latest oops of this instance, if its code faulted.
     public var lastOops: PluginOops?
+    /// 64-bit FNV-1a of the loaded bytes, 16 hex digits (nil when not
+    /// loaded from a private copy): tells two builds at one path apart.
+    public var contentHash: String?
+    /// Every declared parameter as `name=value`, defaults included, as given
+    /// to `init()`.
+    public var parameterValues: [String]
+
+    public init(name: String, version: String, path: String, state: State, owner: UInt32, irqs: [UInt32],
+                loadTime: Double, handlerCalls: UInt64, commands: [String], retireReasons: [String],
+                contentHash: String? = nil, parameterValues: [String] = [], lastOops: PluginOops? = nil) {
+        self.name = name
+        self.version = version
+        self.path = path
+        self.state = state
+        self.owner = owner
+        self.irqs = irqs
+        self.loadTime = loadTime
+        self.handlerCalls = handlerCalls
+        self.commands = commands
+        self.retireReasons = retireReasons
+        self.contentHash = contentHash
+        self.parameterValues = parameterValues
+        self.lastOops = lastOops
+    }
 
     public var description: String {
         "\(name) \(version) [\(state.rawValue)] \(path) irqs=\(irqs) calls=\(handlerCalls)"

@@ -112,6 +112,17 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The operation was refused without side effects (e.g. asked from inside
     /// an IRQ handler, where waiting for quiescence would deadlock).
     case refused(plugin: String, reason: String)
+    /// The file is larger than ``PrivateImage/maximumFileSize``: refused
+    /// after reading at most one byte past the cap.
+    case tooLarge(path: String, size: UInt64, limit: UInt64)
+    /// The file or a directory above it can be changed by another user
+    /// (``ImageSecurity``); `--allow-insecure` overrides.
+    case insecure(path: String, reason: String)
+    /// A hot swap's new image declares another plugin name (`--rename` allows it).
+    case nameMismatch(plugin: String, newName: String, path: String)
+    /// `init()` failed after the host refused one of its requests: the host's
+    /// reason (e.g. "request_irq(7) refused: -EBUSY, line held by host tick").
+    case initRefused(plugin: String, errno: Int32, hostReason: String)
 
     public var description: String {
         switch self {
@@ -206,6 +217,17 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "write RET(ARG,...) with void (return only), bool, i32, i64, u32, u64, f64, str"
         case let .ffiPrepFailed(command, signature, status):
             return "command \(command) \(signature): libffi could not prepare the call (ffi_status \(status))"
+        case let .tooLarge(path, size, limit):
+            return "\(path): \(size) bytes is above the \(limit >> 20) MiB plugin size limit; "
+                + "is this really a plugin? (strip debug info to shrink it)"
+        case let .insecure(path, reason):
+            return "\(path): refused: \(reason), so another user could change the code this host runs; "
+                + "fix the permissions (chmod go-w) or pass --allow-insecure"
+        case let .initRefused(plugin, errno, hostReason):
+            return "plugin \(plugin): init() failed with -\(errno) (\(PluginError.errnoText(errno))): \(hostReason)"
+        case let .nameMismatch(plugin, newName, path):
+            return "plugin \(plugin): \(path) declares the plugin name \"\(newName)\", not \"\(plugin)\"; "
+                + "swap in a build of the same plugin, or pass --rename to replace \(plugin) by \(newName)"
         }
     }
 

@@ -131,16 +131,20 @@ public final class PluginHost: @unchecked Sendable {
 
     /// Loads the plugin at `path` with `key=value` parameters and runs its init.
     ///
-    /// Order: ELF checks → `dlopen` (`RTLD_NODELETE` if it must be retired) →
+    /// Order: private sealed copy (``PrivateImage``: size cap, and unless
+    /// `allowInsecure` the ``ImageSecurity`` check) → ELF checks on the copy,
+    /// including `tenon_plugin_entry` in `.dynsym` (no plugin code has run
+    /// yet) → `dlopen` of the copy (`RTLD_NODELETE` if it must be retired) →
     /// descriptor → unique name → parameters → owner token → host services →
     /// `init()`. If init fails, everything it registered is unpublished,
     /// waited for, revoked, and the image closed before the error is thrown.
     /// - Throws: ``PluginError`` naming the file or plugin and the problem.
     @discardableResult
-    public func load(path: String, parameters: [String] = []) throws(PluginError) -> LoadedPlugin {
+    public func load(path: String, parameters: [String] = [], allowInsecure: Bool = false) throws(PluginError) -> LoadedPlugin {
         try refuseInsideHandler(plugin: path, what: "load")
         return try operations.withLock { _ throws(PluginError) -> LoadedPlugin in
-            let record = try instantiate(path: path, parameters: parameters, replacing: nil)
+            let record = try instantiate(path: path, parameters: parameters, replacing: nil,
+                                         allowInsecure: allowInsecure)
             plugins[record.name] = record
             if let reason = record.quarantineReason { quarantine(record, reason: reason) }
             logger.info("plugin \(record.name) \(record.descriptor.version) loaded from \(record.image.path) as owner \(record.owner)")
@@ -148,18 +152,31 @@ public final class PluginHost: @unchecked Sendable {
         }
     }
 
-    /// dlopen → descriptor → params → owner → services → init, with rollback.
-    /// With `replacing`, the new instance is staged as its replacement: its
+    /// copy → checks → dlopen → descriptor → params → owner → services →
+    /// init, with rollback. With `replacing`, the new instance is staged as
+    /// its replacement: it must declare the same name unless `rename`; with no
+    /// `parameters` it gets the replaced instance's (those it declares); its
     /// requests are validated as if `replacing` were gone and stay
     /// unpublished until the caller commits.
-    private func instantiate(path: String, parameters: [String],
-                             replacing: PluginRecord?) throws(PluginError) -> PluginRecord {
-        let elf = try ELFImage(validating: path)
+    private func instantiate(path: String, parameters: [String], replacing: PluginRecord?,
+                             allowInsecure: Bool, rename: Bool = false) throws(PluginError) -> PluginRecord {
+        let copy = try PrivateImage(copying: path, allowInsecure: allowInsecure)
+        let elf: ELFImage
+        do throws(PluginError) {
+            elf = try ELFImage(validating: copy, path: path)
+            // Before dlopen: an image without the entry point never gets to
+            // run its constructors in the host.
+            guard elf.exportsEntry else { throw PluginError.missingEntry(path: path) }
+        } catch {
+            copy.close()
+            throw error
+        }
         let section = sentry.begin()  // constructors, entry point and init
         let image: DynamicImage
         do {
-            image = try DynamicImage.open(elf)
+            image = try DynamicImage.open(elf, copy: copy)
         } catch {
+            copy.close()
             _ = sentry.end(section, plugin: elf.path, what: "dlopen")
             throw error
         }
@@ -167,13 +184,24 @@ public final class PluginHost: @unchecked Sendable {
         _ = ctenon_thread_hook(image.handle)
         let descriptor: PluginDescriptor
         let params: PluginParameters
+        let given: [String]
         let commands: FFICommandTable
-        do {
+        do throws(PluginError) {
             descriptor = try loadDescriptor(from: image)
-            if replacing == nil {
+            if let replacing {
+                if descriptor.name != replacing.name {
+                    guard rename else {
+                        throw PluginError.nameMismatch(plugin: replacing.name, newName: descriptor.name, path: path)
+                    }
+                    try descriptor.ensureUniqueName(among: plugins.filter { $0.key != replacing.name }
+                                                                   .mapValues { $0.image.path })
+                }
+            } else {
                 try descriptor.ensureUniqueName(among: plugins.mapValues { $0.image.path })
             }
-            params = try descriptor.parseParameters(parameters)
+            given = parameters.isEmpty && replacing != nil
+                ? carried(replacing!.parameters, to: descriptor) : parameters
+            params = try descriptor.parseParameters(given)
             commands = try FFICommandTable(descriptor)
         } catch {
             closeAfterFailedLoad(image, section, plugin: elf.path)
@@ -183,7 +211,8 @@ public final class PluginHost: @unchecked Sendable {
             closeAfterFailedLoad(image, section, plugin: descriptor.name)
             throw .ownerSlotsExhausted(plugin: descriptor.name)
         }
-        let name = replacing?.name ?? descriptor.name
+        let name = descriptor.name
+        let runsBase = pipeline.handlerRuns(owner: owner)
         let services = HostServices(pipeline: pipeline, owner: owner, pluginName: name,
                                     logger: logger, timers: timers)
         if let replacing { pipeline.beginStaging(owner: owner, replacing: replacing.owner) }
@@ -198,8 +227,13 @@ public final class PluginHost: @unchecked Sendable {
             switch outcome {
             case .success(let rc) where rc < 0:
                 ctenon_fault_unregister(pipeline.faultDomain, owner)
+                let refusals = services.refusals
                 rollback(name: name, owner: owner, image: image, services: services, section: section)
-                throw .initFailed(plugin: name, errno: rc == Int32.min ? Int32.max : -rc)
+                let errno = rc == Int32.min ? Int32.max : -rc
+                if !refusals.isEmpty {
+                    throw .initRefused(plugin: name, errno: errno, hostReason: refusals.joined(separator: "; "))
+                }
+                throw .initFailed(plugin: name, errno: errno)
             case .success(let rc) where rc > 0:
                 // Kernel modules' init returning > 0 is a bug the kernel warns
                 // about; here it fails the load: the plugin did not say "0 = ready".
@@ -219,11 +253,14 @@ public final class PluginHost: @unchecked Sendable {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         let record = PluginRecord(name: name, descriptor: descriptor, elf: elf, image: image, owner: owner,
-                                  services: services, commands: commands,
-                                  loadTime: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9)
+                            services: services, commands: commands,
+                            loadTime: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9,
+                            parameters: given, values: params.values.map { "\($0.name)=\($0.value)" },
+                            runsBase: runsBase)
         record.quarantineReason = verdict.quarantine
         return record
     }
+
 
     /// A load failed before init: close the image, unless a thread it
     /// started (in a constructor or the entry point) still runs in it.
@@ -235,7 +272,7 @@ public final class PluginHost: @unchecked Sendable {
             logger.error("plugin \(plugin): load failed; image kept mapped: \(reason)")
             return
         }
-        try? image.close()
+        close(image)
     }
 
     /// Why the image must stay mapped, if a thread it started (its start
@@ -275,6 +312,32 @@ public final class PluginHost: @unchecked Sendable {
         }
     }
 
+    /// The `key=value` arguments of a replaced instance that `descriptor`
+    /// still declares (a swap without parameters keeps the old ones).
+    private func carried(_ old: [String], to descriptor: PluginDescriptor) -> [String] {
+        let declared = Set(descriptor.parameters.map(\.name))
+        let kept = old.filter { declared.contains(String($0.prefix { $0 != "=" })) }
+        if kept.count != old.count {
+            logger.notice("plugin \(descriptor.name): parameters not carried over (the new version does not declare them): \(old.filter { !kept.contains($0) }.joined(separator: " "))")
+        }
+        return kept
+    }
+
+    /// `dlclose`s `image`, then closes its private copy once the mapping is
+    /// gone (never for a retained image: the loader keeps its name forever).
+    @discardableResult
+    private func close(_ image: DynamicImage) -> Bool {
+        do {
+            try image.close()
+        } catch {
+            logger.error("\(error)")
+        }
+        guard !image.isRetained else { return false }
+        let gone = (try? image.mappings().isEmpty) ?? false
+        if gone { image.copy?.close() } else { image.copy?.pin() }
+        return gone
+    }
+
     /// Undoes a failed init: its actions may already have fired, so the full
     /// unload order applies (minus `exit()`, which the ABI says is not called).
     private func rollback(name: String, owner: UInt32, image: DynamicImage, services: HostServices,
@@ -288,6 +351,7 @@ public final class PluginHost: @unchecked Sendable {
             // A CPU is still inside code init published: keep everything
             // mapped and allocated for good rather than unmap it under it.
             logger.critical("plugin \(name): init failed and a CPU is still inside its code (\(wait)); image left mapped, owner \(owner) left suspended")
+            image.copy?.pin()
             return
         }
         let revoked = pipeline.revoke(owner: owner)
@@ -302,7 +366,7 @@ public final class PluginHost: @unchecked Sendable {
             logger.error("plugin \(name): init failed; rolled back \(revoked) registration(s); image kept mapped: \(reason)")
             return
         }
-        try? image.close()
+        close(image)
         logger.info("plugin \(name): init failed; rolled back \(revoked) registration(s) and closed the image")
     }
 
@@ -392,18 +456,13 @@ public final class PluginHost: @unchecked Sendable {
             logger.warning("plugin \(record.name) retired: \(reason)")
             return .retired(reason: reason)
         }
-        do {
-            try record.image.close()
-        } catch {
-            logger.error("plugin \(record.name): \(error)")
-        }
+        let gone = close(record.image)
         if record.image.isRetained {
             let reason = record.elf.retireReasons.joined(separator: "; ")
             logger.info("plugin \(record.name) retired: \(reason)")
             return .retired(reason: reason)
         }
-        let gone = (try? ProcessMaps.mappings(of: path).isEmpty) ?? false
-        if !gone { logger.warning("plugin \(record.name): \(path) is still mapped after dlclose") }
+        if !gone { logger.warning("plugin \(record.name): the private copy of \(path) is still mapped after dlclose") }
         return .unloaded(mapsGone: gone)
     }
 
@@ -444,11 +503,25 @@ public final class PluginHost: @unchecked Sendable {
     /// `.busy` if a CPU stayed inside the old version past `timeout` (it is
     /// then kept mapped and unpublished, and unloaded later by ``unloadAll(timeout:)``
     /// or by unloading the new one — the old owner's code never runs again).
+    ///
+    /// The new image must declare the plugin name `name` unless `rename`
+    /// (then it replaces `name` under its own name). Empty `parameters` carry
+    /// the old instance's over (those the new version declares).
     @discardableResult
     public func swap(name: String, path: String, parameters: [String] = [],
-                     timeout: Duration = .seconds(10)) throws(PluginError) -> UnloadResult {
+                     timeout: Duration = .seconds(10), rename: Bool = false,
+                     allowInsecure: Bool = false) throws(PluginError) -> UnloadResult {
+        try swapReporting(name: name, path: path, parameters: parameters, timeout: timeout,
+                          rename: rename, allowInsecure: allowInsecure).old
+    }
+
+    /// ``swap(name:path:parameters:timeout:rename:allowInsecure:)``, also
+    /// returning the new instance's snapshot (its name differs with `rename`).
+    public func swapReporting(name: String, path: String, parameters: [String] = [],
+                              timeout: Duration = .seconds(10), rename: Bool = false,
+                              allowInsecure: Bool = false) throws(PluginError) -> (old: UnloadResult, new: LoadedPlugin) {
         try refuseInsideHandler(plugin: name, what: "swap")
-        return try operations.withLock { _ throws(PluginError) -> UnloadResult in
+        return try operations.withLock { _ throws(PluginError) -> (old: UnloadResult, new: LoadedPlugin) in
             guard let old = plugins[name] else {
                 throw .unknownPlugin(name: name, loaded: plugins.keys.sorted())
             }
@@ -457,22 +530,24 @@ public final class PluginHost: @unchecked Sendable {
                     ? "it is quarantined; unload it, then load the new version"
                     : "an unload is pending (busy); finish or cancel it before swapping")
             }
-            let new = try instantiate(path: path, parameters: parameters, replacing: old)
+            let new = try instantiate(path: path, parameters: parameters, replacing: old,
+                                      allowInsecure: allowInsecure, rename: rename)
             pipeline.commitStaging(owner: new.owner)
             old.state = .unpublished
-            plugins[name] = new
+            plugins[name] = nil
+            plugins[new.name] = new
             if let reason = new.quarantineReason { quarantine(new, reason: reason) }
-            logger.info("plugin \(name): swapped \(old.descriptor.version) -> \(new.descriptor.version)")
+            logger.info("plugin \(name): swapped \(old.descriptor.version) -> \(new.name) \(new.descriptor.version) from \(new.image.path) (\(new.image.copy?.hashText ?? "-"))")
             switch pipeline.synchronize(timeout: timeout) {
             case .quiescent:
-                return finish(old)
+                return (finish(old), snapshot(new))
             case let .busy(cpu, irq, _, since):
                 draining.append(old)
-                return .busy(cpu: cpu, irq: irq, since: since)
+                return (.busy(cpu: cpu, irq: irq, since: since), snapshot(new))
             case .wouldDeadlock(let cpu):
                 // Unreachable: refused above; keep the old image mapped anyway.
                 draining.append(old)
-                return .refused(reason: "caller inside a handler on CPU \(cpu)")
+                return (.refused(reason: "caller inside a handler on CPU \(cpu)"), snapshot(new))
             }
         }
     }
@@ -543,6 +618,32 @@ public final class PluginHost: @unchecked Sendable {
         }
     }
 
+    /// The current mappings of plugin `name`'s image (its private copy), or
+    /// [] when no such plugin is loaded.
+    public func mappings(of name: String) -> [MemoryMapping] {
+        operations.withLock { _ in (plugins[name].flatMap { try? $0.image.mappings() }) ?? [] }
+    }
+
+    /// The name of the plugin instance holding pipeline owner `owner` (live,
+    /// unpublished, or an old swapped-out version still draining), or nil.
+    /// `owner` may be a full token or only its slot (the low 12 bits, which
+    /// is what the barrier reports for a busy CPU).
+    public func pluginName(owner: UInt32) -> String? {
+        let slot = owner & 0xFFF
+        return operations.withLock { _ in
+            plugins.values.first { $0.owner & 0xFFF == slot }.map(\.name)
+                ?? draining.first { $0.owner & 0xFFF == slot }.map { "\($0.name) (old version \($0.descriptor.version))" }
+        }
+    }
+
+    /// The plugin whose code CPU `cpu` runs right now (one barrier probe,
+    /// no waiting), or nil when it runs none or host code.
+    public func stuckOwnerName(cpu: Int) -> String? {
+        guard case let .busy(busyCPU, _, owner, _) = pipeline.synchronize(timeout: .zero),
+              busyCPU == cpu, owner != 0 else { return nil }
+        return pluginName(owner: owner)
+    }
+
     /// One plugin's snapshot, or nil.
     public func plugin(named name: String) -> LoadedPlugin? {
         operations.withLock { _ in plugins[name].map(snapshot) }
@@ -550,12 +651,11 @@ public final class PluginHost: @unchecked Sendable {
 
     private func snapshot(_ r: PluginRecord) -> LoadedPlugin {
         let irqs = Set(pipeline.actions().filter { $0.owner == r.owner }.map(\.irq)).sorted()
-        var calls: UInt64 = 0
-        for irq in irqs { for cpu in 0..<pipeline.cpuCount { calls &+= pipeline.count(irq: irq, cpu: cpu) } }
+        let calls = pipeline.handlerRuns(owner: r.owner) &- r.runsBase
         return LoadedPlugin(name: r.name, version: r.descriptor.version, path: r.image.path, state: r.state,
                             owner: r.owner, irqs: irqs, loadTime: r.loadTime, handlerCalls: calls,
                             commands: r.commands.names, retireReasons: r.elf.retireReasons,
-                            lastOops: r.lastOops)
+                            contentHash: r.image.copy?.hashText, parameterValues: r.values, lastOops: r.lastOops)
     }
 
     // MARK: - Handler-context guard

@@ -11,6 +11,13 @@ final class PluginRecord {
     let services: HostServices
     let commands: FFICommandTable
     let loadTime: Double
+    /// The `key=value` arguments it was loaded with (carried by a swap).
+    let parameters: [String]
+    /// Every declared parameter's value as `name=value`, defaults included.
+    let values: [String]
+    /// ``TenonPipeline/IRQPipeline/handlerRuns(owner:)`` when the owner was
+    /// registered: its slot may have counted an earlier owner's runs.
+    let runsBase: UInt64
     var state: LoadedPlugin.State = .live
     /// The latest oops of this instance's code.
     var lastOops: PluginOops?
@@ -20,7 +27,11 @@ final class PluginRecord {
     var quarantineReason: String?
 
     init(name: String, descriptor: PluginDescriptor, elf: ELFImage, image: DynamicImage, owner: UInt32,
-         services: HostServices, commands: FFICommandTable, loadTime: Double) {
+         services: HostServices, commands: FFICommandTable, loadTime: Double,
+         parameters: [String], values: [String], runsBase: UInt64) {
+        self.runsBase = runsBase
+        self.parameters = parameters
+        self.values = values
         self.name = name
         self.descriptor = descriptor
         self.elf = elf

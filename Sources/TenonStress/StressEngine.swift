@@ -446,8 +446,10 @@ public final class StressEngine: @unchecked Sendable {
     }
 
     /// Watches the image's current mappings (before unload), labelled for the fault report.
-    func watch(_ g: PluginGroup, path: String) -> [(Int, UInt, UInt)] {
-        guard options.poison, let maps = try? ProcessMaps.mappings(of: path) else { return [] }
+    func watch(_ g: PluginGroup, host: PluginHost, name: String, path: String) -> [(Int, UInt, UInt)] {
+        // The host maps a private copy of `path`, found by plugin name.
+        guard options.poison else { return [] }
+        let maps = host.mappings(of: name)
         let label = "plugin \(g.loadedName ?? g.label) (generation \(g.isTorture ? String(g.generation) : "-"), image \(path))"
         return maps.compactMap { m in
             let i = tstress_watch(UInt(m.start), UInt(m.end), label)
@@ -497,7 +499,7 @@ public final class StressEngine: @unchecked Sendable {
             _ = host.pipeline.synchronize(timeout: .seconds(1))
             graceNanos.append(tstress_now_ns() - s)
         }
-        let watched = watch(g, path: path)
+        let watched = watch(g, host: host, name: name, path: path)
         let t = tstress_now_ns()
         let result = host.unload(name: name, timeout: timeout)
         unloadNanos.append(tstress_now_ns() - t)
@@ -523,7 +525,7 @@ public final class StressEngine: @unchecked Sendable {
         let gen = g.isTorture ? nextGeneration : 0
         if g.isTorture { nextGeneration += 1 }
         let oldGen = g.generation
-        let watched = watch(g, path: oldPath)
+        let watched = watch(g, host: host, name: name, path: oldPath)
         let t = tstress_now_ns()
         do {
             let result = try host.swap(name: name, path: path, parameters: parameters(g, generation: gen),

@@ -169,7 +169,7 @@ struct DemoCommand: ParsableCommand {
         print("IRQs lost = \(lost), handled twice = \(doubled)")
 
         var gone = true
-        for (name, result) in host.shutdown().sorted(by: { $0.key < $1.key }) {
+        for (name, result) in host.shutdown().results.sorted(by: { $0.key < $1.key }) {
             say("unload \(name): \(result)")
             if case .unloaded(let g) = result { gone = gone && g } else if case .retired = result {} else { gone = false }
         }

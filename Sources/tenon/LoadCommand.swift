@@ -4,7 +4,14 @@ import TenonControl
 /// `tenon load PATH [k=v…]`.
 struct LoadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "load", abstract: "Load a plugin into the running host (like insmod).")
+        commandName: "load", abstract: "Load a plugin into the running host (like insmod).",
+        discussion: """
+            The host loads a private, sealed copy of the file: rebuilding or overwriting the file \
+            later does not touch the loaded plugin. Files or directories that another user could \
+            change are refused unless --allow-insecure.
+
+            Example: tenon load .build/release/libtenon-counter.so irq=5
+            """)
 
     @Argument(help: "The plugin's shared object.")
     var path: String
@@ -12,10 +19,14 @@ struct LoadCommand: ParsableCommand {
     @Argument(help: "Load-time parameters, key=value.")
     var parameters: [String] = []
 
+    @Flag(name: .customLong("allow-insecure"), help: "Load even if another user could have changed the file (group/other-writable, or owned by someone else).")
+    var allowInsecure = false
+
     @OptionGroup var options: ClientOptions
 
     func run() throws {
-        guard let payload = try options.send(.load(path: absolutePath(path), parameters: parameters)) else { return }
+        guard let payload = try options.send(.load(path: absolutePath(path), parameters: parameters,
+                                                   allowInsecure: allowInsecure)) else { return }
         let irqs = payload["irqs"].flatMap { try? $0.decode([Int].self) } ?? []
         print("loaded \(payload["name"]?.stringValue ?? "?") \(payload["version"]?.stringValue ?? "") (IRQs \(irqs.map(String.init).joined(separator: ", ")))")
     }

@@ -3,6 +3,7 @@ import CTenon
 import Foundation
 import Glibc
 import Logging
+import Synchronization
 import TenonControl
 import TenonHost
 import TenonPipeline
@@ -15,10 +16,15 @@ struct RunCommand: ParsableCommand {
         abstract: "Run a Tenon host: a machine of CPUs with the oob stage installed, serving the control socket.",
         discussion: """
             Plugins given with --plugin are loaded at start; more can be loaded, \
-            swapped and unloaded at runtime with `tenon load/swap/unload`. On a \
-            terminal a one-line status shows the IRQ rate, plugins and handlers. \
-            SIGINT, SIGTERM or `tenon shutdown` unload everything, remove the oob \
-            stage and exit 0.
+            swapped and unloaded at runtime with `tenon load/swap/unload`. On an \
+            interactive terminal, in the foreground, a one-line status shows the IRQ \
+            rate, plugins and handlers (--quiet: none). SIGINT, SIGTERM or `tenon \
+            shutdown` unload everything, remove the oob stage and exit 0; the control \
+            socket is served until then. If a CPU is still stuck in a handler after \
+            --timeout, the host names the CPU and plugin on stderr and exits 3, \
+            leaving that thread; a second SIGINT/SIGTERM exits at once (status 2).
+
+            Example: tenon run --cpus 4 --timer 100 --plugin .build/release/libtenon-counter.so:irq=5
             """)
 
     @Option(name: .long, help: "Simulated CPUs (1-64).")
@@ -33,7 +39,7 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("plugin"), help: "Load a plugin at start: PATH[:key=value,…] (repeatable).")
     var plugins: [String] = []
 
-    @Option(name: .long, help: "Control socket path (default: $XDG_RUNTIME_DIR/tenon/control.sock, else /tmp/tenon-<uid>/control.sock).")
+    @Option(name: .long, help: "Control socket path (default: $TENON_SOCKET, else $XDG_RUNTIME_DIR/tenon/control.sock, else /tmp/tenon-<uid>/control.sock).")
     var socket: String?
 
     @Flag(name: .customLong("no-membarrier"), help: "Use the fenced read side of the barrier instead of membarrier.")
@@ -42,11 +48,21 @@ struct RunCommand: ParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(name: .long, help: "How long shutdown waits for CPUs stuck in a handler: 500ms, 2s, 1m.")
+    var timeout: String = "5s"
+
+    @Flag(name: .long, help: "No live status line.")
+    var quiet = false
+
+    @Flag(name: .customLong("allow-insecure"), help: "Load --plugin files even if another user could have changed them.")
+    var allowInsecure = false
+
     func validate() throws {
         guard (1...64).contains(cpus) else { throw ValidationError("--cpus must be 1 to 64, not \(cpus)") }
         guard (0...100_000).contains(timer) else { throw ValidationError("--timer must be 0 to 100000 Hz, not \(timer)") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a log level") }
         guard !stageName.isEmpty else { throw ValidationError("--stage-name must not be empty") }
+        guard DurationText.milliseconds(timeout) != nil else { throw ValidationError(DurationText.invalid("--timeout", timeout)) }
     }
 
     /// Splits `PATH[:k=v,…]`: the colon is looked for in the last path component only.
@@ -85,7 +101,7 @@ struct RunCommand: ParsableCommand {
         for spec in plugins {
             let (path, parameters) = Self.pluginSpec(spec)
             do {
-                let p = try host.plugins.load(path: absolutePath(path), parameters: parameters)
+                let p = try host.plugins.load(path: absolutePath(path), parameters: parameters, allowInsecure: allowInsecure)
                 logger.info("loaded", metadata: ["plugin": "\(p.name)", "version": "\(p.version)", "irqs": "\(p.irqs)"])
             } catch {
                 host.shutdown()
@@ -101,7 +117,9 @@ struct RunCommand: ParsableCommand {
         FileHandle.standardError.write(Data(("tenon host: \(cpus) CPUs, oob stage '\(stageName)', socket \(config.socketPath)"
             + " (SIGINT/SIGTERM or `tenon shutdown` to stop)\n").utf8))
 
-        let tty = isatty(STDOUT_FILENO) != 0
+        // Only for a person watching: an interactive terminal, and this
+        // process in its foreground (not `tenon run &`).
+        let tty = !quiet && isatty(STDOUT_FILENO) != 0 && tcgetpgrp(STDOUT_FILENO) == getpgrp()
         var lastTotal = host.handledTotal
         var lastTime = ctenon_monotonic_ns()
         var signal: Int32 = 0
@@ -124,9 +142,34 @@ struct RunCommand: ParsableCommand {
         }
         if tty { print("") }
         logger.info("stopping", metadata: ["reason": "\(signal != 0 ? String(cString: strsignal(signal)) : "shutdown request")"])
-        let results = host.shutdown()
-        for (name, result) in results.sorted(by: { $0.key < $1.key }) {
+        let requested = host.requestedShutdownTimeout.load(ordering: .relaxed)
+        let milliseconds = requested >= 0 ? requested : DurationText.milliseconds(timeout)!
+        // Shut down on another thread: this one keeps taking signals, so a
+        // second SIGINT/SIGTERM can end a shutdown that waits on a stuck CPU.
+        let finished = Atomic<Bool>(false)
+        let outcome = Mutex<ShutdownReport?>(nil)
+        let worker = Thread {
+            let report = host.shutdown(timeout: .milliseconds(milliseconds))
+            outcome.withLock { $0 = report }
+            finished.store(true, ordering: .releasing)
+        }
+        worker.start()
+        while !finished.load(ordering: .acquiring) {
+            var wait = timespec(tv_sec: 0, tv_nsec: 50_000_000)
+            let again = sigtimedwait(&stopSignals, nil, &wait)
+            if again > 0 {
+                FileHandle.standardError.write(Data("tenon host: second \(String(cString: strsignal(again))): exiting now, without waiting for the shutdown\n".utf8))
+                _exit(2)
+            }
+        }
+        let report = outcome.withLock { $0 }!
+        for (name, result) in report.results.sorted(by: { $0.key < $1.key }) {
             FileHandle.standardError.write(Data("  \(name): \(result)\n".utf8))
+        }
+        if let stuck = report.stuck {
+            FileHandle.standardError.write(Data(("tenon host: shutdown gave up after \(milliseconds) ms: \(stuck); "
+                + "exiting with status 3 and leaving that thread (no stage removal, no unmap)\n").utf8))
+            _exit(3)
         }
         FileHandle.standardError.write(Data("tenon host stopped\n".utf8))
     }

@@ -5,7 +5,14 @@ import TenonControl
 struct SwapCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "swap",
-        abstract: "Hot-swap a loaded plugin for another build of it: every IRQ is handled by exactly one of the two.")
+        abstract: "Hot-swap a loaded plugin for another build of it: every IRQ is handled by exactly one of the two.",
+        discussion: """
+            The new build must declare the same plugin name (--rename to replace it by another \
+            plugin). Without parameters the old ones are carried over. The path may be the one the \
+            running version came from: the host loads a private copy of the file as it is now.
+
+            Example: tenon swap swap .build/release/libtenon-swapv2.so
+            """)
 
     @Argument(help: "Name of the loaded plugin.")
     var name: String
@@ -13,13 +20,24 @@ struct SwapCommand: ParsableCommand {
     @Argument(help: "The new version's shared object.")
     var path: String
 
-    @Argument(help: "Load-time parameters of the new version, key=value.")
+    @Argument(help: "Load-time parameters of the new version, key=value (default: the old version's).")
     var parameters: [String] = []
+
+    @Flag(name: .long, help: "Accept a new build that declares another plugin name; it replaces NAME under its own.")
+    var rename = false
+
+    @Flag(name: .customLong("allow-insecure"), help: "Load even if another user could have changed the file.")
+    var allowInsecure = false
 
     @OptionGroup var options: ClientOptions
 
     func run() throws {
-        guard let payload = try options.send(.swap(name: name, path: absolutePath(path), parameters: parameters)) else { return }
-        print("swapped \(name) \(payload["from"]?.text ?? "?") -> \(payload["to"]?.text ?? "?") (old: \(payload["old"]?.text ?? "?"))")
+        guard let payload = try options.send(.swap(name: name, path: absolutePath(path), parameters: parameters,
+                                                   rename: rename, allowInsecure: allowInsecure)) else { return }
+        let newName = payload["name"]?.stringValue ?? name
+        let params = (try? payload["parameters"]?.decode([String].self)) ?? nil
+        print("swapped \(name) \(payload["from"]?.text ?? "?") -> \(newName == name ? "" : newName + " ")\(payload["to"]?.text ?? "?") "
+              + "(old: \(payload["old"]?.text ?? "?"))"
+              + (parameters.isEmpty && !(params ?? []).isEmpty ? "; parameters kept: \(params!.joined(separator: " "))" : ""))
     }
 }

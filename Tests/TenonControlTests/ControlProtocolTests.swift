@@ -16,7 +16,11 @@ struct ControlProtocolTests {
         .call(plugin: "ticker", command: "set-rate", arguments: ["200", "fast \"quoted\"\nline"]),
         .stats,
         .log,
-        .shutdown,
+        .shutdown(timeoutMilliseconds: nil),
+        .shutdown(timeoutMilliseconds: 2500),
+        .cancel(name: "ticker"),
+        .load(path: "/p/lib.so", parameters: [], allowInsecure: true),
+        .swap(name: "t", path: "/p/lib2.so", parameters: ["a=1"], rename: true, allowInsecure: true),
         .ping,
     ]
 
@@ -81,8 +85,11 @@ struct ControlProtocolTests {
         #expect(FakeHandler.irqs[0].total == 17 &+ UInt64.max)
     }
 
-    @Test("default socket path: XDG_RUNTIME_DIR, else /tmp/tenon-<uid>")
+    @Test("default socket path: TENON_SOCKET, else XDG_RUNTIME_DIR, else /tmp/tenon-<uid>")
     func defaultPaths() {
+        #expect(ControlSocketPath.defaultPath(environment: ["TENON_SOCKET": "/srv/t.sock", "XDG_RUNTIME_DIR": "/run/user/1"],
+                                              uid: 1) == "/srv/t.sock")
+        #expect(ControlSocketPath.defaultPath(environment: ["TENON_SOCKET": ""], uid: 2) == "/tmp/tenon-2/control.sock")
         #expect(ControlSocketPath.defaultPath(environment: ["XDG_RUNTIME_DIR": "/run/user/1000"], uid: 1000)
             == "/run/user/1000/tenon/control.sock")
         #expect(ControlSocketPath.defaultPath(environment: ["XDG_RUNTIME_DIR": "/run/user/7/"], uid: 7)

@@ -19,6 +19,8 @@ enum HostFixtures {
         ("hostswap2", "hostswap", ["-DVERSION=2"]),
         ("greedy", "greedy", []),
         ("rogue", "rogue", ["-pthread"]),
+        ("ctor-noentry", "ctormarker", []),
+        ("ctor-entry", "ctormarker", ["-DWITH_ENTRY"]),
     ]
 
     private static func build() -> Result<URL, Fixtures.FixtureError> {
@@ -139,4 +141,12 @@ func monotonicNanos() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+/// Mappings of the host's private copies of the file at `path` (the host
+/// maps `/memfd:tenon:<file name>`, not the path; fixture copies have unique
+/// file names, so the name identifies the copy).
+func privateCopyMappings(of path: String) throws -> [MemoryMapping] {
+    let name = "/memfd:tenon:" + URL(fileURLWithPath: path).lastPathComponent
+    return try ProcessMaps.current().filter { $0.path == name || $0.path == name + " (deleted)" }
 }

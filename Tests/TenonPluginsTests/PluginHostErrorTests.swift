@@ -112,7 +112,7 @@ struct PluginHostErrorTests {
         let again = pipeline.irq_create_direct_mapping()
         #expect(again == probe)
         pipeline.irq_dispose_mapping(again)
-        #expect(try ProcessMaps.mappings(of: path).isEmpty)
+        #expect(try privateCopyMappings(of: path).isEmpty)
         expectIntact()
         // The name is free: the same plugin loads fine without the failure knob.
         _ = try host.load(path: path, parameters: ["irq=6"])
@@ -121,15 +121,19 @@ struct PluginHostErrorTests {
 
     @Test func outOfRangeIRQ() throws {
         let e = loadError(try HostFixtures.freshCopy("hostplug-b"), ["irq=5000"])
-        guard case .initFailed("hostplug-b", let errno) = e else { Issue.record("got \(String(describing: e))"); return }
+        guard case .initRefused("hostplug-b", let errno, let reason) = e else { Issue.record("got \(String(describing: e))"); return }
         #expect(errno == EINVAL)
+        #expect(reason == "request_irq(5000) refused: -EINVAL, IRQ 5000 is out of range (nr_irqs is \(IRQNumberSpace.total))")
         expectIntact()
     }
 
     @Test func nonSharedIRQTaken() throws {
         let e = loadError(try HostFixtures.freshCopy("hostplug-b"), ["irq=5"])
-        guard case .initFailed("hostplug-b", let errno) = e else { Issue.record("got \(String(describing: e))"); return }
+        guard case .initRefused("hostplug-b", let errno, let reason) = e else { Issue.record("got \(String(describing: e))"); return }
         #expect(errno == EBUSY)
+        // The host's reason names who holds the line.
+        #expect(reason.hasPrefix("request_irq(5) refused: -EBUSY, line held by "), "\(reason)")
+        #expect("\(e!)".contains("init() failed with -\(EBUSY)") && "\(e!)".contains("request_irq(5) refused"))
         expectIntact()
     }
 

@@ -39,10 +39,10 @@ struct PluginHostExampleTests {
         for _ in 0..<5 { _ = pipeline.withCPU(1) { pipeline.raise(12, on: 1) } }
         #expect(try host.call(plugin: plugin.name, command: "total") == .uint(5))
         #expect(try host.call(plugin: plugin.name, command: "count", arguments: ["1"]) == .uint(5))
-        #expect(!(try ProcessMaps.mappings(of: path).isEmpty))
+        #expect(!(try privateCopyMappings(of: path).isEmpty))
         let result = host.unload(name: plugin.name)
         print("\(name): \(plugin.description) -> \(result)")
         #expect(result == .unloaded(mapsGone: true))
-        #expect(try ProcessMaps.mappings(of: path).isEmpty)
+        #expect(try privateCopyMappings(of: path).isEmpty)
     }
 }

@@ -58,7 +58,7 @@ func loadUnloadStorm(barrier: BarrierConfiguration, cycles: Int, stopAtFirstProb
         let result = host.unload(name: "hostplug", timeout: .seconds(5))
         report.unloadNanos.append(monotonicNanos() - t0)
         atUnload[cycle] = counter.pointee.load(ordering: .acquiring)
-        let mapped = try !ProcessMaps.mappings(of: path).isEmpty
+        let mapped = try !privateCopyMappings(of: path).isEmpty
         if result != .unloaded(mapsGone: true) || mapped {
             report.mapsLeft += 1
             report.firstProblem = report.firstProblem ?? "cycle \(cycle): unload returned \(result), mapped: \(mapped)"
@@ -141,11 +141,11 @@ struct PluginHostStressTests {
         // `since`: when the unloader first saw the CPU inside (it, not the hot path, takes timestamps).
         #expect(cpu == 2 && irq == 7 && since >= t0 && since <= monotonicNanos())
         #expect(host.list()[0].state == .unpublished)
-        #expect(!(try ProcessMaps.mappings(of: path).isEmpty), "a busy plugin must stay mapped")
+        #expect(!(try privateCopyMappings(of: path).isEmpty), "a busy plugin must stay mapped")
         _ = try host.call(plugin: "stuck", command: "release")
         storm.finish()
         #expect(host.unload(name: "stuck", timeout: .seconds(5)) == .unloaded(mapsGone: true))
-        #expect(try ProcessMaps.mappings(of: path).isEmpty)
+        #expect(try privateCopyMappings(of: path).isEmpty)
     }
 
     @Test func cancelUnloadRepublishes() throws {
@@ -206,7 +206,7 @@ struct PluginHostStressTests {
             #expect(pipeline.synchronize(timeout: .seconds(5)) == .quiescent)
             grace.append(monotonicNanos() - t0)
             #expect(host.unload(name: "hostplug") == .unloaded(mapsGone: true))
-            #expect(try ProcessMaps.mappings(of: path).isEmpty)
+            #expect(try privateCopyMappings(of: path).isEmpty)
         }
         if SoakScale.enabled {
             print("idle (\(pipeline.barrierFence)): synchronize p50 \(percentile(grace, 0.5)) µs p99 \(percentile(grace, 0.99)) µs")

@@ -117,11 +117,11 @@ struct PluginHostSwapTests {
         let before = pipeline.actions()
         // v2 on an IRQ out of range: its init fails, v1 must stay untouched and published.
         let e = pluginError { try host.swap(name: "swapper", path: v2, parameters: ledger.parameters.filter { !$0.hasPrefix("irq=") } + ["irq=9999"]) }
-        guard case .initFailed(_, let errno) = e else { Issue.record("got \(String(describing: e))"); return }
+        guard case .initRefused(_, let errno, _) = e else { Issue.record("got \(String(describing: e))"); return }
         #expect(errno == EINVAL)
         #expect(pipeline.actions() == before)
         #expect(host.list()[0].version == "1" && host.list()[0].state == .live)
-        #expect(try ProcessMaps.mappings(of: v2).isEmpty)
+        #expect(try privateCopyMappings(of: v2).isEmpty)
         pipeline.withCPU(1) { ledger.push(cpu: 1, i: 0); pipeline.raise(11, on: 1) }
         #expect(ledger.seen[SwapLedger.perCPU] == 1 && ledger.byVersion[0] == 1)
         #expect(host.unload(name: "swapper") == .unloaded(mapsGone: true))

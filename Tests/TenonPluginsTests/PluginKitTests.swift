@@ -39,7 +39,7 @@ struct PluginKitTests {
         #expect(try host.call(plugin: plugin.name, command: "reset") == .void)
         #expect(try host.call(plugin: plugin.name, command: "total") == .uint(0))
         #expect(host.unload(name: plugin.name) == .unloaded(mapsGone: true))
-        #expect(try ProcessMaps.mappings(of: path).isEmpty)
+        #expect(try privateCopyMappings(of: path).isEmpty)
     }
 
     /// Every oob run posts the synthetic IRQ in-band and queues the irq_work;
@@ -62,7 +62,7 @@ struct PluginKitTests {
         #expect((1...6).contains(work), "irq_work ran \(work) times for 6 queues (pending ones coalesce)")
         #expect(try host.call(plugin: plugin.name, command: "violations") == .uint(0))
         #expect(host.unload(name: plugin.name) == .unloaded(mapsGone: true))
-        #expect(try ProcessMaps.mappings(of: path).isEmpty)
+        #expect(try privateCopyMappings(of: path).isEmpty)
     }
 
     /// A value the host accepts (u64) but the Swift type cannot hold is
@@ -75,7 +75,7 @@ struct PluginKitTests {
         let error = pluginError { try host.load(path: path, parameters: ["irq=4294967296"]) }
         #expect(error == .initFailed(plugin: "embedded-counter", errno: ERANGE))
         #expect(log.messages.contains { $0.contains("parameter irq=4294967296 is out of range") }, "\(log.messages)")
-        #expect(try ProcessMaps.mappings(of: path).isEmpty)
+        #expect(try privateCopyMappings(of: path).isEmpty)
     }
 
     /// One command more than the kit's table holds: nothing is written past

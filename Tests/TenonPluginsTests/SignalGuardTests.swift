@@ -136,7 +136,7 @@ final class SignalGuardTests {
         let result = host.unload(name: "rogue")
         guard case .retired(let reason) = result else { Issue.record("got \(result)"); return }
         #expect(reason.contains("thread"))
-        #expect(try !ProcessMaps.mappings(of: p.path).isEmpty, "a live thread's code was unmapped")
+        #expect(try !privateCopyMappings(of: p.path).isEmpty, "a live thread's code was unmapped")
         #expect(log.contains("plugin rogue retired", "still running"))
         #expect(served(good, cpu: 1))
     }
@@ -145,6 +145,6 @@ final class SignalGuardTests {
         let p = try loadRogue("thread=true", "join=true")
         guard case .unloaded(let gone) = host.unload(name: "rogue") else { Issue.record("not unloaded"); return }
         #expect(gone)
-        #expect(try ProcessMaps.mappings(of: p.path).isEmpty)
+        #expect(try privateCopyMappings(of: p.path).isEmpty)
     }
 }

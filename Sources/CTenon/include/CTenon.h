@@ -4,6 +4,7 @@
  * Every symbol carries the ctenon_ prefix. */
 #include <stdint.h>
 #include <stdbool.h>
+#include "ctenon_image.h"
 
 /* The current simulated CPU of this host thread (opaque to C). Initial-exec
  * TLS: reading it is one mov, no __tls_get_addr, so it is async-signal-safe. */

@@ -1,0 +1,232 @@
+import Foundation
+import Glibc
+import Testing
+
+/// Plugin lifecycle through the CLI against a real `tenon run`: private
+/// images, swap checks, pre-dlopen refusals, `info`, `list -v`, `cancel`, and
+/// a shutdown that ends even with a stuck handler.
+@Suite("tenon lifecycle end to end", .serialized, .timeLimit(.minutes(2)))
+struct LifecycleEndToEndTests {
+    let dir: String
+    let socket: String
+    let bin = CLIProcess.binDirectory
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    init() throws {
+        var template = Array("/tmp/tenon-e2e-life-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        dir = String(cString: try #require(made))
+        socket = dir + "/ctl/control.sock"
+    }
+
+    func tenon(_ args: String...) throws -> CLIProcess.Result {
+        try CLIProcess.run(args + ["--socket", socket])
+    }
+
+    func startHost(_ args: [String], log: String) throws -> Process {
+        let host = try CLIProcess.startHost(["--cpus", "2", "--timer", "100", "--socket", socket] + args, log: log)
+        for _ in 0..<400 {
+            if try CLIProcess.run(["stats", "--socket", socket]).status == 0 { return host }
+            usleep(25_000)
+        }
+        Issue.record("the host did not come up at \(socket)")
+        return host
+    }
+
+    /// Overwrites `path` in place (same inode), as `cp` does.
+    func overwrite(_ path: String, with source: String) throws {
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        try handle.truncate(atOffset: 0)
+        try handle.write(contentsOf: try Data(contentsOf: URL(fileURLWithPath: source)))
+        try handle.close()
+    }
+
+    /// A command's first stdout line as an integer.
+    func number(_ r: CLIProcess.Result) -> Int? { Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
+
+    /// Polls `call PLUGIN handled` until it reaches `atLeast` (bounded).
+    func handled(_ plugin: String, atLeast: Int) throws -> Int? {
+        var last: Int?
+        for _ in 0..<200 {
+            last = number(try tenon("call", plugin, "handled"))
+            if let last, last >= atLeast { return last }
+            usleep(10_000)
+        }
+        return last
+    }
+
+    func waitForExit(_ host: Process) {
+        for _ in 0..<1000 where host.isRunning { usleep(20_000) }
+    }
+
+    @Test("rebuild and swap from one path, cp over a loaded file, name check, carried parameters, info, list -v")
+    func rebuildSwapAndOverwrite() throws {
+        let log = dir + "/host.log"
+        let host = try startHost([], log: log)
+        defer { if host.isRunning { kill(host.processIdentifier, SIGKILL) } }
+        let path = dir + "/libswap.so"
+        try FileManager.default.copyItem(atPath: bin + "/libtenon-swapv1.so", toPath: path)
+
+        var r = try tenon("load", path, "irq=8")
+        #expect(r.status == 0 && r.stdout.contains("loaded swap 1.0.0"), "\(r.stderr)")
+        #expect(try tenon("raise", "8", "--cpu", "0").status == 0)
+        let h1 = try #require(try handled("swap", atLeast: 1))
+        let hashV1 = try tenon("list", "-v", "swap").stdout
+
+        // `cp` a new build over the loaded file: the running image is untouched.
+        try overwrite(path, with: bin + "/libtenon-swapv2.so")
+        #expect(number(try tenon("call", "swap", "version")) == 1)
+        #expect(number(try tenon("call", "swap", "handled")) == h1, "v1's globals changed under it")
+        #expect(try tenon("raise", "8", "--cpu", "1").status == 0)
+        #expect(try handled("swap", atLeast: h1 + 1) == h1 + 1, "old code no longer answering")
+
+        // The file now holds v2; info reads it without a host.
+        r = try CLIProcess.run(["info", path])
+        #expect(r.status == 0 && r.stdout.contains("version:") && r.stdout.contains("2.0.0"), "\(r.stderr)")
+        #expect(r.stdout.contains("parm:") && r.stdout.contains("irq: uint") && r.stdout.contains("command:"))
+
+        // Swap from the same path: new code, own globals, parameters carried.
+        r = try tenon("swap", "swap", path)
+        #expect(r.status == 0 && r.stdout.contains("1.0.0 -> 2.0.0") && r.stdout.contains("irq=8"), "\(r.stdout) \(r.stderr)")
+        #expect(number(try tenon("call", "swap", "version")) == 2)
+        #expect(number(try tenon("call", "swap", "handled")) == 0)
+        #expect(try tenon("raise", "8", "--cpu", "0").status == 0)
+        #expect(try handled("swap", atLeast: 1) == 1)
+        r = try tenon("list", "-v", "swap")
+        #expect(r.status == 0 && r.stdout.contains("version:       2.0.0") && r.stdout.contains("parm:          irq=8"), "\(r.stdout)")
+        // HANDLER CALLS counts this instance's own runs, not IRQ 8's lifetime count.
+        #expect(r.stdout.contains("handler calls: 1"), "\(r.stdout)")
+        let hashLine = { (text: String) in text.split(separator: "\n").first { $0.hasPrefix("hash:") }.map(String.init) }
+        #expect(hashLine(r.stdout) != nil && hashLine(r.stdout) != hashLine(hashV1))
+
+        // Another plugin's build under this name: refused, the live one untouched.
+        r = try tenon("swap", "swap", bin + "/libtenon-counter.so")
+        #expect(r.status != 0 && r.stderr.contains("declares the plugin name \"counter\"") && r.stderr.contains("--rename"), "\(r.stderr)")
+        #expect(number(try tenon("call", "swap", "version")) == 2)
+
+        #expect(try tenon("shutdown").status == 0)
+        waitForExit(host)
+        #expect(host.terminationStatus == 0)
+    }
+
+    @Test("refused before any plugin code runs: huge sparse file, no entry point, writable by others")
+    func loaderRefusals() throws {
+        let marker = dir + "/constructor-ran"
+        setenv("TENON_TEST_CTOR_MARKER", marker, 1)
+        defer { unsetenv("TENON_TEST_CTOR_MARKER") }
+        let log = dir + "/host.log"
+        let host = try startHost([], log: log)
+        defer { if host.isRunning { kill(host.processIdentifier, SIGKILL) } }
+
+        let huge = dir + "/libhuge.so"
+        let fd = open(huge, O_CREAT | O_WRONLY, 0o644)
+        #expect(fd >= 0 && ftruncate(fd, 3 << 30) == 0)
+        close(fd)
+        var r = try tenon("load", huge)
+        #expect(r.status != 0 && r.stderr.contains("above the 64 MiB plugin size limit"), "\(r.stderr)")
+        unlink(huge)
+
+        // A constructor in an image without tenon_plugin_entry never runs.
+        let source = Self.packageRoot + "/Tests/TenonPluginsTests/Fixtures/ctormarker.c"
+        for (name, flags) in [("libnoentry.so", [String]()), ("libctor.so", ["-DWITH_ENTRY"])] {
+            let cc = Process()
+            cc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            cc.arguments = ["cc", "-shared", "-fPIC", "-fvisibility=hidden", "-I", Self.packageRoot + "/include"]
+                + flags + [source, "-o", dir + "/" + name]
+            try cc.run()
+            cc.waitUntilExit()
+            #expect(cc.terminationStatus == 0)
+        }
+        r = try tenon("load", dir + "/libnoentry.so")
+        #expect(r.status != 0 && r.stderr.contains("does not export tenon_plugin_entry"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: marker), "the constructor ran")
+        r = try tenon("load", dir + "/libctor.so")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: marker), "control: a loaded image's constructor runs")
+
+        // Writable by every user: refused with the reason, unless --allow-insecure.
+        let open = dir + "/libopen.so"
+        try FileManager.default.copyItem(atPath: bin + "/libtenon-counter.so", toPath: open)
+        chmod(open, 0o666)
+        r = try tenon("load", open, "irq=5")
+        #expect(r.status != 0 && r.stderr.contains("writable by every user") && r.stderr.contains("--allow-insecure"), "\(r.stderr)")
+        #expect(try tenon("list").stdout.contains("counter") == false)
+        r = try tenon("load", open, "irq=5", "--allow-insecure")
+        #expect(r.status == 0 && r.stdout.contains("loaded counter"), "\(r.stderr)")
+
+        // A failed init relays the host's reason.
+        r = try tenon("load", bin + "/libtenon-swapv1.so", "irq=0")
+        #expect(r.status != 0 && r.stderr.contains("request_irq(0) refused: -EBUSY, line held by host tick"), "\(r.stderr)")
+
+        #expect(try tenon("shutdown").status == 0)
+        waitForExit(host)
+        #expect(host.terminationStatus == 0)
+    }
+
+    @Test("busy unload names the stuck plugin, cancel re-publishes, shutdown gives up naming CPU and plugin")
+    func shutdownWithAStuckHandler() throws {
+        let log = dir + "/host.log"
+        let host = try startHost(["--plugin", bin + "/libtenon-stuck.so:irq=7", "--plugin", bin + "/libtenon-counter.so:irq=5"], log: log)
+        defer { if host.isRunning { kill(host.processIdentifier, SIGKILL) } }
+        #expect(try tenon("raise", "7", "--cpu", "1").status == 0)
+        for _ in 0..<200 where number(try tenon("call", "stuck", "entered")) != 1 { usleep(10_000) }
+
+        var r = try tenon("unload", "counter", "--timeout", "300ms")
+        #expect(r.status != 0 && r.stderr.contains("CPU 1") && r.stderr.contains("plugin stuck")
+                && r.stderr.contains("tenon cancel counter"), "\(r.stderr)")
+        #expect(try tenon("list").stdout.contains("unpublished"))
+        r = try tenon("cancel", "counter")
+        #expect(r.status == 0 && r.stdout.contains("re-published"), "\(r.stderr)")
+        r = try tenon("list", "-v", "counter")
+        #expect(r.stdout.contains("state:         live"), "\(r.stdout)")
+        r = try tenon("cancel", "counter")
+        #expect(r.status != 0 && r.stderr.contains("nothing to cancel"))
+
+        #expect(try tenon("shutdown", "--timeout", "1s").status == 0)
+        waitForExit(host)
+        #expect(!host.isRunning)
+        #expect(host.terminationStatus == 3)
+        let hostLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(hostLog.contains("shutdown gave up after 1000 ms: CPU 1 is stuck inside IRQ 7 of plugin stuck"), "\(hostLog)")
+    }
+
+    @Test("the control socket stays open during shutdown: releasing the stuck handler lets it finish")
+    func releaseDuringShutdown() throws {
+        let log = dir + "/host.log"
+        let host = try startHost(["--plugin", bin + "/libtenon-stuck.so:irq=7", "--timeout", "1m"], log: log)
+        defer { if host.isRunning { kill(host.processIdentifier, SIGKILL) } }
+        #expect(try tenon("raise", "7", "--cpu", "0").status == 0)
+        for _ in 0..<200 where number(try tenon("call", "stuck", "entered")) != 1 { usleep(10_000) }
+        kill(host.processIdentifier, SIGTERM)
+        // Shutdown has begun (loads are refused) and the socket still answers.
+        var refused = false
+        for _ in 0..<200 where !refused {
+            refused = try tenon("load", bin + "/libtenon-counter.so").stderr.contains("shutting down")
+            if !refused { usleep(10_000) }
+        }
+        #expect(refused)
+        let r = try tenon("call", "stuck", "release")
+        #expect(r.status == 0, "\(r.stderr)")
+        waitForExit(host)
+        #expect(host.terminationStatus == 0)
+        let hostLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(hostLog.contains("tenon host stopped"), "\(hostLog)")
+    }
+
+    @Test("a second SIGTERM ends a shutdown stuck on a handler")
+    func secondSignalForcesExit() throws {
+        let log = dir + "/host.log"
+        let host = try startHost(["--plugin", bin + "/libtenon-stuck.so:irq=7", "--timeout", "1m"], log: log)
+        defer { if host.isRunning { kill(host.processIdentifier, SIGKILL) } }
+        #expect(try tenon("raise", "7", "--cpu", "0").status == 0)
+        for _ in 0..<200 where number(try tenon("call", "stuck", "entered")) != 1 { usleep(10_000) }
+        kill(host.processIdentifier, SIGTERM)
+        for _ in 0..<200 where !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("stopping") { usleep(10_000) }
+        kill(host.processIdentifier, SIGTERM)
+        waitForExit(host)
+        #expect(host.terminationStatus == 2)
+        let hostLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(hostLog.contains("second"), "\(hostLog)")
+    }
+}
