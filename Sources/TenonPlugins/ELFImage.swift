@@ -11,8 +11,9 @@ import Musl
 /// with a precise error instead of an opaque `dlerror()` string or a crash.
 ///
 /// The same pass decides whether the image may ever be unmapped
-/// (``mustRetire``): see unload-safety.md §11 and its note on SwiftPM-built C
-/// plugins.
+/// (``mustRetire``): an image carrying Swift runtime metadata, `-z nodelete`
+/// or `STB_GNU_UNIQUE` symbols is retired (kept mapped) instead; see
+/// docs/plugins.md.
 public struct ELFImage: Sendable, Hashable {
     /// The path as given.
     public let path: String
@@ -65,7 +66,7 @@ public struct ELFImage: Sendable, Hashable {
     ///
     /// True for non-empty `swift5_*` sections (the Swift runtime keeps pointers
     /// into them forever: unmapping makes the next conformance lookup crash,
-    /// measured in unload-safety.md §11), NODELETE, or GNU_UNIQUE (the image
+    /// as we measured with a Swift-runtime plugin), NODELETE, or GNU_UNIQUE (the image
     /// stays mapped anyway, so the host must not pretend it unloaded it).
     ///
     /// `libswiftCore` in `DT_NEEDED` alone does *not* retire an image: a C
@@ -73,7 +74,7 @@ public struct ELFImage: Sendable, Hashable {
     /// *empty* `swift5_*` sections from `swiftrt.o`. With nothing registered in
     /// those sections the runtime has nothing to dangle, and such images were
     /// seen to survive dlclose followed by heavy conformance lookups
-    /// (unload-safety.md, "A note on SwiftPM-built C plugins").
+    /// (tested in `SwiftMetadataTests`).
     public var mustRetire: Bool { hasSwiftMetadata || isNoDelete || hasGnuUnique }
 
     /// Human-readable reasons for ``mustRetire`` (empty when unloadable).
