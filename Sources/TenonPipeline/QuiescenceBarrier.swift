@@ -13,6 +13,11 @@ public enum BarrierWait: Equatable, Sendable {
     /// The caller runs inside a read section itself (a handler asked to wait
     /// for its own code): waiting would never end.
     case wouldDeadlock(cpu: Int)
+    /// `membarrier` failed with `errno` after registration had succeeded:
+    /// readers mark with plain stores and no fence, so nothing proves their
+    /// marks are visible to the scan; no grace period is claimed and nothing
+    /// unpublished may be freed. Retry later (or cancel the unload).
+    case fenceFailed(errno: Int32)
 }
 
 /// The refcounted per-CPU quiescence barrier (an SRCU-style grace period).
@@ -37,6 +42,13 @@ struct QuiescenceBarrier: ~Copyable {
     let jitterSpins: UInt32
     /// `fenced || jitterSpins != 0`: one test on the fast path.
     let slowPath: Bool
+    /// Test-only: when non-zero, `membarrier` calls fail with this errno.
+    /// Read by the write side only.
+    let membarrierFault = Atomic<Int32>(0)
+#if DEBUG
+    /// Test-only ``BarrierHook`` (retained), 0 when none; see ``step(_:_:detail:)``.
+    let hook = Atomic<UInt>(0)
+#endif
 
     static var slotStride: Int { @_noLocks get { 64 } }
 
@@ -56,9 +68,34 @@ struct QuiescenceBarrier: ~Copyable {
     }
 
     func deallocate() {
+#if DEBUG
+        let h = hook.exchange(0, ordering: .acquiring)
+        if h != 0 { Unmanaged<BarrierHook>.fromOpaque(UnsafeRawPointer(bitPattern: h)!).release() }
+#endif
         for i in 0..<count { slot(i).deinitialize(count: 1) }
         slots.deallocate()
     }
+
+    /// A named point of the barrier protocol (see ``BarrierStep``): calls the
+    /// test hook in debug builds; compiles to nothing in release builds.
+    @inline(__always) @_noLocks
+    func step(_ step: BarrierStep, _ slot: UnsafeMutablePointer<BarrierSlot>?, detail: UInt = 0) {
+#if DEBUG
+        let h = hook.load(ordering: .acquiring)
+        if h != 0 { runHook(h, step, slot, detail) }
+#endif
+    }
+
+#if DEBUG
+    @inline(never) @_noLocks
+    func runHook(_ h: UInt, _ step: BarrierStep, _ slot: UnsafeMutablePointer<BarrierSlot>?, _ detail: UInt) {
+        var cpu = -1
+        if let slot { cpu = slots.distance(to: UnsafeMutableRawPointer(slot)) / Self.slotStride }
+        _unsafePerformance {
+            Unmanaged<BarrierHook>.fromOpaque(UnsafeRawPointer(bitPattern: h)!).takeUnretainedValue().body(step, cpu, detail)
+        }
+    }
+#endif
 
     @inline(__always) @_noLocks
     func slot(_ cpu: Int) -> UnsafeMutablePointer<BarrierSlot> {
@@ -72,6 +109,7 @@ struct QuiescenceBarrier: ~Copyable {
     @inline(__always) @_noLocks
     func enter(_ slot: UnsafeMutablePointer<BarrierSlot>, irq: UInt32) -> BarrierToken {
         let p = parity.load(ordering: .relaxed)
+        step(.afterParity, slot)
         let outer = slot.pointee.word(p)
         slot.pointee.setWord(p, BarrierSlot.nested(in: outer, irq: irq, ownerSlot: 0), releasing: false)
         if slowPath {
@@ -79,6 +117,7 @@ struct QuiescenceBarrier: ~Copyable {
         } else {
             compilerBarrier()
         }
+        step(.afterMark, slot)
         return BarrierToken(parity: p, outer: outer)
     }
 
@@ -92,6 +131,7 @@ struct QuiescenceBarrier: ~Copyable {
     /// by now, so the word goes back to what the interrupted section had.
     @inline(__always) @_noLocks
     func exit(_ slot: UnsafeMutablePointer<BarrierSlot>, _ token: BarrierToken) {
+        step(.beforeExit, slot)
         if fenced {
             atomicMemoryFence(ordering: .sequentiallyConsistent)
         } else {
@@ -120,10 +160,24 @@ struct QuiescenceBarrier: ~Copyable {
 
     // MARK: - Write side (task context)
 
-    private func heavyFence() {
-        if fenced || ctenon_membarrier() != 0 {
+    /// The write side's full fence on every running CPU; 0 or the errno of a
+    /// failed `membarrier`.
+    ///
+    /// A failure is never papered over with a local fence: that would order
+    /// only this thread, while the readers' marks (plain stores, compiler
+    /// barriers only) could still sit unseen in their store buffers, so a scan
+    /// could miss a reader that already loaded the old handler. Switching the
+    /// readers to fences now would not help either: a reader that entered
+    /// before it saw the switch is just as unordered. So the grace period fails
+    /// and its caller keeps everything it unpublished.
+    private func heavyFence() -> Int32 {
+        if fenced {
             atomicMemoryFence(ordering: .sequentiallyConsistent)
+            return 0
         }
+        let injected = membarrierFault.load(ordering: .relaxed)
+        let rc = injected != 0 ? -injected : ctenon_membarrier()
+        return rc == 0 ? 0 : -rc
     }
 
     /// Waits until no CPU can still be running code that was unpublished
@@ -131,20 +185,27 @@ struct QuiescenceBarrier: ~Copyable {
     func synchronize(deadlineNanos: UInt64, callerCPU: Int?) -> BarrierWait {
         if let cpu = callerCPU, slot(cpu).pointee.isInside { return .wouldDeadlock(cpu: cpu) }
         if sabotage == .skipWait { return .quiescent }
+        step(.writerStart, nil)
         if jitterSpins != 0 {
             var spins = ctenon_monotonic_ns() % UInt64(jitterSpins)
             while spins != 0 { ctenon_cpu_relax(); spins -= 1 }
         }
-        heavyFence()
+        var e = heavyFence()
+        if e != 0 { return .fenceFailed(errno: e) }
         let p = parity.load(ordering: .relaxed)
         // Stragglers that read the other parity long ago.
         let first = drain(1 - p, deadlineNanos: deadlineNanos)
         if first != .quiescent { return first }
+        step(.afterFirstDrain, nil)
         parity.store(1 - p, ordering: .relaxed)
-        heavyFence()
+        e = heavyFence()
+        if e != 0 { return .fenceFailed(errno: e) }
+        step(.afterFlip, nil)
         let second = drain(p, deadlineNanos: deadlineNanos)
         if second != .quiescent { return second }
-        heavyFence()
+        e = heavyFence()
+        if e != 0 { return .fenceFailed(errno: e) }
+        step(.writerEnd, nil)
         return .quiescent
     }
 

@@ -149,6 +149,9 @@ public final class PluginHost: @unchecked Sendable {
                 return .busy(cpu: cpu, irq: irq, since: since)
             case .wouldDeadlock(let cpu):
                 return .refused(reason: "the caller runs inside a handler on CPU \(cpu): waiting for quiescence would deadlock")
+            case .fenceFailed(let errno):
+                logger.critical("plugin \(name): unload: membarrier failed (errno \(errno)); plugin stays unpublished and mapped")
+                return .refused(reason: Self.fenceFailure(errno))
             }
             plugins[name] = nil
             return finish(record)
@@ -243,6 +246,9 @@ public final class PluginHost: @unchecked Sendable {
                 // Unreachable: refused above; keep the old image mapped anyway.
                 draining.append(old)
                 return .refused(reason: "caller inside a handler on CPU \(cpu)")
+            case .fenceFailed(let errno):
+                draining.append(old)
+                return .refused(reason: Self.fenceFailure(errno))
             }
         }
     }
@@ -292,6 +298,13 @@ public final class PluginHost: @unchecked Sendable {
         return LoadedPlugin(name: r.name, version: r.descriptor.version, path: r.image.path, state: r.state,
                             owner: r.owner, irqs: irqs, loadTime: r.loadTime, handlerCalls: calls,
                             commands: r.commands.names, retireReasons: r.elf.retireReasons)
+    }
+
+    /// Why a grace period failed on `membarrier` (an unload then keeps the
+    /// plugin unpublished and mapped: ``cancelUnload(name:)`` or retry).
+    static func fenceFailure(_ errno: Int32) -> String {
+        "membarrier failed (\(String(cString: strerror(errno)))): no proof that every CPU left the plugin's code; "
+            + "it stays unpublished and mapped; retry the unload or cancel it"
     }
 
     // MARK: - Handler-context guard

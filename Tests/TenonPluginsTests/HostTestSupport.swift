@@ -17,6 +17,7 @@ enum HostFixtures {
         ("hoststuck", "hoststuck", []),
         ("hostswap1", "hostswap", ["-DVERSION=1"]),
         ("hostswap2", "hostswap", ["-DVERSION=2"]),
+        ("hostwitness", "hostwitness", []),
     ]
 
     private static func build() -> Result<URL, Fixtures.FixtureError> {
