@@ -42,6 +42,11 @@ struct QuiescenceBarrier: ~Copyable {
     let jitterSpins: UInt32
     /// `fenced || jitterSpins != 0`: one test on the fast path.
     let slowPath: Bool
+    /// Write side: drains that found a CPU inside a section of the parity
+    /// they wait for (straggler drain, main drain): the windows in which an
+    /// unload really had to wait for a reader.
+    let stragglerWaits = Atomic<UInt64>(0)
+    let mainWaits = Atomic<UInt64>(0)
     /// Test-only: when non-zero, `membarrier` calls fail with this errno.
     /// Read by the write side only.
     let membarrierFault = Atomic<Int32>(0)
@@ -78,8 +83,12 @@ struct QuiescenceBarrier: ~Copyable {
 
     /// A named point of the barrier protocol (see ``BarrierStep``): calls the
     /// test hook in debug builds; compiles to nothing in release builds.
+    /// With `--jitter`, every read-side step also spins a random while, so
+    /// each window of the section (before the mark, between mark and load,
+    /// inside, before the unmark) gets stretched, not only one of them.
     @inline(__always) @_noLocks
     func step(_ step: BarrierStep, _ slot: UnsafeMutablePointer<BarrierSlot>?, detail: UInt = 0) {
+        if jitterSpins != 0, let slot { jitter(slot) }
 #if DEBUG
         let h = hook.load(ordering: .acquiring)
         if h != 0 { runHook(h, step, slot, detail) }
@@ -113,7 +122,7 @@ struct QuiescenceBarrier: ~Copyable {
         let outer = slot.pointee.word(p)
         slot.pointee.setWord(p, BarrierSlot.nested(in: outer, irq: irq, ownerSlot: 0), releasing: false)
         if slowPath {
-            enterSlowPath(slot)
+            enterSlowPath(slot, parity: p, outer: outer)
         } else {
             compilerBarrier()
         }
@@ -141,9 +150,17 @@ struct QuiescenceBarrier: ~Copyable {
     }
 
     @inline(never) @_noLocks
-    func enterSlowPath(_ slot: UnsafeMutablePointer<BarrierSlot>) {
+    func enterSlowPath(_ slot: UnsafeMutablePointer<BarrierSlot>, parity p: UInt32, outer: UInt64) {
         if fenced { atomicMemoryFence(ordering: .sequentiallyConsistent) }
-        if jitterSpins != 0 { jitter(slot) }
+        if jitterSpins != 0 {
+            // Window statistics for `tenon stress` (single-owner counters).
+            if parity.load(ordering: .relaxed) != p {
+                slot.pointee.acrossFlip.store(slot.pointee.acrossFlip.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+            }
+            if BarrierSlot.depth(outer) != 0 {
+                slot.pointee.nested.store(slot.pointee.nested.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+            }
+        }
     }
 
     @_noLocks
@@ -194,14 +211,14 @@ struct QuiescenceBarrier: ~Copyable {
         if e != 0 { return .fenceFailed(errno: e) }
         let p = parity.load(ordering: .relaxed)
         // Stragglers that read the other parity long ago.
-        let first = drain(1 - p, deadlineNanos: deadlineNanos)
+        let first = drain(1 - p, deadlineNanos: deadlineNanos, waits: stragglerWaits)
         if first != .quiescent { return first }
         step(.afterFirstDrain, nil)
         parity.store(1 - p, ordering: .relaxed)
         e = heavyFence()
         if e != 0 { return .fenceFailed(errno: e) }
         step(.afterFlip, nil)
-        let second = drain(p, deadlineNanos: deadlineNanos)
+        let second = drain(p, deadlineNanos: deadlineNanos, waits: mainWaits)
         if second != .quiescent { return second }
         e = heavyFence()
         if e != 0 { return .fenceFailed(errno: e) }
@@ -209,7 +226,7 @@ struct QuiescenceBarrier: ~Copyable {
         return .quiescent
     }
 
-    private func drain(_ p: UInt32, deadlineNanos: UInt64) -> BarrierWait {
+    private func drain(_ p: UInt32, deadlineNanos: UInt64, waits: borrowing Atomic<UInt64>) -> BarrierWait {
         for cpu in 0..<count {
             let s = slot(cpu)
             var firstWord: UInt64 = 0
@@ -218,6 +235,7 @@ struct QuiescenceBarrier: ~Copyable {
             while true {
                 let word = p == 0 ? s.pointee.nest0.load(ordering: .acquiring) : s.pointee.nest1.load(ordering: .acquiring)
                 if BarrierSlot.depth(word) == 0 { break }
+                if since == 0 { waits.wrappingAdd(1, ordering: .relaxed) }
                 let now = ctenon_monotonic_ns()
                 // After the flip no new section enters this parity, so a word
                 // that stays put is one section that has not finished.
