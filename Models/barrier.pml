@@ -1,6 +1,6 @@
 /*
  * Tenon per-CPU quiescence barrier (plugin unload), Promela model.
- * See Models/README.md and docs/unload-safety.md §0, §13.
+ * See Models/README.md (with its line-by-line mapping to QuiescenceBarrier.swift).
  *
  * Build switches (spin -D...):
  *   MARK_AFTER_LOAD  broken read side: load the handler pointer, then mark.
