@@ -30,6 +30,10 @@ public enum BarrierWait: Equatable, Sendable {
 /// and SRCU-fast). The unloader waits for the parity new readers do not use,
 /// flips, then waits for the old one: new dispatches go to the other counter,
 /// so an IRQ storm cannot starve it.
+///
+/// `Models/barrier.pml` models this type; `Models/README.md` ("Code ↔ model")
+/// maps each line of `enter`, `exit`, `synchronize` and `drain` to its step
+/// there, and `Tests/Mutants` holds a mutant of each step with what kills it.
 struct QuiescenceBarrier: ~Copyable {
     let parity = Atomic<UInt32>(0)
     let slots: UnsafeMutableRawPointer
