@@ -1,12 +1,26 @@
 /*
  * Tenon per-CPU quiescence barrier (plugin unload), Promela model.
- * See Models/README.md and docs/architecture.md ("The quiescence barrier").
+ * See Models/README.md (with its line-by-line mapping to QuiescenceBarrier.swift).
  *
  * Build switches (spin -D...):
  *   MARK_AFTER_LOAD  broken read side: load the handler pointer, then mark.
  *   TSO              give every CPU a one-entry store buffer for its MARK store.
  *   NO_MEMBARRIER    the unloader's heavy barriers become no-ops.
  *   CHECK_PROGRESS   include the LTL claim "the unloader finishes" (run pan -a -f).
+ *   FENCED_READER    the fenced read side (BarrierConfiguration.Fence.fenced): each reader
+ *                    fences after its MARK and before its UNMARK; with -DTSO -DNO_MEMBARRIER it
+ *                    is what runs when membarrier is unavailable.
+ *   SCAN_RESTART     the scan restarts from CPU 0 at a non-zero slot (the original model);
+ *                    default is how QuiescenceBarrier.drain() scans: wait on each CPU's slot
+ *                    until it reads zero, then move to the next CPU, never revisiting one.
+ * Mutants of one barrier step each (check.sh must refute every one):
+ *   NO_FENCE_A / NO_FENCE_B / NO_FENCE_C  drop heavy fence 2, 5 or 7 of the unloader.
+ *   NO_READER_FENCE  with FENCED_READER: drop the reader's fence after MARK.
+ *   NO_STRAGGLER_SCAN  skip step 3 (the drain of the parity readers no longer use).
+ *   NO_MAIN_SCAN     skip step 6 (the drain of the parity just retired).
+ *   SCAN_SKIPS_LAST  the scans never read the last CPU's slot.
+ *   UNMARK_CLEARS    a section's exit stores 0 instead of restoring the interrupted
+ *                    section's count (exit's restore of a nested section).
  *   NCPU / NDISP / NNEST / NCYCLES  size knobs (defaults below).
  */
 
@@ -101,6 +115,15 @@ inline STORE_UNMARK(c, idx, v) {
 #endif
 }
 
+/* The fenced read side's seq_cst fence: empties this CPU's store buffer. */
+inline READER_FENCE(c) {
+#if defined(TSO) && defined(FENCED_READER) && !defined(NO_READER_FENCE)
+	atomic { DRAIN(c) }
+#else
+	skip
+#endif
+}
+
 /* ---------------------------------------------------------------- read side */
 
 /* The nested dispatch: a signal handler on the same thread, so it runs to completion before the
@@ -116,6 +139,7 @@ inline DISPATCH_NESTED(c) {
 #else
 	LOAD_OWN(c, 2*c + np, nt);
 	STORE_MARK(c, 2*c + np, nt + 1);
+	READER_FENCE(c);
 	nh = table;
 #endif
 	if
@@ -123,8 +147,15 @@ inline DISPATCH_NESTED(c) {
 		assert(mapped == nh)    /* nested: run plugin code (one step) */
 	:: else -> skip
 	fi;
+	READER_FENCE(c);
+#ifdef UNMARK_CLEARS
+	/* Broken exit: "my section is over", so the slot goes to 0, dropping the interrupted
+	   outer section's mark while the outer handler still runs. */
+	STORE_UNMARK(c, 2*c + np, 0);
+#else
 	LOAD_OWN(c, 2*c + np, nt);
 	STORE_UNMARK(c, 2*c + np, nt - 1);
+#endif
 	d_step { np = 0; nt = 0; nh = 0 }   /* dead locals reset: fewer distinct states */
 }
 
@@ -156,6 +187,7 @@ inline DISPATCH(c) {
 	LOAD_OWN(c, 2*c + p, t);
 	MAYBE_NEST(c);             /* between our load and store: nested +1/-1 must still balance */
 	STORE_MARK(c, 2*c + p, t + 1);
+	READER_FENCE(c);
 	MAYBE_NEST(c);
 	h = table;
 	MAYBE_NEST(c);
@@ -168,6 +200,7 @@ inline DISPATCH(c) {
 	:: else -> skip
 	fi;
 	MAYBE_NEST(c);
+	READER_FENCE(c);
 	LOAD_OWN(c, 2*c + p, t);
 	MAYBE_NEST(c);             /* nested dispatch between UNMARK's load and store */
 	STORE_UNMARK(c, 2*c + p, t - 1);
@@ -184,8 +217,11 @@ proctype cpu(byte c) {
 	:: else -> break
 	od;
 	/* Every dispatch must leave its counters balanced (UNMARK drains the buffer first, so
-	   nothing is pending here either). */
+	   nothing is pending here either). UNMARK_CLEARS breaks the balance on purpose: its
+	   violation must be a run of unmapped code, not this bookkeeping check. */
+#ifndef UNMARK_CLEARS
 	assert(nest[2*c] == 0 && nest[2*c + 1] == 0);
+#endif
 #ifdef TSO
 	assert(!sb_v[c])
 #else
@@ -211,12 +247,19 @@ inline HEAVY_BARRIER() {
 #endif
 }
 
+#ifdef SCAN_SKIPS_LAST
+#define SCANNED (NCPU - 1)
+#else
+#define SCANNED NCPU
+#endif
+
+#ifdef SCAN_RESTART
 /* Wait until one full pass sees every CPU's slot for parity x at zero. The slots are read one at
    a time (a CPU may mark slot 0 right after we read it); a non-zero slot restarts the pass. */
 inline SCAN(x) {
 	k = 0;
 	do
-	:: k < NCPU ->
+	:: k < SCANNED ->
 		atomic {
 			MAYBE_DRAIN(k);
 			printf("unloader: CPU%d nest[parity %d] reads %d\n", k, x, nest[2*k + x]);
@@ -228,20 +271,49 @@ inline SCAN(x) {
 	:: atomic { else -> k = 0; break }
 	od
 }
+#else
+/* QuiescenceBarrier.drain(): for cpu in 0..<count, re-read that CPU's slot until it reads zero
+   (one acquiring load per read), then go on; a slot already passed is never read again. */
+inline SCAN(x) {
+	k = 0;
+	do
+	:: k < SCANNED ->
+		atomic {
+			MAYBE_DRAIN(k);
+			printf("unloader: CPU%d nest[parity %d] reads %d\n", k, x, nest[2*k + x]);
+			if
+			:: nest[2*k + x] == 0 -> k++
+			:: else -> skip
+			fi
+		}
+	:: atomic { else -> k = 0; break }
+	od
+}
+#endif
 
 proctype unloader() {
 	byte gen = 1, old, k;
 	do
 	:: true ->
 		table = STUB;          /* 1. unpublish */
+#ifndef NO_FENCE_A
 		HEAVY_BARRIER();       /* 2. marks made before a reader's stale load are now visible */
+#endif
 		old = parity;
+#ifndef NO_STRAGGLER_SCAN
 		SCAN(1 - old);         /* 3. stragglers that read parity before the last flip */
+#endif
 		parity = 1 - old;      /* 4. new dispatches now mark the other slot, so the wait below
 		                             is bounded by in-flight dispatches, not by the IRQ rate */
+#ifndef NO_FENCE_B
 		HEAVY_BARRIER();       /* 5. */
+#endif
+#ifndef NO_MAIN_SCAN
 		SCAN(old);             /* 6. everyone who marked the old side has left */
+#endif
+#ifndef NO_FENCE_C
 		HEAVY_BARRIER();       /* 7. */
+#endif
 		mapped = 0;            /* 8. dlclose */
 		if
 		:: gen < NCYCLES ->    /* reload: dlopen a new generation, then publish it */

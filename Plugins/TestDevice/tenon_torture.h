@@ -50,7 +50,9 @@ struct tenon_torture_entry {
 struct tenon_torture_cpu {
     uint64_t head;          /* consumer */
     uint64_t next_seq;      /* consumer: the seq it expects next */
-    uint64_t pad0[6];
+    uint64_t draining;      /* consumer: 1 while a drain of this FIFO runs */
+    uint64_t reentered;     /* drains refused because another one of this FIFO was running */
+    uint64_t pad0[4];
     uint64_t tail;          /* producer */
     uint64_t pushed;        /* producer: seqs handed out (next seq to push) */
     uint64_t full;          /* producer: pushes refused because the ring was full */
@@ -65,7 +67,10 @@ struct tenon_torture_ledger {
     uint64_t current_generation;   /* latest generation whose load/swap returned */
     uint64_t exited_generation;    /* highest generation whose unload/swap-out returned */
     uint64_t self;                 /* the ledger's own address, set by init (validates `ledger=`) */
-    uint64_t pad0[4];
+    uint64_t unloading_generation; /* generation whose unload/swap-out is running, 0 = none */
+    /* written by the plugin's exit() */
+    uint64_t exit_began_generation;/* highest generation whose exit() has begun */
+    uint64_t pad0[2];
     /* written by handlers (atomics) */
     uint64_t handler_runs;
     uint64_t drained;
@@ -83,7 +88,8 @@ struct tenon_torture_ledger {
     uint64_t first_violation_stamp;
     uint64_t first_violation_cpu;
     uint64_t age[TENON_TORTURE_AGE_BUCKETS];
-    uint64_t pad1[2];
+    uint64_t runs_after_exit;      /* handler or irq_work of generation g after g's exit() began */
+    uint64_t runs_during_unload;   /* handler runs of a generation whose unload/swap-out was running */
     struct tenon_torture_cpu cpus[];
 };
 
@@ -176,6 +182,12 @@ static inline uint32_t tenon_torture_drain(struct tenon_torture_ledger *l, uint3
     if (cpu >= l->nr_cpus)
         return 0;
     struct tenon_torture_cpu *c = &l->cpus[cpu];
+    /* One reader per FIFO: a second drain (a handler nested in, or running beside, the drain
+       of the same CPU) would work from stale head/next_seq copies and count entries twice. */
+    if (__atomic_exchange_n(&c->draining, 1, __ATOMIC_ACQUIRE)) {
+        __atomic_fetch_add(&c->reentered, 1, __ATOMIC_RELAXED);
+        return 0;
+    }
     uint64_t head = __atomic_load_n(&c->head, __ATOMIC_RELAXED);
     uint64_t expect = __atomic_load_n(&c->next_seq, __ATOMIC_RELAXED);
     uint32_t n = 0, total = 0;
@@ -210,7 +222,28 @@ static inline uint32_t tenon_torture_drain(struct tenon_torture_ledger *l, uint3
         total += n;
         n = 0;
     }
+    __atomic_store_n(&c->draining, 0, __ATOMIC_RELEASE);
     return total;
+}
+
+/* Plugin exit() [task]: records that generation's exit() has begun (monotonic max). */
+static inline void tenon_torture_exit_begins(struct tenon_torture_ledger *l, uint64_t generation)
+{
+    uint64_t seen = __atomic_load_n(&l->exit_began_generation, __ATOMIC_RELAXED);
+    while (seen < generation &&
+           !__atomic_compare_exchange_n(&l->exit_began_generation, &seen, generation, 0,
+                                        __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+    }
+}
+
+/* Handler or irq_work [any context] of `generation`: checks it does not run after its own
+   exit() began (a violation) and counts runs inside its unload (a window exercised). */
+static inline void tenon_torture_check_run(struct tenon_torture_ledger *l, uint64_t generation, int handler)
+{
+    if (__atomic_load_n(&l->exit_began_generation, __ATOMIC_SEQ_CST) >= generation)
+        __atomic_fetch_add(&l->runs_after_exit, 1, __ATOMIC_RELAXED);
+    if (handler && __atomic_load_n(&l->unloading_generation, __ATOMIC_ACQUIRE) == generation)
+        __atomic_fetch_add(&l->runs_during_unload, 1, __ATOMIC_RELAXED);
 }
 
 /* Host [task]: entries queued on `cpu` and not yet drained. */

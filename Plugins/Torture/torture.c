@@ -85,6 +85,7 @@ static void torture_work(tenon_irq_work_t *work)
     if (t.ledger == NULL)
         return;
     __atomic_fetch_add(&t.ledger->work_runs, 1, __ATOMIC_RELAXED);
+    tenon_torture_check_run(t.ledger, t.generation, 0);
     if (exited()) {
         __atomic_fetch_add(&t.ledger->late_work_runs, 1, __ATOMIC_RELAXED);
         tenon_torture__first(t.ledger, 3, t.generation, 0, cpu);
@@ -108,6 +109,7 @@ static tenon_irqreturn_t torture_handler(uint32_t irq, void *dev_id)
     struct tenon_torture_ledger *l = t.ledger;
     if (l != NULL) {
         __atomic_fetch_add(&l->handler_runs, 1, __ATOMIC_RELAXED);
+        tenon_torture_check_run(l, t.generation, 1);
         if (exited()) {
             __atomic_fetch_add(&l->late_handler_runs, 1, __ATOMIC_RELAXED);
             tenon_torture__first(l, 2, t.generation, 0, cpu);
@@ -167,6 +169,8 @@ static int32_t torture_init(const tenon_host_t *host, const tenon_param_value_t 
 
 static void torture_exit(const tenon_host_t *host)
 {
+    if (t.ledger != NULL)
+        tenon_torture_exit_begins(t.ledger, t.generation);
     host->free_irq(host, t.irq, &t);
 }
 

@@ -22,9 +22,10 @@ public struct BarrierConfiguration: Sendable, Equatable {
     /// Fence requested; `.membarrier` falls back to `.fenced` if registration fails.
     public var fence: Fence = .membarrier
     public var sabotage: Sabotage = .none
-    /// When non-zero, random spins of up to this many iterations between marking
-    /// and loading the handler pointer, and between unpublishing and scanning,
-    /// to widen race windows (`tenon stress --jitter`).
+    /// When non-zero, random spins of up to this many iterations at every
+    /// read-side step (after the parity load, after the mark, after the chain
+    /// load, before the unmark) and between unpublishing and scanning, to widen
+    /// race windows (`tenon stress --jitter`).
     public var jitterSpins: UInt32 = 0
 
     public init(fence: Fence = .membarrier, sabotage: Sabotage = .none, jitterSpins: UInt32 = 0) {

@@ -79,19 +79,21 @@ extension CPUContext {
         }
     }
 
-    /// The spurious-IRQ rule: more than 1000 unhandled events, each within
-    /// HZ/10 (100 ms) of the previous one, and the line loses oob mode and is
-    /// disabled.
+    /// The spurious-IRQ rule of Dovetail's `handle_unexpected_irq()`: the
+    /// counter restarts at 0 when the previous unhandled event is more than
+    /// HZ/10 (100 ms) old (always so on a fresh line), else grows by one; once
+    /// it exceeds 1000 (the 1,002nd event of a burst) the line loses oob mode
+    /// and is disabled.
     @_noLocks
     func noteUnhandled(_ irq: UInt32) {
         let desc = core.pointee.descriptors + Int(irq)
         let now = HostGlue.monotonicNanos()
         let last = desc.pointee.lastUnhandled.exchange(now, ordering: .relaxed)
-        var count: UInt32 = 1
-        if now &- last <= 100_000_000 {
+        var count: UInt32 = 0
+        if last != 0 && now &- last <= 100_000_000 {
             count = desc.pointee.unhandled.wrappingAdd(1, ordering: .relaxed).newValue
         } else {
-            desc.pointee.unhandled.store(1, ordering: .relaxed)
+            desc.pointee.unhandled.store(0, ordering: .relaxed)
         }
         if count > 1000 && !desc.pointee.has(IRQDescriptor.Setting.spuriousDisabled) {
             desc.pointee.set(IRQDescriptor.Setting.spuriousDisabled)
@@ -101,6 +103,13 @@ extension CPUContext {
     }
 
     /// `arch_do_IRQ_pipelined`: an in-band IRQ played from the log.
+    ///
+    /// An event is logged in-band when its line was not in oob mode at entry
+    /// (no handler yet, or before its `IRQF_OOB` action was requested), but
+    /// the chain is loaded now: if the line has meanwhile become oob, that
+    /// chain holds oob handlers, which must never run in in-band context
+    /// (hard-on, in-band current). Such an event goes to the oob stage, as
+    /// if it had been raised now (`irq_inject_pipeline`).
     @_noLocks
     func doInbandIRQ(_ irq: UInt32) {
         let desc = core.pointee.descriptors + Int(irq)
@@ -108,14 +117,20 @@ extension CPUContext {
             countUnhandled()
             return
         }
-        _ = callActions(irq, context: UInt32(CTENON_CTX_INBAND.rawValue))
+        if callActions(irq, context: UInt32(CTENON_CTX_INBAND.rawValue)).1 < 0 { _ = inject(irq) }
     }
 
     /// Calls every action of `irq` (one for per-CPU lines) inside a read
     /// section of the quiescence barrier. The slot is marked before the chain
     /// is loaded: that order is what makes unloading safe.
+    ///
+    /// With `inband`, a line found in oob mode once its chain is loaded calls
+    /// nothing and returns -1 actions: `request_irq` sets oob mode before it
+    /// publishes the chain, so checking after the (acquiring) load never
+    /// misses an oob chain that a check before the load would.
     @_noLocks
     func callActions(_ irq: UInt32, context: UInt32) -> (Int32, Int) {
+        let inband = context == UInt32(CTENON_CTX_INBAND.rawValue)
         let barrier = core.pointee.barrier
         let desc = core.pointee.descriptors + Int(irq)
         let slot = data.pointee.slot
@@ -130,6 +145,11 @@ extension CPUContext {
         } else {
             token = barrier.pointee.enter(slot, irq: irq)
             head = desc.pointee.firstAction
+        }
+        barrier.pointee.step(.afterChainLoad, slot, detail: UInt(head?.pointee.owner ?? 0))
+        if inband && head != nil && oobPresent && desc.pointee.has(IRQDescriptor.Setting.oob) {
+            barrier.pointee.exit(slot, token)
+            return (0, -1)
         }
         var result: Int32 = 0
         var called = 0

@@ -87,10 +87,17 @@ extension CPUContext {
     }
 
     /// Runs this CPU's queued work (the in-band work IRQ's handler). Work of a
-    /// dead owner is dropped unread: its memory may be gone.
+    /// revoked owner is dropped unread: its memory may be gone. Work of a
+    /// suspended owner (an unload or swap waiting, which may be cancelled) is
+    /// put back unread: dropping it would leave its claim flag set, so the
+    /// owner could never queue it again; ``IRQPipeline/resume(owner:)`` raises
+    /// the work IRQ to play it. Each call looks at the items queued when it
+    /// started (work queued meanwhile posts the work IRQ again).
     @_noLocks
     func runWork() {
-        while true {
+        var budget = data.pointee.work.count
+        while budget > 0 {
+            budget &-= 1
             let flags = hardSave()
             let next = data.pointee.work.pop()
             hardRestore(flags)
@@ -101,7 +108,9 @@ extension CPUContext {
             let slot = data.pointee.slot
             let irq = core.pointee.inbandWorkIRQ
             let token = barrier.pointee.enter(slot, irq: irq)
-            if core.pointee.isLive(owner) && !core.pointee.hasFaulted(owner) {
+            let state = core.pointee.ownerState(owner)
+            barrier.pointee.step(.afterChainLoad, slot, detail: UInt(owner))
+            if (owner == 0 || state == UInt64(owner)) && !core.pointee.hasFaulted(owner) {
                 barrier.pointee.running(slot, token, irq: irq, owner: owner)
                 let claim = UnsafeMutableRawPointer(work).advanced(by: IRQWork.pendingOffset)
                     .assumingMemoryBound(to: Atomic<UInt64>.self)
@@ -110,6 +119,12 @@ extension CPUContext {
                             work: work.pointee.function, irq: irq, argument: UnsafeMutableRawPointer(work))
             }
             barrier.pointee.exit(slot, token)
+            if owner != 0 && state == UInt64(owner) | PipelineCore.suspendedBit {
+                let flags = hardSave()
+                // Fails only if oob code queued work into the slot just freed.
+                if !data.pointee.work.push(work, owner: owner) { diagnose(.workQueueFull) }
+                hardRestore(flags)
+            }
         }
     }
 }

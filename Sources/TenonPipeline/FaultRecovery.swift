@@ -94,7 +94,7 @@ extension CPUContext {
             let i = Int(faulted & PipelineCore.ownerSlotMask)
             core.pointee.ownerFaulted[i].store(faulted, ordering: .releasing)
             // Its queued irq_work is dropped from now on, as after suspend().
-            _ = core.pointee.ownerLive[i].compareExchange(expected: faulted, desired: 0, ordering: .acquiringAndReleasing)
+            _ = core.pointee.ownerLive[i].compareExchange(expected: UInt64(faulted), desired: 0, ordering: .acquiringAndReleasing)
         }
         compilerBarrier()
     }

@@ -45,6 +45,7 @@ public enum Errno {
     public static var ENOENT: Int32 { @_noLocks get { -Glibc.ENOENT } }
     public static var ENOMEM: Int32 { @_noLocks get { -Glibc.ENOMEM } }
     public static var EDEADLK: Int32 { @_noLocks get { -Glibc.EDEADLK } }
+    public static var EIO: Int32 { @_noLocks get { -Glibc.EIO } }
     public static var EAGAIN: Int32 { @_noLocks get { -Glibc.EAGAIN } }
     public static var ENODEV: Int32 { @_noLocks get { -Glibc.ENODEV } }
     public static var ENOSPC: Int32 { @_noLocks get { -Glibc.ENOSPC } }

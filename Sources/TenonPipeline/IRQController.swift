@@ -9,18 +9,37 @@ import Synchronization
 /// to 1, so at most one doorbell is in flight per drain and an IRQ storm never
 /// fills the kernel's real-time signal queue. No IRQ identity is lost: bits
 /// stay set until the owner takes them.
+///
+/// Every raiser writes these words, so each CPU's controller and its leaves
+/// own whole cache lines (64-byte stride, 64-byte aligned): a storm at one CPU
+/// does not slow the raises and takes of its neighbours (false sharing).
 struct IRQController: ~Copyable {
     let summary = Atomic<UInt64>(0)
     let leaves: UnsafeMutablePointer<Atomic<UInt64>>
+    /// Pads the stride to one cache line (checked by a test).
+    private let padding: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
+
+    static var lineSize: Int { @_noLocks get { 64 } }
 
     init() {
-        leaves = .allocate(capacity: IRQNumberSpace.words)
+        let bytes = (IRQNumberSpace.words * 8 + Self.lineSize - 1) / Self.lineSize * Self.lineSize
+        leaves = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: Self.lineSize)
+            .bindMemory(to: Atomic<UInt64>.self, capacity: IRQNumberSpace.words)
         for i in 0..<IRQNumberSpace.words { (leaves + i).initialize(to: Atomic(0)) }
+    }
+
+    /// `count` controllers, each on its own cache line.
+    static func allocate(count: Int) -> UnsafeMutablePointer<IRQController> {
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<IRQController>.stride * count,
+                                                      alignment: lineSize)
+            .bindMemory(to: IRQController.self, capacity: count)
+        for i in 0..<count { (memory + i).initialize(to: IRQController()) }
+        return memory
     }
 
     func deallocate() {
         leaves.deinitialize(count: IRQNumberSpace.words)
-        leaves.deallocate()
+        UnsafeMutableRawPointer(leaves).deallocate()
     }
 
     /// Marks `irq` raised. Returns true when the caller must ring the doorbell.

@@ -7,32 +7,36 @@ extension IRQPipeline {
     /// A new owner token (never 0); its code may run until ``suspend(owner:)``.
     public func registerOwner() -> UInt32? {
         control.withLock { state -> UInt32? in
-            for slot in UInt32(1)..<UInt32(PipelineCore.maxOwners) where !state.ownerInUse.contains(slot) {
+            for slot in UInt32(1)..<UInt32(PipelineCore.maxOwners) where !state.ownerInUse.contains(slot)
+                && state.ownerGenerations[Int(slot)] < PipelineCore.maxGeneration {
                 state.ownerInUse.insert(slot)
-                state.ownerGenerations[Int(slot)] &+= 1
-                let gen = state.ownerGenerations[Int(slot)] & 0xFFFFF
-                let token = (max(gen, 1) << 12) | slot
-                core.pointee.ownerLive[Int(slot)].store(token, ordering: .releasing)
+                state.ownerGenerations[Int(slot)] += 1
+                let token = state.ownerGenerations[Int(slot)] << 12 | slot
+                core.pointee.ownerLive[Int(slot)].store(UInt64(token), ordering: .releasing)
                 return token
             }
             return nil
         }
     }
 
-    /// Unpublishes every action of `owner` and stops its queued work from running.
+    /// Unpublishes every action of `owner` and stops its queued work from
+    /// running (the work stays queued until the owner is resumed or revoked).
     public func suspend(owner: UInt32) {
         control.withLock { state in
-            core.pointee.ownerLive[Int(owner & PipelineCore.ownerSlotMask)].store(0, ordering: .releasing)
+            core.pointee.ownerLive[Int(owner & PipelineCore.ownerSlotMask)]
+                .store(UInt64(owner) | PipelineCore.suspendedBit, ordering: .releasing)
             setPublished(owner: owner, false, &state)
         }
     }
 
-    /// Cancels a suspension: re-publishes `owner`'s actions.
+    /// Cancels a suspension: re-publishes `owner`'s actions, and raises the
+    /// in-band work IRQ on every CPU so work deferred meanwhile runs now.
     public func resume(owner: UInt32) {
         control.withLock { state in
-            core.pointee.ownerLive[Int(owner & PipelineCore.ownerSlotMask)].store(owner, ordering: .releasing)
+            core.pointee.ownerLive[Int(owner & PipelineCore.ownerSlotMask)].store(UInt64(owner), ordering: .releasing)
             setPublished(owner: owner, true, &state)
         }
+        for cpu in 0..<cpuCount { raiseUnchecked(core.pointee.inbandWorkIRQ, on: cpu) }
     }
 
     /// Removes every action and synthetic IRQ of `owner` and frees its token.
@@ -78,7 +82,8 @@ extension IRQPipeline {
     public func commitStaging(owner: UInt32) {
         control.withLock { state in
             guard let replaced = state.staging.removeValue(forKey: owner) else { return }
-            core.pointee.ownerLive[Int(replaced & PipelineCore.ownerSlotMask)].store(0, ordering: .releasing)
+            core.pointee.ownerLive[Int(replaced & PipelineCore.ownerSlotMask)]
+                .store(UInt64(replaced) | PipelineCore.suspendedBit, ordering: .releasing)
             var lines = Set<UInt32>()
             for (irq, list) in state.records {
                 for record in list where record.owner == owner || record.owner == replaced {

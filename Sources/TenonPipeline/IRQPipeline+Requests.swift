@@ -63,8 +63,9 @@ extension IRQPipeline {
 
     /// `free_irq`: removes the action requested with `devId` and waits until no
     /// CPU runs it. `-ENOENT` if there is none; `-EDEADLK` from inside a
-    /// handler; `-EBUSY` if a CPU stayed inside it past `timeout` (the action is
-    /// gone from dispatch but its memory is kept until a later grace period).
+    /// handler; `-EBUSY` if a CPU stayed inside it past `timeout`, `-EIO` if
+    /// `membarrier` failed (either way the action is gone from dispatch but
+    /// its memory is kept until a later grace period).
     @discardableResult
     public func free_irq(_ irq: UInt32, _ devId: UnsafeMutableRawPointer?, timeout: Duration = .seconds(10)) -> Int32 {
         if let cpu = currentCPU, context(cpu).data.pointee.slot.pointee.isInside { return Errno.EDEADLK }
@@ -81,6 +82,7 @@ extension IRQPipeline {
         case .quiescent: return 0
         case .busy: return Errno.EBUSY
         case .wouldDeadlock: return Errno.EDEADLK
+        case .fenceFailed: return Errno.EIO
         }
     }
 

@@ -44,6 +44,7 @@ struct IRQWorkQueue {
     }
 
     var isEmpty: Bool { @_noLocks get { head == tail } }
+    var count: Int { @_noLocks get { tail &- head } }
 
     @_noLocks
     mutating func push(_ work: UnsafeMutablePointer<IRQWork>, owner: UInt32) -> Bool {

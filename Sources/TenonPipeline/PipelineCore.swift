@@ -14,16 +14,22 @@ struct PipelineCore: ~Copyable {
     let oobStageIndex = Atomic<UInt32>(0)
     /// Debug checks on (CONFIG_DEBUG_IRQ_PIPELINE) and not yet silenced by an oops.
     let debug = Atomic<Bool>(true)
-    /// Live owner tokens, indexed by slot (`token & ownerSlotMask`): an owner's
-    /// code may be entered only while its slot holds its token. The high bits
-    /// are a generation, so a reused slot never revives stale work.
-    let ownerLive: UnsafeMutablePointer<Atomic<UInt32>>
+    /// Owner states, indexed by slot (`token & ownerSlotMask`): the token while
+    /// live (its code may be entered), the token with ``suspendedBit`` while an
+    /// unload or swap keeps it unpublished but mapped (it may come back), 0
+    /// once revoked. The token's high bits are a generation, so a reused slot
+    /// never revives stale work.
+    let ownerLive: UnsafeMutablePointer<Atomic<UInt64>>
+    static var maxOwners: Int { @_noLocks get { 4096 } }
+    static var ownerSlotMask: UInt32 { @_noLocks get { 0xFFF } }
+    /// Generations per slot (20 bits of the token); a slot that reached the
+    /// last one is retired rather than wrapped, so no token is ever reissued.
+    static var maxGeneration: UInt32 { @_noLocks get { 0xFFFFF } }
+    static var suspendedBit: UInt64 { @_noLocks get { 1 << 32 } }
     /// Owners whose code faulted, indexed like ``ownerLive`` (the token, or 0):
     /// dispatch skips their actions from the fault on, before the host has
     /// unpublished them.
     let ownerFaulted: UnsafeMutablePointer<Atomic<UInt32>>
-    static var maxOwners: Int { @_noLocks get { 4096 } }
-    static var ownerSlotMask: UInt32 { @_noLocks get { 0xFFF } }
     @inline(__always) @_noLocks
     func hasFaulted(_ owner: UInt32) -> Bool {
         owner != 0 && ownerFaulted[Int(owner & Self.ownerSlotMask)].load(ordering: .relaxed) == owner
@@ -38,15 +44,20 @@ struct PipelineCore: ~Copyable {
 
     @inline(__always) @_noLocks
     func isLive(_ owner: UInt32) -> Bool {
-        owner == 0 || ownerLive[Int(owner & Self.ownerSlotMask)].load(ordering: .acquiring) == owner
+        owner == 0 || ownerLive[Int(owner & Self.ownerSlotMask)].load(ordering: .acquiring) == UInt64(owner)
+    }
+
+    /// The owner's state word: `UInt64(owner)` live, `| suspendedBit` suspended.
+    @inline(__always) @_noLocks
+    func ownerState(_ owner: UInt32) -> UInt64 {
+        owner == 0 ? 0 : ownerLive[Int(owner & Self.ownerSlotMask)].load(ordering: .acquiring)
     }
 
     init(cpuCount: Int, cpus: UnsafeMutablePointer<PerCPUPipeline>, barrier: UnsafeMutablePointer<QuiescenceBarrier>) {
         self.cpuCount = cpuCount
         self.cpus = cpus
         self.barrier = barrier
-        controllers = .allocate(capacity: cpuCount)
-        for i in 0..<cpuCount { (controllers + i).initialize(to: IRQController()) }
+        controllers = IRQController.allocate(count: cpuCount)
         descriptors = .allocate(capacity: Int(IRQNumberSpace.total))
         for i in 0..<Int(IRQNumberSpace.total) {
             (descriptors + i).initialize(to: IRQDescriptor())
@@ -61,7 +72,7 @@ struct PipelineCore: ~Copyable {
     func deallocate() {
         for i in 0..<cpuCount { controllers[i].deallocate() }
         controllers.deinitialize(count: cpuCount)
-        controllers.deallocate()
+        UnsafeMutableRawPointer(controllers).deallocate()
         descriptors.deinitialize(count: Int(IRQNumberSpace.total))
         descriptors.deallocate()
         ownerLive.deinitialize(count: Self.maxOwners)

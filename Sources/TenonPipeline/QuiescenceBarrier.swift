@@ -13,6 +13,11 @@ public enum BarrierWait: Equatable, Sendable {
     /// The caller runs inside a read section itself (a handler asked to wait
     /// for its own code): waiting would never end.
     case wouldDeadlock(cpu: Int)
+    /// `membarrier` failed with `errno` after registration had succeeded:
+    /// readers mark with plain stores and no fence, so nothing proves their
+    /// marks are visible to the scan; no grace period is claimed and nothing
+    /// unpublished may be freed. Retry later (or cancel the unload).
+    case fenceFailed(errno: Int32)
 }
 
 /// The refcounted per-CPU quiescence barrier (an SRCU-style grace period).
@@ -25,6 +30,10 @@ public enum BarrierWait: Equatable, Sendable {
 /// and SRCU-fast). The unloader waits for the parity new readers do not use,
 /// flips, then waits for the old one: new dispatches go to the other counter,
 /// so an IRQ storm cannot starve it.
+///
+/// `Models/barrier.pml` models this type; `Models/README.md` ("Code ↔ model")
+/// maps each line of `enter`, `exit`, `synchronize` and `drain` to its step
+/// there, and `Tests/Mutants` holds a mutant of each step with what kills it.
 struct QuiescenceBarrier: ~Copyable {
     let parity = Atomic<UInt32>(0)
     let slots: UnsafeMutableRawPointer
@@ -37,6 +46,18 @@ struct QuiescenceBarrier: ~Copyable {
     let jitterSpins: UInt32
     /// `fenced || jitterSpins != 0`: one test on the fast path.
     let slowPath: Bool
+    /// Write side: drains that found a CPU inside a section of the parity
+    /// they wait for (straggler drain, main drain): the windows in which an
+    /// unload really had to wait for a reader.
+    let stragglerWaits = Atomic<UInt64>(0)
+    let mainWaits = Atomic<UInt64>(0)
+    /// Test-only: when non-zero, `membarrier` calls fail with this errno.
+    /// Read by the write side only.
+    let membarrierFault = Atomic<Int32>(0)
+#if DEBUG
+    /// Test-only ``BarrierHook`` (retained), 0 when none; see ``step(_:_:detail:)``.
+    let hook = Atomic<UInt>(0)
+#endif
 
     static var slotStride: Int { @_noLocks get { 64 } }
 
@@ -56,9 +77,38 @@ struct QuiescenceBarrier: ~Copyable {
     }
 
     func deallocate() {
+#if DEBUG
+        let h = hook.exchange(0, ordering: .acquiring)
+        if h != 0 { Unmanaged<BarrierHook>.fromOpaque(UnsafeRawPointer(bitPattern: h)!).release() }
+#endif
         for i in 0..<count { slot(i).deinitialize(count: 1) }
         slots.deallocate()
     }
+
+    /// A named point of the barrier protocol (see ``BarrierStep``): calls the
+    /// test hook in debug builds; compiles to nothing in release builds.
+    /// With `--jitter`, every read-side step also spins a random while, so
+    /// each window of the section (before the mark, between mark and load,
+    /// inside, before the unmark) gets stretched, not only one of them.
+    @inline(__always) @_noLocks
+    func step(_ step: BarrierStep, _ slot: UnsafeMutablePointer<BarrierSlot>?, detail: UInt = 0) {
+        if jitterSpins != 0, let slot { jitter(slot) }
+#if DEBUG
+        let h = hook.load(ordering: .acquiring)
+        if h != 0 { runHook(h, step, slot, detail) }
+#endif
+    }
+
+#if DEBUG
+    @inline(never) @_noLocks
+    func runHook(_ h: UInt, _ step: BarrierStep, _ slot: UnsafeMutablePointer<BarrierSlot>?, _ detail: UInt) {
+        var cpu = -1
+        if let slot { cpu = slots.distance(to: UnsafeMutableRawPointer(slot)) / Self.slotStride }
+        _unsafePerformance {
+            Unmanaged<BarrierHook>.fromOpaque(UnsafeRawPointer(bitPattern: h)!).takeUnretainedValue().body(step, cpu, detail)
+        }
+    }
+#endif
 
     @inline(__always) @_noLocks
     func slot(_ cpu: Int) -> UnsafeMutablePointer<BarrierSlot> {
@@ -72,13 +122,15 @@ struct QuiescenceBarrier: ~Copyable {
     @inline(__always) @_noLocks
     func enter(_ slot: UnsafeMutablePointer<BarrierSlot>, irq: UInt32) -> BarrierToken {
         let p = parity.load(ordering: .relaxed)
+        step(.afterParity, slot)
         let outer = slot.pointee.word(p)
         slot.pointee.setWord(p, BarrierSlot.nested(in: outer, irq: irq, ownerSlot: 0), releasing: false)
         if slowPath {
-            enterSlowPath(slot)
+            enterSlowPath(slot, parity: p, outer: outer)
         } else {
             compilerBarrier()
         }
+        step(.afterMark, slot)
         return BarrierToken(parity: p, outer: outer)
     }
 
@@ -92,6 +144,7 @@ struct QuiescenceBarrier: ~Copyable {
     /// by now, so the word goes back to what the interrupted section had.
     @inline(__always) @_noLocks
     func exit(_ slot: UnsafeMutablePointer<BarrierSlot>, _ token: BarrierToken) {
+        step(.beforeExit, slot)
         if fenced {
             atomicMemoryFence(ordering: .sequentiallyConsistent)
         } else {
@@ -101,9 +154,17 @@ struct QuiescenceBarrier: ~Copyable {
     }
 
     @inline(never) @_noLocks
-    func enterSlowPath(_ slot: UnsafeMutablePointer<BarrierSlot>) {
+    func enterSlowPath(_ slot: UnsafeMutablePointer<BarrierSlot>, parity p: UInt32, outer: UInt64) {
         if fenced { atomicMemoryFence(ordering: .sequentiallyConsistent) }
-        if jitterSpins != 0 { jitter(slot) }
+        if jitterSpins != 0 {
+            // Window statistics for `tenon stress` (single-owner counters).
+            if parity.load(ordering: .relaxed) != p {
+                slot.pointee.acrossFlip.store(slot.pointee.acrossFlip.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+            }
+            if BarrierSlot.depth(outer) != 0 {
+                slot.pointee.nested.store(slot.pointee.nested.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+            }
+        }
     }
 
     @_noLocks
@@ -120,10 +181,24 @@ struct QuiescenceBarrier: ~Copyable {
 
     // MARK: - Write side (task context)
 
-    private func heavyFence() {
-        if fenced || ctenon_membarrier() != 0 {
+    /// The write side's full fence on every running CPU; 0 or the errno of a
+    /// failed `membarrier`.
+    ///
+    /// A failure is never papered over with a local fence: that would order
+    /// only this thread, while the readers' marks (plain stores, compiler
+    /// barriers only) could still sit unseen in their store buffers, so a scan
+    /// could miss a reader that already loaded the old handler. Switching the
+    /// readers to fences now would not help either: a reader that entered
+    /// before it saw the switch is just as unordered. So the grace period fails
+    /// and its caller keeps everything it unpublished.
+    private func heavyFence() -> Int32 {
+        if fenced {
             atomicMemoryFence(ordering: .sequentiallyConsistent)
+            return 0
         }
+        let injected = membarrierFault.load(ordering: .relaxed)
+        let rc = injected != 0 ? -injected : ctenon_membarrier()
+        return rc == 0 ? 0 : -rc
     }
 
     /// Waits until no CPU can still be running code that was unpublished
@@ -131,24 +206,31 @@ struct QuiescenceBarrier: ~Copyable {
     func synchronize(deadlineNanos: UInt64, callerCPU: Int?) -> BarrierWait {
         if let cpu = callerCPU, slot(cpu).pointee.isInside { return .wouldDeadlock(cpu: cpu) }
         if sabotage == .skipWait { return .quiescent }
+        step(.writerStart, nil)
         if jitterSpins != 0 {
             var spins = ctenon_monotonic_ns() % UInt64(jitterSpins)
             while spins != 0 { ctenon_cpu_relax(); spins -= 1 }
         }
-        heavyFence()
+        var e = heavyFence()
+        if e != 0 { return .fenceFailed(errno: e) }
         let p = parity.load(ordering: .relaxed)
         // Stragglers that read the other parity long ago.
-        let first = drain(1 - p, deadlineNanos: deadlineNanos)
+        let first = drain(1 - p, deadlineNanos: deadlineNanos, waits: stragglerWaits)
         if first != .quiescent { return first }
+        step(.afterFirstDrain, nil)
         parity.store(1 - p, ordering: .relaxed)
-        heavyFence()
-        let second = drain(p, deadlineNanos: deadlineNanos)
+        e = heavyFence()
+        if e != 0 { return .fenceFailed(errno: e) }
+        step(.afterFlip, nil)
+        let second = drain(p, deadlineNanos: deadlineNanos, waits: mainWaits)
         if second != .quiescent { return second }
-        heavyFence()
+        e = heavyFence()
+        if e != 0 { return .fenceFailed(errno: e) }
+        step(.writerEnd, nil)
         return .quiescent
     }
 
-    private func drain(_ p: UInt32, deadlineNanos: UInt64) -> BarrierWait {
+    private func drain(_ p: UInt32, deadlineNanos: UInt64, waits: borrowing Atomic<UInt64>) -> BarrierWait {
         for cpu in 0..<count {
             let s = slot(cpu)
             var firstWord: UInt64 = 0
@@ -157,6 +239,7 @@ struct QuiescenceBarrier: ~Copyable {
             while true {
                 let word = p == 0 ? s.pointee.nest0.load(ordering: .acquiring) : s.pointee.nest1.load(ordering: .acquiring)
                 if BarrierSlot.depth(word) == 0 { break }
+                if since == 0 { waits.wrappingAdd(1, ordering: .relaxed) }
                 let now = ctenon_monotonic_ns()
                 // After the flip no new section enters this parity, so a word
                 // that stays put is one section that has not finished.

@@ -400,6 +400,9 @@ public final class PluginHost: @unchecked Sendable {
                 return .busy(cpu: cpu, irq: irq, since: since)
             case .wouldDeadlock(let cpu):
                 return .refused(reason: "the caller runs inside a handler on CPU \(cpu): waiting for quiescence would deadlock")
+            case .fenceFailed(let errno):
+                logger.critical("plugin \(name): unload: membarrier failed (errno \(errno)); plugin stays unpublished and mapped")
+                return .refused(reason: Self.fenceFailure(errno))
             }
             plugins[name] = nil
             return finish(record)
@@ -548,6 +551,9 @@ public final class PluginHost: @unchecked Sendable {
                 // Unreachable: refused above; keep the old image mapped anyway.
                 draining.append(old)
                 return (.refused(reason: "caller inside a handler on CPU \(cpu)"), snapshot(new))
+            case .fenceFailed(let errno):
+                draining.append(old)
+                return (.refused(reason: Self.fenceFailure(errno)), snapshot(new))
             }
         }
     }
@@ -656,6 +662,13 @@ public final class PluginHost: @unchecked Sendable {
                             owner: r.owner, irqs: irqs, loadTime: r.loadTime, handlerCalls: calls,
                             commands: r.commands.names, retireReasons: r.elf.retireReasons,
                             contentHash: r.image.copy?.hashText, parameterValues: r.values, lastOops: r.lastOops)
+    }
+
+    /// Why a grace period failed on `membarrier` (an unload then keeps the
+    /// plugin unpublished and mapped: ``cancelUnload(name:)`` or retry).
+    static func fenceFailure(_ errno: Int32) -> String {
+        "membarrier failed (\(String(cString: strerror(errno)))): no proof that every CPU left the plugin's code; "
+            + "it stays unpublished and mapped; retry the unload or cancel it"
     }
 
     // MARK: - Handler-context guard

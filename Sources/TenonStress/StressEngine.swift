@@ -76,6 +76,11 @@ final class Ledger: @unchecked Sendable {
         get { tenon_torture_load(&pointer.pointee.exited_generation) }
         set { tenon_torture_store(&pointer.pointee.exited_generation, newValue) }
     }
+    /// The generation whose unload or swap-out is running (0: none).
+    var unloading: UInt64 {
+        get { tenon_torture_load(&pointer.pointee.unloading_generation) }
+        set { tenon_torture_store(&pointer.pointee.unloading_generation, newValue) }
+    }
     func push(cpu: Int) -> Bool { tenon_torture_push(pointer, UInt32(cpu)) == 0 }
     func pending(cpu: Int) -> UInt64 { tenon_torture_pending(pointer, UInt32(cpu)) }
     func cpuRecord(_ cpu: Int) -> UnsafeMutablePointer<tenon_torture_cpu> {
@@ -89,6 +94,8 @@ final class Ledger: @unchecked Sendable {
 public final class StressEngine: @unchecked Sendable {
     let options: StressOptions
     var report = StressReport()
+    /// The barrier's window counters, summed over the phases' pipelines.
+    var windowTotals: (stragglerWaits: UInt64, mainWaits: UInt64, acrossFlip: UInt64, nested: UInt64) = (0, 0, 0, 0)
     var rng: SplitMix64
     let ledger: Ledger
     let tortureIRQ: UInt32 = 20
@@ -233,6 +240,13 @@ public final class StressEngine: @unchecked Sendable {
         defer { machine?.stop() }
         // Thread storm: this thread is CPU 0 (never dispatches), storm threads are CPUs 1...cpus.
         let pipeline = machine?.pipeline ?? IRQPipeline(cpus: options.cpus + 1, barrier: barrier)
+        defer {
+            let w = pipeline.barrierWindows
+            windowTotals.stragglerWaits &+= w.stragglerWaits
+            windowTotals.mainWaits &+= w.mainWaits
+            windowTotals.acrossFlip &+= w.acrossFlip
+            windowTotals.nested &+= w.nested
+        }
         let cpuCount = pipeline.cpuCount
         let stormCPUs = threadStorm ? Array(1...options.cpus) : Array(0..<options.cpus)
         _ = pipeline.enable_oob_stage("stress")
@@ -501,7 +515,9 @@ public final class StressEngine: @unchecked Sendable {
         }
         let watched = watch(g, host: host, name: name, path: path)
         let t = tstress_now_ns()
+        if g.isTorture { ledger.unloading = g.generation }
         let result = host.unload(name: name, timeout: timeout)
+        if g.isTorture { ledger.unloading = 0 }
         unloadNanos.append(tstress_now_ns() - t)
         switch result {
         case .unloaded, .retired:
@@ -527,6 +543,8 @@ public final class StressEngine: @unchecked Sendable {
         let oldGen = g.generation
         let watched = watch(g, host: host, name: name, path: oldPath)
         let t = tstress_now_ns()
+        if g.isTorture { ledger.unloading = oldGen }
+        defer { if g.isTorture { ledger.unloading = 0 } }
         do {
             let result = try host.swap(name: name, path: path, parameters: parameters(g, generation: gen),
                                        timeout: .seconds(5))
@@ -629,12 +647,28 @@ public final class StressEngine: @unchecked Sendable {
 
     func finishReport() {
         let l = ledger.pointer
-        var pushed: UInt64 = 0, full: UInt64 = 0, pending: UInt64 = 0
+        var pushed: UInt64 = 0, full: UInt64 = 0, pending: UInt64 = 0, reentered: UInt64 = 0
         for cpu in 0..<ledger.cpus {
             let c = ledger.cpuRecord(cpu)
             pushed += ledger.read(&c.pointee.pushed)
             full += ledger.read(&c.pointee.full)
             pending += ledger.pending(cpu: cpu)
+            reentered += ledger.read(&c.pointee.reentered)
+        }
+        report.fifoReentries = reentered
+        report.runsAfterExit = ledger.read(&l.pointee.runs_after_exit)
+        do {
+            let w = windowTotals
+            report.windows = ["straggler drain waited for a reader": w.stragglerWaits,
+                              "main drain waited for a reader": w.mainWaits,
+                              "reader marked after the parity flipped under it": w.acrossFlip,
+                              "section nested in another": w.nested,
+                              "torture handler ran during its own unload/swap-out": ledger.read(&l.pointee.runs_during_unload),
+                              "unload busy (a CPU stayed inside)": UInt64(report.busyResults)]
+            if options.jitterSpins == 0 {
+                report.windows["reader marked after the parity flipped under it"] = nil
+                report.windows["section nested in another"] = nil
+            }
         }
         report.irqsRaised = UInt64(raised.get)
         report.tortureEntriesPushed = pushed
@@ -674,5 +708,16 @@ public final class StressEngine: @unchecked Sendable {
             report.violations.append("LOST IRQ: \(report.lostIRQs) torture entries never handled (\(gaps) skipped, \(pending) still queued after the final drain)")
         }
         if report.tortureHandlerRuns == 0 { report.violations.append("VACUOUS: the torture handler never ran") }
+        // Every entry pushed is drained exactly once or still pending (then LOST IRQ above):
+        // more drained than pushed means a FIFO was drained twice (two readers, stale copies).
+        if report.tortureEntriesDrained + pending != pushed {
+            report.violations.append("LEDGER: drained \(report.tortureEntriesDrained) + pending \(pending) != pushed \(pushed)")
+        }
+        if reentered > 0 {
+            report.violations.append("FIFO REENTERED: \(reentered) drain(s) of a CPU's FIFO while another drain of it ran (a handler ran nested in, or beside, its own CPU's handler)")
+        }
+        if report.runsAfterExit > 0 {
+            report.violations.append("RUN AFTER EXIT: \(report.runsAfterExit) torture handler or irq_work run(s) of generation g after g's exit() began")
+        }
     }
 }

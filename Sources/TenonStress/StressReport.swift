@@ -46,6 +46,12 @@ public struct StressReport: Codable, Sendable {
     public var generations: UInt64 = 0
     /// Ages 0, 1, 2, 3, 4-7, 8-15, 16-31, 32+ (handler generation minus the generation current at raise time).
     public var ageHistogram: [UInt64] = []
+    /// Drains of a CPU's torture FIFO refused because another drain of it ran.
+    public var fifoReentries: UInt64 = 0
+    /// Torture handler / irq_work runs of generation g after g's exit() began.
+    public var runsAfterExit: UInt64 = 0
+    /// How often each dangerous window was exercised in this run (0: never, the run proves nothing about it).
+    public var windows: [String: UInt64] = [:]
     public var poisonedRanges = 0
     public var poisonMisses = 0
     public var scenarios: [String: String] = [:]
@@ -75,6 +81,7 @@ public struct StressReport: Codable, Sendable {
         case irqsRaised, timerDeliveries, handlerRuns, tortureHandlerRuns, tortureEntriesPushed, tortureEntriesDrained
         case ringFullSkips, workQueued, workRuns, commandsCalled, commandErrors
         case lateExecutions, lateWorkRuns, lostIRQs, doubles, generationViolations, generations, ageHistogram
+        case fifoReentries, runsAfterExit, windows
         case poisonedRanges, poisonMisses, scenarios
         case unloadP50, unloadP99, unloadMax, swapP50, swapP99, swapMax, graceP50, graceP99, graceMax
         case scheduleDigest, violations, notes
@@ -106,7 +113,11 @@ public struct StressReport: Codable, Sendable {
         s.append("  torture ledger: \(generations) generations, entries pushed \(tortureEntriesPushed), drained \(tortureEntriesDrained), ring-full skips \(ringFullSkips); irq_work queued \(workQueued), run \(workRuns)")
         s.append("  commands called \(commandsCalled) (errors \(commandErrors))")
         s.append("  late executions: \(lateExecutions)   late irq_work: \(lateWorkRuns)   lost IRQs: \(lostIRQs)   doubles: \(doubles)   generation violations: \(generationViolations)")
+        s.append("  runs after exit() began: \(runsAfterExit)   FIFO re-entered drains: \(fifoReentries)")
         s.append("  poisoned ranges: \(poisonedRanges) (misses \(poisonMisses))")
+        for (k, v) in windows.sorted(by: { $0.key < $1.key }) {
+            s.append("  window \(k): \(v)\(v == 0 ? " (never exercised)" : "")")
+        }
         s.append("  unload latency µs: p50 \(f(unloadP50)) p99 \(f(unloadP99)) max \(f(unloadMax)); swap p50 \(f(swapP50)) p99 \(f(swapP99)) max \(f(swapMax)); grace period alone p50 \(f(graceP50)) p99 \(f(graceP99)) max \(f(graceMax))")
         let total = max(1, ageHistogram.reduce(0, +))
         let hist = zip(Self.ageLabels, ageHistogram).map { "\($0)=\($1)" }.joined(separator: " ")

@@ -21,6 +21,7 @@ enum HostFixtures {
         ("rogue", "rogue", ["-pthread"]),
         ("ctor-noentry", "ctormarker", []),
         ("ctor-entry", "ctormarker", ["-DWITH_ENTRY"]),
+        ("hostwitness", "hostwitness", []),
     ]
 
     private static func build() -> Result<URL, Fixtures.FixtureError> {

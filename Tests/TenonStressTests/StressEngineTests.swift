@@ -27,6 +27,10 @@ struct StressEngineTests {
         #expect(report.cycles > 10)
         #expect(report.tortureHandlerRuns > 0)
         #expect(report.lostIRQs == 0 && report.doubles == 0 && report.generationViolations == 0)
+        #expect(report.tortureEntriesDrained == report.tortureEntriesPushed)
+        #expect(report.fifoReentries == 0 && report.runsAfterExit == 0)
+        #expect(report.windows["main drain waited for a reader"] != nil)
+        #expect(report.summary.contains("window torture handler ran during its own unload/swap-out"))
     }
 
     /// Skipping the barrier's wait must be caught: the child exits non-zero

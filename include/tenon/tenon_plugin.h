@@ -107,7 +107,9 @@ typedef tenon_irqreturn_t (*tenon_irq_handler_t)(uint32_t irq, void *dev_id);
 
 /* IRQ work: deferred in-band work, queued from any stage (Dovetail's
  * irq_work). The struct is plugin-owned and must stay valid until func has run
- * or the plugin's exit() returned (the host revokes pending work on unload).
+ * or the plugin's exit() returned (the host revokes pending work on unload;
+ * work that comes due while an unload waits is held back, and runs if that
+ * unload is cancelled).
  * func runs [inband] on the CPU that queued it. */
 typedef struct tenon_irq_work {
     void (*func)(struct tenon_irq_work *work);
