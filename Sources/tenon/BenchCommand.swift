@@ -5,7 +5,8 @@ import TenonPipeline
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the quiescence barrier's read-side cost against a bare call and a shared refcount."
+        abstract: "Measure the quiescence barrier's read-side cost against a bare call and a shared refcount.",
+        discussion: "Example: swift run -c release tenon bench"
     )
 
     @Option(name: .long, help: "Handler calls per round.")

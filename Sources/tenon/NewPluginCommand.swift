@@ -12,6 +12,8 @@ struct NewPluginCommand: ParsableCommand {
             source and a linker version script, and prints the command that builds \
             lib<NAME>.so. The plugin counts IRQs per CPU on the IRQ given by its \
             `irq` parameter, oob by default; load it with `tenon load`.
+
+            Example: tenon new-plugin my-counter --swift
             """
     )
 
