@@ -114,7 +114,9 @@ extension HostRuntime {
             targets.append(target)
         }
         // Delivery is asynchronous: wait (bounded) until the count settles,
-        // so the reply can say how many raises coalesced with a pending one.
+        // so the reply can say how many raises coalesced with a pending one
+        // (a line's count moves when a dispatch ends: a handler still running
+        // also shows as not dispatched, and the client says so).
         var seen = dispatched() &- before, stableSince = ContinuousClock.now
         let giveUp = ContinuousClock.now + .milliseconds(200)
         while seen < UInt64(count) && ContinuousClock.now < giveUp && ContinuousClock.now - stableSince < .milliseconds(20) {
