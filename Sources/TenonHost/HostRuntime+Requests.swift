@@ -105,13 +105,30 @@ extension HostRuntime {
             return .error(.badRequest, "CPU \(cpu) is out of range 0..<\(machine.cpuCount)")
         }
         guard count <= 1_000_000 else { return .error(.badRequest, "count \(count) is above 1000000") }
+        let p = machine.pipeline
+        let line = UInt32(irq)
+        func dispatched() -> UInt64 { (0..<machine.cpuCount).reduce(0) { $0 &+ p.count(irq: line, cpu: $1) } }
+        let before = dispatched()
         var targets: [Int] = []
         for _ in 0..<count {
             let target = cpu ?? (nextCPU.wrappingAdd(1, ordering: .relaxed).oldValue % machine.cpuCount)
-            _ = machine.raise(UInt32(irq), on: target)
+            _ = machine.raise(line, on: target)
             targets.append(target)
         }
-        return .ok(payload: ["irq": .int(irq), "raised": .int(count), "cpus": .array(Set(targets).sorted().map { .int($0) })])
+        // Delivery is asynchronous: wait (bounded) until the count settles,
+        // so the reply can say how many raises coalesced with a pending one
+        // (a line's count moves when a dispatch ends: a handler still running
+        // also shows as not dispatched, and the client says so).
+        var seen = dispatched() &- before, stableSince = ContinuousClock.now
+        let giveUp = ContinuousClock.now + .milliseconds(200)
+        while seen < UInt64(count) && ContinuousClock.now < giveUp && ContinuousClock.now - stableSince < .milliseconds(20) {
+            usleep(1000)
+            let now = dispatched() &- before
+            if now != seen { seen = now; stableSince = ContinuousClock.now }
+        }
+        return .ok(payload: ["irq": .int(irq), "raised": .int(count), "cpus": .array(Set(targets).sorted().map { .int($0) }),
+                             "dispatched": .int(Int(min(seen, UInt64(count)))),
+                             "coalesced": .int(count - Int(min(seen, UInt64(count))))])
     }
 
     func json(_ result: CommandResult) -> JSONValue {

@@ -78,7 +78,7 @@ final class HostServices {
 
     func requestIRQ(_ irq: UInt32, _ handler: IRQHandlerFunction?, _ flags: UInt32,
                     _ name: UnsafePointer<CChar>?, _ devId: UnsafeMutableRawPointer?) -> Int32 {
-        let actionName = name.map { String(cString: $0) } ?? pluginName
+        let actionName = name == nil ? pluginName : DisplayText.from(name, limit: DisplayText.actionNameLimit)
         guard irq < IRQNumberSpace.total else {
             return refuse("request_irq(\(irq)) refused: -EINVAL, IRQ \(irq) is out of range (nr_irqs is \(IRQNumberSpace.total))", Errno.EINVAL)
         }
@@ -151,7 +151,7 @@ final class HostServices {
     }
 
     func log(level: Int32, _ message: UnsafePointer<CChar>?) {
-        let text = message.map { String(cString: $0) } ?? "(null)"
+        let text = message == nil ? "(null)" : DisplayText.from(message, limit: 512)
         let logLevel: Logger.Level = switch level {
         case ...0: .debug
         case 1: .info

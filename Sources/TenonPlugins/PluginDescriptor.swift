@@ -114,8 +114,8 @@ public struct PluginDescriptor: @unchecked Sendable {
         self.abi = abi
         self.structSize = structSize
         self.name = name
-        self.version = d.version.map { String(cString: $0) } ?? ""
-        self.description = d.description.map { String(cString: $0) } ?? ""
+        self.version = DisplayText.from(d.version, limit: DisplayText.versionLimit)
+        self.description = DisplayText.from(d.description, limit: DisplayText.descriptionLimit)
         self.raw = pointer
         self.parameters = try PluginDescriptor.parameters(d, plugin: name)
         self.commands = try PluginDescriptor.commands(d, plugin: name)
@@ -167,11 +167,11 @@ public struct PluginDescriptor: @unchecked Sendable {
         let length = strnlen(pointer, 64)
         let bytes = UnsafeRawBufferPointer(start: pointer, count: length)
         guard let name = String(validating: bytes, as: UTF8.self) else {
-            throw .badName(path: path, name: String(decoding: bytes, as: UTF8.self), reason: "not valid UTF-8")
+            throw .badName(path: path, name: DisplayText.escaped(String(decoding: bytes, as: UTF8.self), limit: 63), reason: "not valid UTF-8")
         }
-        guard length < 64 else { throw .badName(path: path, name: name + "…", reason: "longer than 31 bytes") }
+        guard length < 64 else { throw .badName(path: path, name: DisplayText.escaped(name, limit: 63) + "…", reason: "longer than 31 bytes") }
         guard isValidName(name) else {
-            throw .badName(path: path, name: name, reason: name.isEmpty ? "empty"
+            throw .badName(path: path, name: DisplayText.escaped(name, limit: 63), reason: name.isEmpty ? "empty"
                            : name.utf8.count > 31 ? "longer than 31 bytes" : "contains characters outside [a-z0-9_-]")
         }
         return name
@@ -189,11 +189,12 @@ public struct PluginDescriptor: @unchecked Sendable {
             guard let cName = p.name else {
                 throw .badParameterDescriptor(plugin: plugin, index: i, name: "(null)", reason: "name is NULL")
             }
-            let name = String(cString: cName)
+            let name = String(decoding: UnsafeRawBufferPointer(start: cName, count: strnlen(cName, 64)), as: UTF8.self)
             // Keys travel in `PATH:k=v,k=v`, so they must not contain the separators.
             guard !name.isEmpty, name.utf8.count <= 63,
+                  !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }),
                   !name.contains(where: { $0 == "=" || $0 == "," || $0 == ":" || $0.isWhitespace }) else {
-                throw .badParameterDescriptor(plugin: plugin, index: i, name: name,
+                throw .badParameterDescriptor(plugin: plugin, index: i, name: DisplayText.escaped(name, limit: 63),
                                               reason: "name must be 1-63 characters without '=', ',', ':' or spaces")
             }
             guard let type = ParameterType(rawValue: p.type) else {
@@ -204,13 +205,13 @@ public struct PluginDescriptor: @unchecked Sendable {
                 throw .badParameterDescriptor(plugin: plugin, index: i, name: name,
                                               reason: "declared twice (also parameter #\(earlier))")
             }
-            let defaultValue = p.default_value.map { String(cString: $0) }
+            let defaultValue = p.default_value.map { DisplayText.from($0, limit: DisplayText.descriptionLimit) }
             if let defaultValue, case .failure(let f) = type.parse(defaultValue) {
                 throw .badParameterDescriptor(plugin: plugin, index: i, name: name,
                                               reason: "default \"\(defaultValue)\" is not a valid \(type): \(f.reason)")
             }
             result.append(ParameterDescriptor(name: name, type: type, defaultValue: defaultValue,
-                                              description: p.description.map { String(cString: $0) } ?? ""))
+                                              description: DisplayText.from(p.description, limit: DisplayText.descriptionLimit)))
         }
         return result
     }
@@ -227,9 +228,9 @@ public struct PluginDescriptor: @unchecked Sendable {
             guard let cName = c.name else {
                 throw .badCommandDescriptor(plugin: plugin, index: i, name: "(null)", reason: "name is NULL")
             }
-            let name = String(cString: cName)
+            let name = String(decoding: UnsafeRawBufferPointer(start: cName, count: strnlen(cName, 32)), as: UTF8.self)
             guard isValidName(name) else {
-                throw .badCommandDescriptor(plugin: plugin, index: i, name: name,
+                throw .badCommandDescriptor(plugin: plugin, index: i, name: DisplayText.escaped(name, limit: 32),
                                             reason: "name must match [a-z0-9_-]{1,31}")
             }
             if let earlier = result.firstIndex(where: { $0.name == name }) {
@@ -239,12 +240,12 @@ public struct PluginDescriptor: @unchecked Sendable {
             guard let cSignature = c.signature else {
                 throw .badCommandDescriptor(plugin: plugin, index: i, name: name, reason: "signature is NULL")
             }
-            let signature = try CommandSignature(parsing: String(cString: cSignature), command: name)
+            let signature = try CommandSignature(parsing: DisplayText.from(cSignature, limit: 128), command: name)
             guard let fn = c.fn else {
                 throw .badCommandDescriptor(plugin: plugin, index: i, name: name, reason: "fn is NULL")
             }
             result.append(CommandDescriptor(name: name, signature: signature,
-                                            help: c.help.map { String(cString: $0) } ?? "", function: fn))
+                                            help: DisplayText.from(c.help, limit: DisplayText.descriptionLimit), function: fn))
         }
         return result
     }

@@ -9,6 +9,8 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Then the cost of one IRQ through the pipeline to the C counter plugin and to the \
             same handler on TenonPluginKit (embedded-counter), as a ratio (needs the bundled plugins).
+
+            Example: swift run -c release tenon bench
             """
     )
 

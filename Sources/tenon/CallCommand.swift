@@ -5,7 +5,8 @@ import TenonControl
 struct CallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
-        abstract: "Call a plugin command through libffi; arguments are checked against its declared signature first.")
+        abstract: "Call a plugin command through libffi; arguments are checked against its declared signature first.",
+        discussion: "Example: tenon call counter count 1   (see `tenon info FILE.so` for the commands and signatures)")
 
     @Argument(help: "Plugin name.")
     var plugin: String

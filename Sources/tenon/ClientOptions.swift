@@ -13,7 +13,7 @@ struct ClientOptions: ParsableArguments {
     /// Sends `request`; on an error prints one line to stderr and exits non-zero.
     /// With `--json`, prints the response as JSON and returns nil.
     func send(_ request: ControlRequest) throws -> JSONValue? {
-        let client = ControlClient(path: socket ?? ControlSocketPath.defaultPath())
+        let client = ControlClient(path: socket ?? ControlSocketPath.defaultPath(), timeout: Self.deadline(for: request))
         let response: ControlResponse
         do {
             response = try client.send(request)
@@ -28,6 +28,17 @@ struct ClientOptions: ParsableArguments {
         switch response {
         case .ok(let payload): return payload
         case .error(_, let message): fail(message)
+        }
+    }
+
+    /// How long to wait for the reply: the request's own deadline plus a
+    /// margin for the plugin's `exit()` and `dlclose`, not a fixed 10 s (an
+    /// `unload --timeout 20s` must not be reported as timed out at 10 s).
+    static func deadline(for request: ControlRequest) -> Duration {
+        switch request {
+        case .unload(_, let milliseconds): .milliseconds(milliseconds) + .seconds(10)
+        case .swap: .seconds(25)  // the old version gets 10 s to drain, then exits
+        default: .seconds(10)
         }
     }
 

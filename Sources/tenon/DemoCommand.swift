@@ -23,6 +23,8 @@ struct DemoCommand: ParsableCommand {
             with sequence numbers proving no IRQ is lost or handled twice, raise-to-\
             handler latency measured, then everything unloaded. Exit 0 when no IRQ \
             was lost or doubled and every unloaded image left the address space.
+
+            Example: .build/release/tenon demo --cpus 4
             """)
 
     @Option(name: .long, help: "Simulated CPUs (1-16).")

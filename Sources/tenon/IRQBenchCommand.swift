@@ -11,7 +11,8 @@ import TenonPipeline
 struct IRQBenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "irqbench",
-        abstract: "Measure IRQ delivery on a machine of simulated CPUs (real signals)."
+        abstract: "Measure IRQ delivery on a machine of simulated CPUs (real signals).",
+        discussion: "Example: swift run -c release tenon irqbench"
     )
 
     @Option(help: "Simulated CPUs (default: usable cores).")

@@ -4,7 +4,8 @@ import TenonControl
 /// `tenon irqs` (like /proc/interrupts).
 struct IRQsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "irqs", abstract: "Per-IRQ, per-CPU handler counts, stage and handlers (like /proc/interrupts).")
+        commandName: "irqs", abstract: "Per-IRQ, per-CPU handler counts, stage and handlers (like /proc/interrupts).",
+        discussion: "Example: tenon irqs --json")
 
     @OptionGroup var options: ClientOptions
 

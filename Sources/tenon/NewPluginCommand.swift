@@ -15,6 +15,8 @@ struct NewPluginCommand: ParsableCommand {
             DIR/NAME/ is a SwiftPM package (Package.swift, Sources/) on TenonPluginKit, \
             depending on this Tenon checkout by path; it builds with \
             `swift build -c release`.
+
+            Example: tenon new-plugin my-counter --swift
             """
     )
 

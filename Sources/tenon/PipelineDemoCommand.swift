@@ -6,7 +6,8 @@ import TenonPipeline
 struct PipelineDemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline-demo",
-        abstract: "Walk through Dovetail's two-stage interrupt pipeline on the deterministic model."
+        abstract: "Walk through Dovetail's two-stage interrupt pipeline on the deterministic model.",
+        discussion: "Example: tenon pipeline-demo"
     )
 
     @Option(name: .long, help: "Simulated CPUs (1-8).")

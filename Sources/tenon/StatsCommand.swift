@@ -3,7 +3,8 @@ import TenonControl
 
 /// `tenon stats`.
 struct StatsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Host counters: IRQs handled, plugins, timers, barrier.")
+    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Host counters: IRQs handled, plugins, timers, barrier.",
+                                                    discussion: "Example: tenon stats --json")
 
     @OptionGroup var options: ClientOptions
 

@@ -23,6 +23,8 @@ struct StressCommand: ParsableCommand {
             --sabotage breaks the barrier on purpose to prove the checks have teeth; a \
             sabotaged run enables --jitter automatically unless --no-jitter is given (the \
             output says so).
+
+            Example: tenon stress my.so:irq=5 --duration 60
             """
     )
 
