@@ -173,7 +173,9 @@ public final class PluginHost: @unchecked Sendable {
         let services = HostServices(pipeline: pipeline, owner: owner, pluginName: name,
                                     logger: logger, timers: timers)
         if let replacing { pipeline.beginStaging(owner: owner, replacing: replacing.owner) }
-        _ = ctenon_fault_register(pipeline.faultDomain, owner, name, descriptor.version)
+        if ctenon_fault_register(pipeline.faultDomain, owner, name, descriptor.version) != 0 {
+            logger.warning("plugin \(name): the fault handler's owner table is full; a fault in this plugin will not be contained")
+        }
         let site = PluginCallSite(domain: pipeline.faultDomain, owner: owner)
         commands.site = site
         if let initFunction = descriptor.initFunction {
@@ -237,6 +239,7 @@ public final class PluginHost: @unchecked Sendable {
         if keepMapped {
             // A fault: its code and what it points at stay valid for good.
             faultedImages.append(image)
+            ctenon_fault_unregister(pipeline.faultDomain, owner)
             logger.error("plugin \(name): init faulted; rolled back \(revoked) registration(s); image retired (kept mapped)")
             return
         }
@@ -300,14 +303,17 @@ public final class PluginHost: @unchecked Sendable {
 
     /// After a quiescent barrier: exit → drain timers → revoke → close → verify.
     private func finish(_ record: PluginRecord) -> UnloadResult {
+        if record.state == .faulted { return retireFaulted(record) }
         if let exitFunction = record.descriptor.exitFunction,
            let call = PluginCall.exit(exitFunction, site: record.site, host: UnsafePointer(record.services.host)) {
             let oops = oops(of: call)
             record.lastOops = oops
             pipeline.markFaulted(owner: record.owner)
             timers?.cancelAll(owner: record.owner)
-            _ = pipeline.synchronize(timeout: .seconds(1))
-            pipeline.revoke(owner: record.owner)
+            if pipeline.synchronize(timeout: .seconds(1)) == .quiescent {
+                pipeline.revoke(owner: record.owner)
+                ctenon_fault_unregister(pipeline.faultDomain, record.owner)
+            }
             faultedImages.append(record.image)
             faultedCount += 1
             let reason = "exit() faulted: " + (oops?.summary ?? call.summary)
@@ -383,6 +389,9 @@ public final class PluginHost: @unchecked Sendable {
                 throw .unknownPlugin(name: name, loaded: plugins.keys.sorted())
             }
             guard old.state == .live else {
+                if old.state == .faulted {
+                    throw .refused(plugin: name, reason: "it is quarantined after a fault (\(old.lastOops?.summary ?? "see `tenon log`")); unload it, then load the new version")
+                }
                 throw .refused(plugin: name, reason: "an unload is pending (busy); finish or cancel it before swapping")
             }
             let new = try instantiate(path: path, parameters: parameters, replacing: old)

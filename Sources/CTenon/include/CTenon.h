@@ -134,10 +134,11 @@ enum ctenon_context {
  * Returns 0 or -errno. */
 int ctenon_fault_install(void);
 /* The pipeline's hooks: snapshot saves a CPU's state at a recovery point;
- * restore puts it back after a fault of `faulted_owner`. Both run in signal
+ * restore puts it back after a fault of `faulted_owner`; `reenter`: the
+ * caller (a signal trampoline) enters the pipeline again right after. Both run in signal
  * context and must be async-signal-safe. */
 void ctenon_fault_set_pipeline_hooks(void (*snapshot)(void *cpu, uint64_t *state),
-                                     void (*restore)(void *cpu, const uint64_t *state, uint32_t faulted_owner));
+                                     void (*restore)(void *cpu, const uint64_t *state, uint32_t faulted_owner, int reenter));
 /* Plugin owners: only code of a registered (domain, owner) is contained. The
  * name and version are copied (oops text). 0, or -ENOSPC. */
 int ctenon_fault_register(const void *domain, uint32_t owner, const char *name, const char *version);
