@@ -395,6 +395,15 @@ int ctenon_fault_ensure_altstack(void)
     return 0;
 }
 
+uint32_t ctenon_host_section_enter(void)
+{
+    uint32_t owner = ctenon_ft.marker.owner;
+    ctenon_ft.marker.owner = 0;
+    return owner;
+}
+
+void ctenon_host_section_leave(uint32_t owner) { ctenon_ft.marker.owner = owner; }
+
 /* ---- calls into plugin code ---- */
 int32_t ctenon_call_out(const void *domain, uint32_t owner, uint32_t irq, uint32_t context,
                         int32_t (*handler)(uint32_t, void *), void (*work)(void *), void *arg)

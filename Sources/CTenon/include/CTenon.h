@@ -168,6 +168,12 @@ uint64_t ctenon_guarded_call(const void *domain, uint32_t owner, uint32_t contex
                              void (*invoke)(void *, void *, void *, void **),
                              void *cif, void *fn, void *rvalue, void **avalues);
 
+/* Host code called by plugin code (the task services): the marker says
+ * "host" until leave, so a fault there is a host bug. enter returns the
+ * owner to give back to leave. */
+uint32_t ctenon_host_section_enter(void);
+void ctenon_host_section_leave(uint32_t owner);
+
 /* One oops, as recorded at fault time (raw; symbolised later). */
 #define CTENON_OOPS_FRAMES 8
 struct ctenon_oops {
