@@ -21,10 +21,10 @@
 __thread struct ctenon_fault_thread ctenon_ft __attribute__((tls_model("initial-exec")));
 
 void (*volatile ctenon_hook_snapshot)(void *cpu, uint64_t *state);
-void (*volatile ctenon_hook_restore)(void *cpu, const uint64_t *state, uint32_t faulted_owner);
+void (*volatile ctenon_hook_restore)(void *cpu, const uint64_t *state, uint32_t faulted_owner, int reenter);
 
 void ctenon_fault_set_pipeline_hooks(void (*snapshot)(void *, uint64_t *),
-                                     void (*restore)(void *, const uint64_t *, uint32_t))
+                                     void (*restore)(void *, const uint64_t *, uint32_t, int))
 {
     ctenon_hook_snapshot = snapshot;
     ctenon_hook_restore = restore;
@@ -365,7 +365,7 @@ int ctenon_fault_install(void)
         int sig = fault_signals[i];
         struct sigaction cur;
         if (sigaction(sig, NULL, &cur) != 0) { rc = -errno; break; }
-        if ((cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == fault_handler) continue;
+        bool ours = (cur.sa_flags & SA_SIGINFO) && cur.sa_sigaction == fault_handler;
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_sigaction = fault_handler;
@@ -374,7 +374,9 @@ int ctenon_fault_install(void)
          * The machine's signals stay blocked while the handler runs. */
         sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
         sa.sa_mask = *ctenon_machine_sigset();
-        if (sigaction(sig, &sa, &previous[sig]) != 0) { rc = -errno; break; }
+        /* Ours already: refresh the mask (the machine's signals may have been
+         * set since), keep the saved previous disposition. */
+        if (sigaction(sig, &sa, ours ? NULL : &previous[sig]) != 0) { rc = -errno; break; }
     }
     atomic_store(&install_lock, 0);
     return rc;
@@ -392,6 +394,15 @@ int ctenon_fault_ensure_altstack(void)
     if (sigaltstack(&ss, NULL) != 0) { int e = errno; munmap(p, size); return -e; }
     return 0;
 }
+
+uint32_t ctenon_host_section_enter(void)
+{
+    uint32_t owner = ctenon_ft.marker.owner;
+    ctenon_ft.marker.owner = 0;
+    return owner;
+}
+
+void ctenon_host_section_leave(uint32_t owner) { ctenon_ft.marker.owner = owner; }
 
 /* ---- calls into plugin code ---- */
 int32_t ctenon_call_out(const void *domain, uint32_t owner, uint32_t irq, uint32_t context,
@@ -421,8 +432,8 @@ int32_t ctenon_call_out(const void *domain, uint32_t owner, uint32_t irq, uint32
         t->top = &rec;
         if (handler) result = handler(irq, arg); else if (work) work(arg);
     } else {
-        void (*restore)(void *, const uint64_t *, uint32_t) = ctenon_hook_restore;
-        if (cpu && snap && restore) restore(cpu, rec.state, rec.faulted_owner);
+        void (*restore)(void *, const uint64_t *, uint32_t, int) = ctenon_hook_restore;
+        if (cpu && snap && restore) restore(cpu, rec.state, rec.faulted_owner, 0);
         result = CTENON_FAULTED;
     }
     t->top = rec.prev;
@@ -453,8 +464,8 @@ uint64_t ctenon_guarded_call(const void *domain, uint32_t owner, uint32_t contex
         t->marker.context = context;
         invoke(cif, fn, rvalue, avalues);
     } else {
-        void (*restore)(void *, const uint64_t *, uint32_t) = ctenon_hook_restore;
-        if (cpu && snap && restore) restore(cpu, rec.state, rec.faulted_owner);
+        void (*restore)(void *, const uint64_t *, uint32_t, int) = ctenon_hook_restore;
+        if (cpu && snap && restore) restore(cpu, rec.state, rec.faulted_owner, 0);
         result = rec.oops_seq;
     }
     t->top = rec.prev;

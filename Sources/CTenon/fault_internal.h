@@ -49,7 +49,7 @@ extern __thread struct ctenon_fault_thread ctenon_ft __attribute__((tls_model("i
 
 /* The pipeline's state hooks (NULL until a pipeline registered them). */
 extern void (*volatile ctenon_hook_snapshot)(void *cpu, uint64_t *state);
-extern void (*volatile ctenon_hook_restore)(void *cpu, const uint64_t *state, uint32_t faulted_owner);
+extern void (*volatile ctenon_hook_restore)(void *cpu, const uint64_t *state, uint32_t faulted_owner, int reenter);
 
 /* The machine's signals, blocked again after a recovery inside an entry. */
 const sigset_t *ctenon_machine_sigset(void);

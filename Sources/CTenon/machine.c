@@ -139,8 +139,8 @@ static int32_t guarded_entry(void *cpu, uint32_t irq)
             break;
         }
         /* Back from a fault (the handler set the mask and the marker). */
-        void (*restore)(void *, const uint64_t *, uint32_t) = ctenon_hook_restore;
-        if (snap && restore) restore(cpu, rec.state, rec.faulted_owner);
+        void (*restore)(void *, const uint64_t *, uint32_t, int) = ctenon_hook_restore;
+        if (snap && restore) restore(cpu, rec.state, rec.faulted_owner, 1);
         raise = NO_IRQ;
     }
     t->top = rec.prev;

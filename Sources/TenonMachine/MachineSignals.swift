@@ -21,6 +21,8 @@ public enum MachineSignals {
         let failure = users.withLock { count -> MachineError? in
             if count == 0 {
                 _ = ctenon_set_machine_signals(doorbell, timer, fileDescriptor)
+                // Fault handlers block the machine's signals while they run.
+                _ = ctenon_fault_install()
                 var r = ctenon_install_doorbell(doorbell, { tenonDoorbellEntry($0) })
                 if r != 0 { return .signalInstall(doorbell, -r) }
                 r = ctenon_install_sources(timer, fileDescriptor, { tenonRaiseLocalEntry($0, $1) })

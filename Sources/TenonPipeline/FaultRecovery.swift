@@ -32,9 +32,11 @@ func tenonFaultSnapshot(_ cpu: UnsafeMutableRawPointer?, _ state: UnsafeMutableP
 }
 
 @_cdecl("tenon_fault_restore") @_noLocks
-func tenonFaultRestore(_ cpu: UnsafeMutableRawPointer?, _ state: UnsafePointer<UInt64>?, _ owner: UInt32) {
+func tenonFaultRestore(_ cpu: UnsafeMutableRawPointer?, _ state: UnsafePointer<UInt64>?, _ owner: UInt32,
+                       _ reenter: Int32) {
     guard let cpu, let state else { return }
-    CPUContext(data: cpu.assumingMemoryBound(to: PerCPUPipeline.self)).restoreAfterFault(state, faulted: owner)
+    CPUContext(data: cpu.assumingMemoryBound(to: PerCPUPipeline.self))
+        .restoreAfterFault(state, faulted: owner, reenter: reenter != 0)
 }
 
 extension CPUContext {
@@ -71,16 +73,22 @@ extension CPUContext {
 
     /// Puts this CPU back in the state saved at a recovery point, after a
     /// fault of `faulted` (0: none recorded) abandoned everything since.
+    /// With `reenter` (a signal trampoline enters again at once) the
+    /// controller is marked pending so that pass also plays the logs.
+    /// Without it, it is marked only when IRQs were put back: a summary
+    /// left set with nothing to take would stop raisers ringing the doorbell.
     @_noLocks
-    func restoreAfterFault(_ state: UnsafePointer<UInt64>, faulted: UInt32) {
+    func restoreAfterFault(_ state: UnsafePointer<UInt64>, faulted: UInt32, reenter: Bool) {
         let controller = core.pointee.controllers + index
         // A take the fault interrupted: its untaken IRQs go back, so the
         // next entry handles them (the faulting IRQ itself is not replayed).
         let rest = data.pointee.takeRest
+        var reraised = false
         if rest != 0 && (data.pointee.takeWord != Int(state[4]) || rest != state[5]) {
             controller.pointee.leaves[data.pointee.takeWord].bitwiseOr(rest, ordering: .sequentiallyConsistent)
+            reraised = true
         }
-        controller.pointee.summary.store(1, ordering: .sequentiallyConsistent)
+        if reenter || reraised { controller.pointee.summary.store(1, ordering: .sequentiallyConsistent) }
         data.pointee.takeWord = Int(state[4])
         data.pointee.takeRest = state[5]
         data.pointee.hardOff = state[0] & 1 != 0
@@ -103,7 +111,7 @@ extension CPUContext {
 extension IRQPipeline {
     /// Registers the pipeline's state hooks with the C fault handler (once per process).
     static let faultHooks: Void = {
-        ctenon_fault_set_pipeline_hooks({ tenonFaultSnapshot($0, $1) }, { tenonFaultRestore($0, $1, $2) })
+        ctenon_fault_set_pipeline_hooks({ tenonFaultSnapshot($0, $1) }, { tenonFaultRestore($0, $1, $2, $3) })
     }()
 
     /// The identity plugin code of this pipeline is registered under with the

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CTenon
 import Logging
 import TenonABI
 import TenonPipeline
@@ -178,20 +179,20 @@ final class HostServices {
         // any Swift object (that would retain, allocate, maybe lock in a signal frame).
         h.request_irq = { host, irq, handler, flags, name, devId in
             if inHandler(host) { return Errno.EDEADLK }
-            return services(host).requestIRQ(irq, handler, flags, name, devId)
+            return hostCode { services(host).requestIRQ(irq, handler, flags, name, devId) }
         }
         h.free_irq = { host, irq, devId in
             if inHandler(host) { return Errno.EDEADLK }
-            return services(host).freeIRQ(irq, devId)
+            return hostCode { services(host).freeIRQ(irq, devId) }
         }
-        h.irq_create_direct_mapping = { host in inHandler(host) ? 0 : services(host).createMapping() }
-        h.irq_dispose_mapping = { host, irq in if !inHandler(host) { services(host).disposeMapping(irq) } }
+        h.irq_create_direct_mapping = { host in inHandler(host) ? 0 : hostCode { services(host).createMapping() } }
+        h.irq_dispose_mapping = { host, irq in if !inHandler(host) { hostCode { services(host).disposeMapping(irq) } } }
         h.timer_start = { host, cpu, irq, first, period in
             if inHandler(host) { return Int64(Errno.EDEADLK) }
-            return services(host).timerStart(cpu: cpu, irq: irq, first: first, period: period)
+            return hostCode { services(host).timerStart(cpu: cpu, irq: irq, first: first, period: period) }
         }
-        h.timer_stop = { host, id in inHandler(host) ? Errno.EDEADLK : services(host).timerStop(id) }
-        h.log = { host, level, message in if !inHandler(host) { services(host).log(level: level, message) } }
+        h.timer_stop = { host, id in inHandler(host) ? Errno.EDEADLK : hostCode { services(host).timerStop(id) } }
+        h.log = { host, level, message in if !inHandler(host) { hostCode { services(host).log(level: level, message) } } }
 
         // Interrupt-path services: raw pointers only, see ServiceContext.
         h.raise_irq = { host, irq, cpu in hostRaise(host, irq, cpu) }
@@ -216,6 +217,17 @@ final class HostServices {
 //
 // File-level functions so the interrupt-path ones can carry `@_noLocks`: the
 // compiler then proves they neither lock nor allocate nor call the runtime.
+
+/// Runs a task service as host code: the thread's plugin marker is cleared
+/// for its duration, so a fault inside it is a host crash, not an oops. Task
+/// services are Swift frames that may hold references and locks, which a
+/// jump back to a recovery point must never skip.
+@inline(__always)
+private func hostCode<R>(_ body: () -> R) -> R {
+    let saved = ctenon_host_section_enter()
+    defer { ctenon_host_section_leave(saved) }
+    return body()
+}
 
 /// Task services: the `HostServices` object behind `host`.
 private func services(_ host: UnsafePointer<tenon_host_t>?) -> HostServices {

@@ -5,13 +5,6 @@ import Glibc
 import CTenon
 import TenonABI
 
-/// Who a task-context plugin call runs for: the pipeline (fault domain) and
-/// the owner the fault handler attributes a fault to.
-struct PluginCallSite {
-    let domain: UnsafeRawPointer
-    let owner: UInt32
-}
-
 /// The one door into plugin code in task context: entry point, `init`,
 /// `exit` and commands all go through ``invoke(_:context:cif:function:result:arguments:)``.
 ///
@@ -116,14 +109,4 @@ enum PluginCall {
         }
         return seq.map { FaultedCall(seq: $0) }
     }
-}
-
-/// A guarded call a fault abandoned: the oops's sequence number.
-struct FaultedCall: Error {
-    let seq: UInt64
-
-    /// The oops, read back from the fault handler's ring.
-    var oops: PluginOops? { PluginOops.read(seq: seq) }
-
-    var summary: String { oops?.summary ?? "oops #\(seq) (overwritten in the ring)" }
 }

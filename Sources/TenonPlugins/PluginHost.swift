@@ -216,7 +216,9 @@ public final class PluginHost: @unchecked Sendable {
         let services = HostServices(pipeline: pipeline, owner: owner, pluginName: name,
                                     logger: logger, timers: timers)
         if let replacing { pipeline.beginStaging(owner: owner, replacing: replacing.owner) }
-        _ = ctenon_fault_register(pipeline.faultDomain, owner, name, descriptor.version)
+        if ctenon_fault_register(pipeline.faultDomain, owner, name, descriptor.version) != 0 {
+            logger.warning("plugin \(name): the fault handler's owner table is full; a fault in this plugin will not be contained")
+        }
         let site = PluginCallSite(domain: pipeline.faultDomain, owner: owner)
         commands.site = site
         if let initFunction = descriptor.initFunction {
@@ -358,6 +360,7 @@ public final class PluginHost: @unchecked Sendable {
         if keepMapped {
             // A fault: its code and what it points at stay valid for good.
             faultedImages.append(image)
+            ctenon_fault_unregister(pipeline.faultDomain, owner)
             logger.error("plugin \(name): init faulted; rolled back \(revoked) registration(s); image retired (kept mapped)")
             return
         }
@@ -428,6 +431,7 @@ public final class PluginHost: @unchecked Sendable {
 
     /// After a quiescent barrier: exit → drain timers → revoke → close → verify.
     private func finish(_ record: PluginRecord) -> UnloadResult {
+        if record.state == .faulted { return retireFaulted(record) }
         let section = sentry.begin()
         let exitFault = record.descriptor.exitFunction.flatMap {
             PluginCall.exit($0, site: record.site, host: UnsafePointer(record.services.host))
@@ -438,8 +442,10 @@ public final class PluginHost: @unchecked Sendable {
             record.lastOops = oops
             pipeline.markFaulted(owner: record.owner)
             timers?.cancelAll(owner: record.owner)
-            _ = pipeline.synchronize(timeout: .seconds(1))
-            pipeline.revoke(owner: record.owner)
+            if pipeline.synchronize(timeout: .seconds(1)) == .quiescent {
+                pipeline.revoke(owner: record.owner)
+                ctenon_fault_unregister(pipeline.faultDomain, record.owner)
+            }
             faultedImages.append(record.image)
             faultedCount += 1
             let reason = "exit() faulted: " + (oops?.summary ?? call.summary)
@@ -529,6 +535,9 @@ public final class PluginHost: @unchecked Sendable {
                 throw .unknownPlugin(name: name, loaded: plugins.keys.sorted())
             }
             guard old.state == .live else {
+                if old.state == .faulted {
+                    throw .refused(plugin: name, reason: "it is quarantined after a fault (\(old.lastOops?.summary ?? "see `tenon log`")); unload it, then load the new version")
+                }
                 throw .refused(plugin: name, reason: old.state == .quarantined
                     ? "it is quarantined; unload it, then load the new version"
                     : "an unload is pending (busy); finish or cancel it before swapping")

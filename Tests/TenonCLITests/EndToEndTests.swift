@@ -132,6 +132,54 @@ struct EndToEndTests {
         #expect(hostLog.contains("tenon host stopped"))
     }
 
+    @Test("a faulting plugin: oops on stderr, faulted in list, tenon log, taint in stats, unload retires, host lives")
+    func faultingPlugin() throws {
+        let log = dir + "/host.log"
+        let host = try CLIProcess.startHost(["--cpus", "2", "--timer", "0", "--socket", socket,
+                                             "--plugin", bin + "/libtenon-counter.so:irq=5"], log: log)
+        defer { if host.isRunning { kill(host.processIdentifier, SIGKILL) } }
+        try waitForHost()
+        var r = try tenon("load", bin + "/libtenon-fixturefaulty.so", "irq=30", "where=oob", "kind=fpe")
+        #expect(r.status == 0, "\(r.stderr)")
+        r = try tenon("raise", "30", "--cpu", "1")
+        #expect(r.status == 0)
+        var faulted = false
+        for _ in 0..<400 where !faulted {
+            faulted = try tenon("list").stdout.contains("faulted")
+            if !faulted { usleep(25_000) }
+        }
+        #expect(faulted)
+        r = try tenon("list", "--json")
+        #expect(r.stdout.contains("\"state\":\"faulted\"") && r.stdout.contains("\"lastOops\""))
+        r = try tenon("log")
+        #expect(r.status == 0 && r.stdout.contains("plugin fixture-faulty 0.0.1: SIGFPE") && r.stdout.contains("CPU 1, IRQ 30"),
+                "\(r.stdout)")
+        r = try tenon("log", "--json")
+        #expect(r.status == 0 && r.stdout.contains("\"signal\":\"SIGFPE\"") && r.stdout.contains("\"irq\":30"))
+        r = try tenon("stats")
+        #expect(r.stdout.contains("tainted = D") && r.stdout.contains("taint.oops = 1"))
+        // The other plugin still gets its IRQs, on both CPUs.
+        for cpu in ["0", "1"] {
+            r = try tenon("raise", "5", "--cpu", cpu, "--count", "3")
+            #expect(r.status == 0)
+            var count: UInt64 = 0
+            for _ in 0..<400 where count == 0 {
+                count = UInt64(try tenon("call", "counter", "count", cpu).stdout
+                    .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+                if count == 0 { usleep(25_000) }
+            }
+            #expect(count >= 1, "counter saw no IRQ on CPU \(cpu) after the fault")
+        }
+        r = try tenon("unload", "fixture-faulty")
+        #expect(r.status == 0 && r.stdout.contains("retired") && r.stdout.contains("faulted"), "\(r.stdout)")
+        r = try tenon("shutdown")
+        #expect(r.status == 0)
+        host.waitUntilExit()
+        #expect(host.terminationStatus == 0)
+        let hostLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(hostLog.contains("tenon: oops #"), "\(hostLog)")
+    }
+
     @Test("SIGTERM unloads everything and exits 0")
     func sigterm() throws {
         let log = dir + "/host.log"

@@ -25,7 +25,9 @@ static tenon_irq_work_t work[TENON_EXAMPLE_MAX_CPUS];
 static int64_t timer = -1;
 
 /* volatile so the compiler keeps the faulting operations. */
+/* volatile operands: 1 / x with a constant 1 compiles to a compare. */
 static volatile int zero;
+static volatile int one = 1;
 static int *volatile nowhere;
 
 static __attribute__((noinline)) uint64_t recurse(volatile uint64_t depth)
@@ -38,7 +40,7 @@ static __attribute__((noinline)) uint64_t recurse(volatile uint64_t depth)
 static __attribute__((noinline)) void fault(void)
 {
     if (strcmp(kind, "fpe") == 0) {
-        volatile int x = 1 / zero;
+        volatile int x = one / zero;
         (void)x;
     } else if (strcmp(kind, "abort") == 0) {
         abort();

@@ -138,10 +138,11 @@ enum ctenon_context {
  * Returns 0 or -errno. */
 int ctenon_fault_install(void);
 /* The pipeline's hooks: snapshot saves a CPU's state at a recovery point;
- * restore puts it back after a fault of `faulted_owner`. Both run in signal
+ * restore puts it back after a fault of `faulted_owner`; `reenter`: the
+ * caller (a signal trampoline) enters the pipeline again right after. Both run in signal
  * context and must be async-signal-safe. */
 void ctenon_fault_set_pipeline_hooks(void (*snapshot)(void *cpu, uint64_t *state),
-                                     void (*restore)(void *cpu, const uint64_t *state, uint32_t faulted_owner));
+                                     void (*restore)(void *cpu, const uint64_t *state, uint32_t faulted_owner, int reenter));
 /* Plugin owners: only code of a registered (domain, owner) is contained. The
  * name and version are copied (oops text). 0, or -ENOSPC. */
 int ctenon_fault_register(const void *domain, uint32_t owner, const char *name, const char *version);
@@ -170,6 +171,12 @@ int32_t ctenon_call_out(const void *domain, uint32_t owner, uint32_t irq, uint32
 uint64_t ctenon_guarded_call(const void *domain, uint32_t owner, uint32_t context,
                              void (*invoke)(void *, void *, void *, void **),
                              void *cif, void *fn, void *rvalue, void **avalues);
+
+/* Host code called by plugin code (the task services): the marker says
+ * "host" until leave, so a fault there is a host bug. enter returns the
+ * owner to give back to leave. */
+uint32_t ctenon_host_section_enter(void);
+void ctenon_host_section_leave(uint32_t owner);
 
 /* One oops, as recorded at fault time (raw; symbolised later). */
 #define CTENON_OOPS_FRAMES 8
