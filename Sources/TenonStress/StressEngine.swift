@@ -94,6 +94,10 @@ final class Ledger: @unchecked Sendable {
 public final class StressEngine: @unchecked Sendable {
     let options: StressOptions
     var report = StressReport()
+    /// The plugin whose command the command thread is running (nil: none).
+    let commandInFlight = Mutex<String?>(nil)
+    /// Unloads and swaps that started while a command of that plugin ran.
+    var unloadsDuringCommand = 0
     /// The barrier's window counters, summed over the phases' pipelines.
     var windowTotals: (stragglerWaits: UInt64, mainWaits: UInt64, acrossFlip: UInt64, nested: UInt64) = (0, 0, 0, 0)
     var rng: SplitMix64
@@ -330,11 +334,13 @@ public final class StressEngine: @unchecked Sendable {
                 if let p = list.isEmpty ? nil : list[prng.below(list.count)], !p.commands.isEmpty,
                    p.name != "stuck" {
                     let c = p.commands[prng.below(p.commands.count)]
+                    self.commandInFlight.withLock { $0 = p.name }
                     do {
                         _ = try host.call(plugin: p.name, command: c)
                     } catch {
                         do { _ = try host.call(plugin: p.name, command: c, arguments: ["0"]) } catch { callErrors.add() }
                     }
+                    self.commandInFlight.withLock { $0 = nil }
                     calls.add()
                 }
                 var ts = timespec(tv_sec: 0, tv_nsec: 500_000)
@@ -516,6 +522,7 @@ public final class StressEngine: @unchecked Sendable {
         let watched = watch(g, host: host, name: name, path: path)
         let t = tstress_now_ns()
         if g.isTorture { ledger.unloading = g.generation }
+        if commandInFlight.withLock({ $0 }) == name { unloadsDuringCommand += 1 }
         let result = host.unload(name: name, timeout: timeout)
         if g.isTorture { ledger.unloading = 0 }
         unloadNanos.append(tstress_now_ns() - t)
@@ -545,6 +552,7 @@ public final class StressEngine: @unchecked Sendable {
         let t = tstress_now_ns()
         if g.isTorture { ledger.unloading = oldGen }
         defer { if g.isTorture { ledger.unloading = 0 } }
+        if commandInFlight.withLock({ $0 }) == name { unloadsDuringCommand += 1 }
         do {
             let result = try host.swap(name: name, path: path, parameters: parameters(g, generation: gen),
                                        timeout: .seconds(5))
@@ -664,7 +672,8 @@ public final class StressEngine: @unchecked Sendable {
                               "reader marked after the parity flipped under it": w.acrossFlip,
                               "section nested in another": w.nested,
                               "torture handler ran during its own unload/swap-out": ledger.read(&l.pointee.runs_during_unload),
-                              "unload busy (a CPU stayed inside)": UInt64(report.busyResults)]
+                              "unload busy (a CPU stayed inside)": UInt64(report.busyResults),
+                              "unload/swap started while a command of that plugin ran": UInt64(unloadsDuringCommand)]
             if options.jitterSpins == 0 {
                 report.windows["reader marked after the parity flipped under it"] = nil
                 report.windows["section nested in another"] = nil
