@@ -42,13 +42,26 @@ final class PluginGuard {
         var quarantine: String?
     }
 
+    /// Held from ``begin()`` to ``end(_:plugin:what:)``: dispositions are
+    /// process-wide, so with several plugin hosts in one process (tests) one
+    /// host's check must not undo, and misattribute, a change made by a plugin
+    /// of another host whose call is still running.
+    nonisolated(unsafe) private static let section: UnsafeMutablePointer<pthread_mutex_t> = {
+        let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(m, nil)
+        return m
+    }()
+
+    /// Call right before plugin code runs; pair with exactly one `end`.
     func begin() -> Section {
+        pthread_mutex_lock(Self.section)
         let owned = ctenon_guard_owned()
         return Section(blocked: ctenon_guard_blocked(owned), owned: owned)
     }
 
     /// Checks and repairs after the call `what` of `plugin`.
     func end(_ section: Section, plugin: String, what: String) -> Verdict {
+        defer { pthread_mutex_unlock(Self.section) }
         var verdict = Verdict()
         let owned = ctenon_guard_owned()
         for signo in Self.signals(in: owned) {

@@ -34,7 +34,7 @@ public final class PluginHost: @unchecked Sendable {
     /// How long a failed init's rollback waits for quiescence before it
     /// gives up and leaves the image mapped (never unmapped unsafely).
     public var rollbackTimeout: Duration = .seconds(10)
-    /// Checks signals and threads around every task-context plugin call.
+    /// Checks the host's signals around every task-context plugin call.
     let sentry: PluginGuard
 
     /// - Parameters:
@@ -264,8 +264,8 @@ public final class PluginHost: @unchecked Sendable {
     }
 
 
-    /// A load failed before init: close the image, unless a thread it
-    /// started (in a constructor or the entry point) still runs in it.
+    /// A load failed before init: close the image, unless a thread its
+    /// entry point started still runs in it.
     private func closeAfterFailedLoad(_ image: DynamicImage, _ section: PluginGuard.Section, plugin: String) {
         _ = sentry.end(section, plugin: plugin, what: "load")
         // Its entry point faulted: it may have left anything behind, never unmap it.
