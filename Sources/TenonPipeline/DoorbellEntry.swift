@@ -46,13 +46,13 @@ extension CPUContext {
         while controller.pointee.mayHavePending() {
             data.pointee.hardOff = true
             compilerBarrier()
-            _unsafePerformance { ctenon_irq_signals_unblock() }
+            HostGlue.openMachineSignals()
             let switched = enterPipeline()
             let lastIRQ = takeRaised()
             _ = leavePipeline(switched: switched)
             // Also the signal guard's check: handlers must not leave host
             // signals blocked (no extra syscall: the old mask comes back).
-            _unsafePerformance { ctenon_irq_signals_block_at_exit(Int32(truncatingIfNeeded: index), lastIRQ) }
+            HostGlue.closeMachineSignals(cpu: index, lastIRQ: lastIRQ)
             compilerBarrier()
             data.pointee.hardOff = false
             compilerBarrier()

@@ -61,9 +61,7 @@ extension CPUContext {
                 last = UInt32(word &* 64 &+ bits.trailingZeroBitCount)
                 handleRaised(last)
                 // The signal guard, while it looks for the handler that blocked host signals.
-                _unsafePerformance {
-                    if ctenon_guard_pinpointing() != 0 { ctenon_guard_check_irq(Int32(truncatingIfNeeded: index), last) }
-                }
+                HostGlue.pinpointBlockedSignals(cpu: index, irq: last)
             }
         }
         data.pointee.takeWord = outerWord

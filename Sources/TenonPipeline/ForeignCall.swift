@@ -30,9 +30,54 @@ func callOutUnguarded(handler: IRQHandlerFunction?, irq: UInt32, argument: Unsaf
 }
 
 /// Async-signal-safe host glue the interrupt path needs (vDSO clock, the
-/// machine's doorbell). Not plugin code; kept apart so `callOut` stays the
-/// only door into foreign code.
+/// machine's doorbell and signal mask, the signal guard, the test hook). Not
+/// plugin code; kept apart so `callOut` stays the only door into foreign code.
+/// Every call the compiler cannot check from `@_noLocks` code is in this file
+/// (CI fails if `_unsafePerformance` appears anywhere else in the host), each
+/// with the reason it is sound.
 enum HostGlue {
+    /// Opens the machine's signals for a nested entry: one `rt_sigprocmask`
+    /// (a syscall: no lock, no allocation).
+    @inline(__always) @_noLocks
+    static func openMachineSignals() {
+        _unsafePerformance { ctenon_irq_signals_unblock() }
+    }
+
+    /// Closes them again on the way out of an entry and, in the same syscall,
+    /// lets the signal guard see whether a handler left host signals blocked
+    /// (async-signal-safe C: a word compare, atomics on a violation).
+    @inline(__always) @_noLocks
+    static func closeMachineSignals(cpu: Int, lastIRQ: UInt32) {
+        _unsafePerformance { ctenon_irq_signals_block_at_exit(Int32(truncatingIfNeeded: cpu), lastIRQ) }
+    }
+
+    /// After each IRQ, only once a violation was seen: which line left host
+    /// signals blocked (one `rt_sigprocmask` read, async-signal-safe).
+    @inline(__always) @_noLocks
+    static func pinpointBlockedSignals(cpu: Int, irq: UInt32) {
+        _unsafePerformance {
+            if ctenon_guard_pinpointing() != 0 { ctenon_guard_check_irq(Int32(truncatingIfNeeded: cpu), irq) }
+        }
+    }
+
+    /// A pause instruction.
+    @inline(__always) @_noLocks
+    static func cpuRelax() {
+        _unsafePerformance { ctenon_cpu_relax() }
+    }
+
+#if DEBUG
+    /// Debug builds' deterministic-interleaving hook (``BarrierHook``): test
+    /// code that pauses a reader or writer at a named step. Never installed
+    /// outside tests; not compiled into release builds.
+    @inline(never) @_noLocks
+    static func callTestHook(_ hook: UInt, _ step: BarrierStep, _ cpu: Int, _ detail: UInt) {
+        _unsafePerformance {
+            Unmanaged<BarrierHook>.fromOpaque(UnsafeRawPointer(bitPattern: hook)!).takeUnretainedValue().body(step, cpu, detail)
+        }
+    }
+#endif
+
     @inline(__always) @_noLocks
     static func monotonicNanos() -> UInt64 {
         _unsafePerformance { ctenon_monotonic_ns() }
@@ -51,4 +96,11 @@ enum HostGlue {
             fn(UnsafeMutableRawPointer(bitPattern: context), Int32(truncatingIfNeeded: cpu))
         }
     }
+}
+
+/// Traps with no runtime call that could allocate or lock (a plugin passing a
+/// NULL host to a service: a plugin bug that would crash anyway).
+@inline(never) @_noLocks
+package func hostTrap(_ message: StaticString) -> Never {
+    _unsafePerformance { fatalError("\(message)") }
 }

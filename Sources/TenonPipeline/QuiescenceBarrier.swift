@@ -104,9 +104,7 @@ struct QuiescenceBarrier: ~Copyable {
     func runHook(_ h: UInt, _ step: BarrierStep, _ slot: UnsafeMutablePointer<BarrierSlot>?, _ detail: UInt) {
         var cpu = -1
         if let slot { cpu = slots.distance(to: UnsafeMutableRawPointer(slot)) / Self.slotStride }
-        _unsafePerformance {
-            Unmanaged<BarrierHook>.fromOpaque(UnsafeRawPointer(bitPattern: h)!).takeUnretainedValue().body(step, cpu, detail)
-        }
+        HostGlue.callTestHook(h, step, cpu, detail)
     }
 #endif
 
@@ -174,7 +172,7 @@ struct QuiescenceBarrier: ~Copyable {
         slot.pointee.random.store(x, ordering: .relaxed)
         var spins = x % UInt64(jitterSpins)
         while spins != 0 {
-            _unsafePerformance { ctenon_cpu_relax() }
+            HostGlue.cpuRelax()
             spins &-= 1
         }
     }

@@ -211,3 +211,15 @@ public struct Host: @unchecked Sendable {
         unsafeBitCast(handler, to: UnsafeMutableRawPointer.self)
     }
 }
+
+// The kit's only other unchecked call, kept in this file with the services'
+// so that the kit's `_unsafePerformance` sites are audited in one place.
+extension KitStorage {
+    /// The plugin's state: TENON_KIT_STATE_BYTES aligned to TENON_KIT_STATE_ALIGN.
+    /// Generic, so not `@_noLocks` itself: a `@_noLocks` handler checks it
+    /// once specialised for its plugin type.
+    @usableFromInline @inline(__always)
+    static func state<P: ~Copyable>(_: P.Type) -> UnsafeMutablePointer<P> {
+        _unsafePerformance { tenon_kit_state().unsafelyUnwrapped.assumingMemoryBound(to: P.self) }
+    }
+}

@@ -28,12 +28,4 @@ enum KitStorage {
         item.pointee.arg = unsafeBitCast(function, to: UnsafeMutableRawPointer.self)
         return IRQWork(item)
     }
-
-    /// The plugin's state: TENON_KIT_STATE_BYTES aligned to TENON_KIT_STATE_ALIGN.
-    /// Generic, so not `@_noLocks` itself: a `@_noLocks` handler checks it
-    /// once specialised for its plugin type.
-    @usableFromInline @inline(__always)
-    static func state<P: ~Copyable>(_: P.Type) -> UnsafeMutablePointer<P> {
-        _unsafePerformance { tenon_kit_state().unsafelyUnwrapped.assumingMemoryBound(to: P.self) }
-    }
 }

@@ -243,7 +243,7 @@ private func inHandler(_ host: UnsafePointer<tenon_host_t>?) -> Bool {
 private func context(_ host: UnsafePointer<tenon_host_t>?) -> UnsafeMutablePointer<HostServices.ServiceContext> {
     // A NULL host or host_data is a plugin bug that would crash anyway; trap
     // with no runtime call rather than read garbage.
-    guard let data = host?.pointee.host_data else { _unsafePerformance { fatalError("tenon_host_t is NULL") } }
+    guard let data = host?.pointee.host_data else { hostTrap("tenon_host_t is NULL") }
     return data.assumingMemoryBound(to: HostServices.ServiceContext.self)
 }
 
