@@ -595,7 +595,15 @@ public final class PluginHost: @unchecked Sendable {
                 throw .refused(plugin: plugin, reason: "it is quarantined after a fault (\(record.lastOops?.summary ?? "see `tenon log`")); unload it")
             }
             let section = sentry.begin()
-            let outcome = try record.commands.guardedCall(command, arguments)
+            let outcome: Result<CommandResult, FaultedCall>
+            do throws(PluginError) {
+                outcome = try record.commands.guardedCall(command, arguments)
+            } catch {
+                // A bad command or argument: the window must still close, or
+                // every later plugin call in the process waits for it forever.
+                _ = sentry.end(section, plugin: plugin, what: "command \(command)")
+                throw error
+            }
             let verdict = sentry.end(section, plugin: plugin, what: "command \(command)")
             switch outcome {
             case .success(let result):

@@ -44,6 +44,16 @@ struct PluginHostErrorTests {
         #expect(try host.call(plugin: "hostplug", command: "add", arguments: ["40", "2"]) == .int(42))
     }
 
+    /// A command that fails before it runs (unknown name, bad argument) must
+    /// leave the host's per-call guard window closed: a later call still runs.
+    @Test func failedCommandCallsLeaveTheHostCallable() throws {
+        for _ in 0..<3 {
+            #expect(throws: PluginError.self) { try host.call(plugin: "hostplug", command: "add", arguments: ["x", "1"]) }
+            #expect(throws: PluginError.self) { try host.call(plugin: "hostplug", command: "nope") }
+        }
+        #expect(try host.call(plugin: "hostplug", command: "add", arguments: ["2", "3"]) == .int(5))
+    }
+
     @Test func notAFile() throws {
         guard case .notAFile = loadError("/nonexistent/libnothing.so") else { Issue.record("wrong error"); return }
         guard case .notAFile = loadError(try Fixtures.built.get().path) else { Issue.record("directory"); return }
