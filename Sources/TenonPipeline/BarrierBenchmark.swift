@@ -1,4 +1,5 @@
 import CTenon
+import Glibc
 import Synchronization
 
 /// Measures what the quiescence barrier's read side adds to a handler call,
@@ -9,6 +10,9 @@ public enum BarrierBenchmark {
         public var bareCall: Double
         public var membarrierReadSide: Double
         public var fencedReadSide: Double
+        /// A refcount taken and dropped around the call while a second thread
+        /// does the same on the same cache line (what a shared refcount costs
+        /// when two CPUs dispatch at once).
         public var sharedRefcount: Double
         /// Membarrier read side plus fault containment as one IRQ per entry
         /// pays it: the trampoline's recovery point (state snapshot, `_setjmp`)
@@ -19,6 +23,8 @@ public enum BarrierBenchmark {
     }
 
     private static let refcount = Atomic<Int>(0)
+    /// Stops the second refcount thread (0 run, 1 stop).
+    private static let contenderStop = Atomic<Int>(0)
 
     public static func run(iterations: Int = 20_000_000, rounds: Int = 5) -> Result {
         let handler: IRQHandlerFunction = ctenon_bench_handler
@@ -41,11 +47,13 @@ public enum BarrierBenchmark {
             best[0] = min(best[0], time(iterations) { i in sink &+= callOutUnguarded(handler: handler, irq: i, argument: nil) })
             best[1] = min(best[1], time(iterations) { i in sink &+= guarded(fast, handler, i) })
             best[2] = min(best[2], time(iterations) { i in sink &+= guarded(fenced, handler, i) })
+            let contender = startContender()
             best[3] = min(best[3], time(iterations) { i in
                 refcount.wrappingAdd(1, ordering: .acquiring)
                 sink &+= callOutUnguarded(handler: handler, irq: i, argument: nil)
                 refcount.wrappingSubtract(1, ordering: .releasing)
             })
+            stopContender(contender)
             best[4] = min(best[4], time(iterations) { i in
                 let slot = fast.pointee.slot(0)
                 let token = fast.pointee.enter(slot, irq: i)
@@ -57,6 +65,25 @@ public enum BarrierBenchmark {
         precondition(sink != .min)
         return Result(bareCall: best[0], membarrierReadSide: best[1], fencedReadSide: best[2],
                       sharedRefcount: best[3], recoveryPoint: best[4], membarrierAvailable: !fast.pointee.fenced)
+    }
+
+    /// A second thread taking and dropping the same refcount until stopped.
+    private static func startContender() -> pthread_t? {
+        contenderStop.store(0, ordering: .relaxed)
+        var thread = pthread_t()
+        let rc = pthread_create(&thread, nil, { _ in
+            while BarrierBenchmark.contenderStop.load(ordering: .relaxed) == 0 {
+                BarrierBenchmark.refcount.wrappingAdd(1, ordering: .acquiring)
+                BarrierBenchmark.refcount.wrappingSubtract(1, ordering: .releasing)
+            }
+            return nil
+        }, nil)
+        return rc == 0 ? thread : nil
+    }
+
+    private static func stopContender(_ thread: pthread_t?) {
+        contenderStop.store(1, ordering: .relaxed)
+        if let thread { pthread_join(thread, nil) }
     }
 
     @inline(__always)

@@ -34,7 +34,7 @@ struct BenchCommand: ParsableCommand {
         row("bare indirect call (baseline)", r.bareCall)
         row(r.membarrierAvailable ? "barrier, membarrier read side (default)" : "barrier (membarrier unavailable: fenced)", r.membarrierReadSide)
         row("barrier, fenced read side (fallback)", r.fencedReadSide)
-        row("shared atomic refcount (uncontended)", r.sharedRefcount)
+        row("shared refcount, 2 threads on one line", r.sharedRefcount)
         row("barrier + recovery point (1 IRQ per entry)", r.recoveryPoint)
         print("recovery point: +\(fmt(r.recoveryPoint - r.membarrierReadSide)) ns per IRQ over the default read side "
               + "(x\(fmt(r.recoveryPoint / r.membarrierReadSide))); one _setjmp and state snapshot per pipeline entry, "
