@@ -8,7 +8,7 @@ import PackageDescription
 let cPlugins: [String] = [
     "Counter", "Chain", "Stuck", "SwapV1", "SwapV2", "Torture",
     "FixtureAbiMajor", "FixtureNewerMinor", "FixtureInitFails",
-    "FixtureNoEntry", "FixtureBadIrq", "FixtureNullEntry", "FixtureFaulty", "FixtureFaultyEntry",
+    "FixtureNoEntry", "FixtureBadIrq", "FixtureNullEntry", "FixtureFaulty", "FixtureFaultyEntry", "FixtureSlow",
 ]
 let pluginCFlags: [CSetting] = [.unsafeFlags(["-fvisibility=hidden"])]
 func pluginPath(_ name: String) -> String {

@@ -1,13 +1,13 @@
 /// What the host implements to serve control requests.
 ///
 /// ``ControlServer`` decodes and validates each request, checks the peer, and calls
-/// ``handle(_:)`` on one of its connection threads. Calls are serialised by the server (never
-/// two at once), so a handler may run load/unload/swap without its own outer lock; it must
-/// still be safe to call from a thread other than the one that created it. `ping` is answered
-/// by the server itself and never reaches the handler.
+/// ``handle(_:)`` on the requesting connection's thread. Calls are **not** serialised: two
+/// clients' requests run at once, so that a read-only request (`list`, `stats`) is answered
+/// while a slow one (a plugin `init()` that sleeps) is in progress. A handler synchronises
+/// its own state. `ping` is answered by the server itself and never reaches the handler.
 ///
-/// A handler should return promptly (bounded waits only, such as an unload timeout): while it
-/// runs, other clients' requests queue behind it (their connections stay open).
+/// A handler should still reply in bounded time (the client gives up after its own deadline):
+/// Tenon's host replies "still running" at a request's deadline and lets the work go on.
 public protocol ControlHandler: Sendable {
     /// Serves one decoded, validated request. Errors are reported as
     /// ``ControlResponse/error(code:message:)`` with a one-line message.

@@ -7,13 +7,17 @@
 public enum ControlRequest: Codable, Sendable, Equatable {
     /// Load the plugin at `path` with `key=value` parameters. `allowInsecure`
     /// (`--allow-insecure`) loads a file other users could have changed.
-    case load(path: String, parameters: [String], allowInsecure: Bool = false)
+    /// With `timeoutMilliseconds`, the reply comes by then at the latest: if
+    /// the plugin's code still runs, it says so and the load goes on.
+    case load(path: String, parameters: [String], allowInsecure: Bool = false, timeoutMilliseconds: Int? = nil)
     /// Unload the plugin `name`, waiting at most `timeoutMilliseconds` for quiescence.
     case unload(name: String, timeoutMilliseconds: Int)
     /// Replace the plugin `name` by the one at `path` (hot swap). Empty
     /// `parameters` keep the old ones; `rename` accepts a new image declaring
-    /// another plugin name.
-    case swap(name: String, path: String, parameters: [String], rename: Bool = false, allowInsecure: Bool = false)
+    /// another plugin name. `timeoutMilliseconds` bounds the new version's
+    /// load (as for `load`) and the wait for the old one to drain.
+    case swap(name: String, path: String, parameters: [String], rename: Bool = false, allowInsecure: Bool = false,
+              timeoutMilliseconds: Int? = nil)
     /// Re-publish `name`, left unpublished by a busy unload.
     case cancel(name: String)
     /// List loaded plugins; payload `[PluginRow]`.
@@ -22,8 +26,9 @@ public enum ControlRequest: Codable, Sendable, Equatable {
     case irqs
     /// Raise `irq` `count` times on `cpu` (or any CPU if `nil`).
     case raise(irq: Int, cpu: Int?, count: Int)
-    /// Call `command` of `plugin` with string arguments.
-    case call(plugin: String, command: String, arguments: [String])
+    /// Call `command` of `plugin` with string arguments; with
+    /// `timeoutMilliseconds`, reply by then even if the command still runs.
+    case call(plugin: String, command: String, arguments: [String], timeoutMilliseconds: Int? = nil)
     /// Host statistics; payload ``StatsPayload``.
     case stats
     /// The host's oops log (`tenon log`): payload `[OopsRow]`, oldest first.
@@ -63,14 +68,16 @@ public enum ControlRequest: Codable, Sendable, Equatable {
     /// A human-readable reason why this request is out of range, or `nil` if it is valid.
     public var validationError: String? {
         switch self {
-        case .load(let path, _, _):
+        case .load(let path, _, _, let timeout):
             if path.isEmpty { return "load: path is empty" }
+            if let timeout, timeout < 0 { return "load: timeoutMilliseconds must be >= 0 (got \(timeout))" }
         case .unload(let name, let timeout):
             if name.isEmpty { return "unload: name is empty" }
             if timeout < 0 { return "unload: timeoutMilliseconds must be >= 0 (got \(timeout))" }
-        case .swap(let name, let path, _, _, _):
+        case .swap(let name, let path, _, _, _, let timeout):
             if name.isEmpty { return "swap: name is empty" }
             if path.isEmpty { return "swap: path is empty" }
+            if let timeout, timeout < 0 { return "swap: timeoutMilliseconds must be >= 0 (got \(timeout))" }
         case .cancel(let name):
             if name.isEmpty { return "cancel: name is empty" }
         case .shutdown(let timeout):
@@ -79,9 +86,10 @@ public enum ControlRequest: Codable, Sendable, Equatable {
             if irq < 0 { return "raise: irq must be >= 0 (got \(irq))" }
             if let cpu, cpu < 0 { return "raise: cpu must be >= 0 (got \(cpu))" }
             if count < 1 { return "raise: count must be >= 1 (got \(count))" }
-        case .call(let plugin, let command, _):
+        case .call(let plugin, let command, _, let timeout):
             if plugin.isEmpty { return "call: plugin is empty" }
             if command.isEmpty { return "call: command is empty" }
+            if let timeout, timeout < 0 { return "call: timeoutMilliseconds must be >= 0 (got \(timeout))" }
         case .list, .irqs, .stats, .log, .ping:
             break
         }
@@ -101,7 +109,8 @@ public enum ControlRequest: Codable, Sendable, Equatable {
             self = .load(
                 path: try c.decode(String.self, forKey: .path),
                 parameters: try c.decodeIfPresent([String].self, forKey: .parameters) ?? [],
-                allowInsecure: try c.decodeIfPresent(Bool.self, forKey: .allowInsecure) ?? false)
+                allowInsecure: try c.decodeIfPresent(Bool.self, forKey: .allowInsecure) ?? false,
+                timeoutMilliseconds: try c.decodeIfPresent(Int.self, forKey: .timeoutMilliseconds))
         case "unload":
             self = .unload(
                 name: try c.decode(String.self, forKey: .name),
@@ -113,7 +122,8 @@ public enum ControlRequest: Codable, Sendable, Equatable {
                 path: try c.decode(String.self, forKey: .path),
                 parameters: try c.decodeIfPresent([String].self, forKey: .parameters) ?? [],
                 rename: try c.decodeIfPresent(Bool.self, forKey: .rename) ?? false,
-                allowInsecure: try c.decodeIfPresent(Bool.self, forKey: .allowInsecure) ?? false)
+                allowInsecure: try c.decodeIfPresent(Bool.self, forKey: .allowInsecure) ?? false,
+                timeoutMilliseconds: try c.decodeIfPresent(Int.self, forKey: .timeoutMilliseconds))
         case "cancel":
             self = .cancel(name: try c.decode(String.self, forKey: .name))
         case "list": self = .list
@@ -127,7 +137,8 @@ public enum ControlRequest: Codable, Sendable, Equatable {
             self = .call(
                 plugin: try c.decode(String.self, forKey: .plugin),
                 command: try c.decode(String.self, forKey: .command),
-                arguments: try c.decodeIfPresent([String].self, forKey: .arguments) ?? [])
+                arguments: try c.decodeIfPresent([String].self, forKey: .arguments) ?? [],
+                timeoutMilliseconds: try c.decodeIfPresent(Int.self, forKey: .timeoutMilliseconds))
         case "stats": self = .stats
         case "log": self = .log
         case "shutdown":
@@ -145,19 +156,21 @@ public enum ControlRequest: Codable, Sendable, Equatable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(op, forKey: .op)
         switch self {
-        case .load(let path, let parameters, let allowInsecure):
+        case .load(let path, let parameters, let allowInsecure, let timeout):
             try c.encode(path, forKey: .path)
             try c.encode(parameters, forKey: .parameters)
             if allowInsecure { try c.encode(true, forKey: .allowInsecure) }
+            try c.encodeIfPresent(timeout, forKey: .timeoutMilliseconds)
         case .unload(let name, let timeout):
             try c.encode(name, forKey: .name)
             try c.encode(timeout, forKey: .timeoutMilliseconds)
-        case .swap(let name, let path, let parameters, let rename, let allowInsecure):
+        case .swap(let name, let path, let parameters, let rename, let allowInsecure, let timeout):
             try c.encode(name, forKey: .name)
             try c.encode(path, forKey: .path)
             try c.encode(parameters, forKey: .parameters)
             if rename { try c.encode(true, forKey: .rename) }
             if allowInsecure { try c.encode(true, forKey: .allowInsecure) }
+            try c.encodeIfPresent(timeout, forKey: .timeoutMilliseconds)
         case .cancel(let name):
             try c.encode(name, forKey: .name)
         case .shutdown(let timeout):
@@ -166,10 +179,11 @@ public enum ControlRequest: Codable, Sendable, Equatable {
             try c.encode(irq, forKey: .irq)
             try c.encodeIfPresent(cpu, forKey: .cpu)
             try c.encode(count, forKey: .count)
-        case .call(let plugin, let command, let arguments):
+        case .call(let plugin, let command, let arguments, let timeout):
             try c.encode(plugin, forKey: .plugin)
             try c.encode(command, forKey: .command)
             try c.encode(arguments, forKey: .arguments)
+            try c.encodeIfPresent(timeout, forKey: .timeoutMilliseconds)
         case .list, .irqs, .stats, .log, .ping:
             break
         }

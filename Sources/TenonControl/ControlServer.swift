@@ -17,7 +17,7 @@ import Glibc
 /// 2. reads newline-delimited request frames (see ``ControlProtocol``) with a size limit and a
 ///    per-frame deadline, answering malformed frames with an error;
 /// 3. answers `ping` itself and passes every other request to the ``ControlHandler``
-///    (serialised: one handler call at a time).
+///    (on this connection's thread: requests of different clients run at once).
 ///
 /// Nothing a client sends can stop the accept thread or the host; a slow or silent client only
 /// ties up its own thread until its read timeout.
@@ -32,6 +32,8 @@ public final class ControlServer: Sendable {
         var wakeFDs: (read: Int32, write: Int32) = (-1, -1)
         var socketIdentity: (device: UInt64, inode: UInt64)?
         var connections: Set<Int32> = []
+        /// Connections per client process (peer pid).
+        var perClient: [Int32: Int] = [:]
     }
 
     /// The settings this server runs with.
@@ -42,7 +44,6 @@ public final class ControlServer: Sendable {
     private let handler: any ControlHandler
     private let logger: Logger
     private let state = Mutex(State())
-    private let handlerLock = Mutex(())
     private let acceptDone = DispatchSemaphore(value: 0)
     private let connectionGroup = DispatchGroup()
     private let hostUID: UInt32 = geteuid()
@@ -297,6 +298,24 @@ public final class ControlServer: Sendable {
                         "permission denied: uid \(peer.uid) is not the host's user (\(hostUID))")))
             return
         }
+        let admitted = state.withLock { s -> Bool in
+            guard s.perClient[peer.pid, default: 0] < configuration.maxConnectionsPerClient else { return false }
+            s.perClient[peer.pid, default: 0] += 1
+            return true
+        }
+        guard admitted else {
+            logger.warning("control connection refused: too many from one client", metadata: metadata)
+            _ = SocketIO.sendAll(
+                fd, Self.encode(.error(.busy, "the host is busy: process \(peer.pid) already holds "
+                    + "\(configuration.maxConnectionsPerClient) control connections (the limit per client); close some and retry")))
+            return
+        }
+        defer {
+            state.withLock { s in
+                s.perClient[peer.pid]! -= 1
+                if s.perClient[peer.pid] == 0 { s.perClient[peer.pid] = nil }
+            }
+        }
         logger.debug("control connection", metadata: metadata)
         let reader = FrameReader(fd: fd, limit: ControlProtocol.maxRequestSize)
         while isRunning {
@@ -382,7 +401,8 @@ public final class ControlServer: Sendable {
                 request.op
             )
         }
-        let response = handlerLock.withLock { _ in handler.handle(request) }
+        // Not serialised: a slow request must not hold up the others.
+        let response = handler.handle(request)
         return (response, request.op)
     }
 

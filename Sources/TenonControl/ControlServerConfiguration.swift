@@ -17,6 +17,10 @@ public struct ControlServerConfiguration: Sendable {
     public var writeTimeout: Duration
     /// Connections served at once; more get a `busy` error (default 32).
     public var maxConnections: Int
+    /// Connections one client process (peer pid) may hold at once; more get
+    /// a `busy` error, so that one client cannot take every slot and lock
+    /// others (`tenon shutdown`) out (default 8).
+    public var maxConnectionsPerClient: Int
     /// How long ``ControlServer/stop()`` waits for connection threads (default 5 s).
     public var stopTimeout: Duration
 
@@ -27,8 +31,10 @@ public struct ControlServerConfiguration: Sendable {
         readTimeout: Duration = .seconds(2),
         writeTimeout: Duration = .seconds(2),
         maxConnections: Int = 32,
+        maxConnectionsPerClient: Int = 8,
         stopTimeout: Duration = .seconds(5)
     ) {
+        self.maxConnectionsPerClient = maxConnectionsPerClient
         self.path = path
         self.socketMode = socketMode
         self.directoryMode = directoryMode

@@ -8,8 +8,9 @@ public struct PluginRow: Codable, Sendable, Equatable {
     public var name: String
     /// The plugin's version string.
     public var version: String
-    /// Lifecycle state: `"live"`, or `"unpublished"` (a busy unload left it
-    /// receiving nothing; `tenon cancel` re-publishes it).
+    /// Lifecycle state: `"loading"` (its `init()` still runs), `"live"`,
+    /// `"unloading"`, `"unpublished"` (a busy unload left it receiving
+    /// nothing; `tenon cancel` re-publishes it), `"faulted"` or `"quarantined"`.
     public var state: String
     /// The IRQs the plugin's handlers are attached to.
     public var irqs: [Int]
@@ -29,12 +30,17 @@ public struct PluginRow: Codable, Sendable, Equatable {
     public var commands: [String]?
     /// Why the image will be kept mapped at unload (empty: it will be unmapped).
     public var retireReasons: [String]?
+    /// What the plugin's code is doing for the control plane now, e.g.
+    /// `"init() for 12.0 s"`, `"exit() for 1.0 s"`, `"command nap for 3.2 s"`.
+    public var activity: String?
 
     public init(
         name: String, version: String, state: String, irqs: [Int], loadedAt: Date,
         handlerCalls: UInt64, lastOops: String? = nil, path: String? = nil, contentHash: String? = nil,
-        parameters: [String]? = nil, commands: [String]? = nil, retireReasons: [String]? = nil
+        parameters: [String]? = nil, commands: [String]? = nil, retireReasons: [String]? = nil,
+        activity: String? = nil
     ) {
+        self.activity = activity
         self.lastOops = lastOops
         self.path = path
         self.contentHash = contentHash

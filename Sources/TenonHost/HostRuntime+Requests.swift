@@ -7,43 +7,88 @@ import TenonPlugins
 extension HostRuntime {
     public func handle(_ request: ControlRequest) -> ControlResponse {
         switch request {
-        case let .load(path, parameters, allowInsecure):
+        case let .load(path, parameters, allowInsecure, timeout):
             if let refusal = refusedWhileShuttingDown("load") { return refusal }
-            do {
-                let plugin = try plugins.load(path: path, parameters: parameters, allowInsecure: allowInsecure)
-                return .ok(payload: ["name": .string(plugin.name), "version": .string(plugin.version),
-                                     "irqs": .array(plugin.irqs.map { .int(Int($0)) }),
-                                     "hash": plugin.contentHash.map { .string($0) } ?? .null])
-            } catch {
-                return .error(.failed, "\(error)")
-            }
+            return LateReply.run(
+                timeout: timeout.map { .milliseconds($0) }, name: "tenon-load",
+                work: { [self] in
+                    do {
+                        let plugin = try plugins.load(path: path, parameters: parameters, allowInsecure: allowInsecure)
+                        return .ok(payload: ["name": .string(plugin.name), "version": .string(plugin.version),
+                                             "irqs": .array(plugin.irqs.map { .int(Int($0)) }),
+                                             "hash": plugin.contentHash.map { .string($0) } ?? .null])
+                    } catch {
+                        return .error(.failed, "\(error)")
+                    }
+                },
+                late: {
+                    let what = plugins.loadingName(path: path).map { name in
+                        "init() of \(name) still running (\(plugins.activity(of: name) ?? "init()"))"
+                    } ?? "the plugin's constructors or entry point still running"
+                    return .error(.timeout, "load \(path): \(what) after \(Self.text(milliseconds: timeout!)); "
+                                  + "the load finishes in the background — see `tenon list`")
+                },
+                finishedLate: { [self] in logLate("load \(path)", $0) })
         case let .unload(name, timeout):
-            return unloadResponse(plugins.unload(name: name, timeout: .milliseconds(timeout)), name: name)
-        case let .swap(name, path, parameters, rename, allowInsecure):
+            // The reply waits for the grace period (`timeout`) and then for
+            // exit() and dlclose, a bounded time more.
+            return LateReply.run(
+                timeout: .milliseconds(timeout) + Self.exitBudget, name: "tenon-unload",
+                work: { [self] in unloadResponse(plugins.unload(name: name, timeout: .milliseconds(timeout)), name: name) },
+                late: {
+                    .error(.timeout, "unload \(name): \(plugins.activity(of: name) ?? "exit()") still running after "
+                           + "\(Self.text(milliseconds: timeout + Int(Self.exitBudget.components.seconds) * 1000)); "
+                           + "the unload finishes in the background — see `tenon list`")
+                },
+                finishedLate: { [self] in logLate("unload \(name)", $0) })
+        case let .swap(name, path, parameters, rename, allowInsecure, timeout):
             if let refusal = refusedWhileShuttingDown("swap") { return refusal }
-            do {
-                let old = plugins.plugin(named: name)?.version ?? "?"
-                let (result, new) = try plugins.swapReporting(name: name, path: path, parameters: parameters,
-                                                              rename: rename, allowInsecure: allowInsecure)
-                return .ok(payload: ["name": .string(new.name), "from": .string(old), "to": .string(new.version),
-                                     "old": .string("\(result)"), "hash": new.contentHash.map { .string($0) } ?? .null,
-                                     "parameters": .array(new.parameterValues.map { .string($0) })])
-            } catch {
-                return .error(errorCode(error), "\(error)")
-            }
+            let drain: Duration = timeout.map { .milliseconds($0) } ?? .seconds(10)
+            return LateReply.run(
+                // The new version's init() and the old one's drain each get `timeout`.
+                timeout: timeout.map { .milliseconds(2 * $0) + Self.exitBudget }, name: "tenon-swap",
+                work: { [self] in
+                    do {
+                        let old = plugins.plugin(named: name)?.version ?? "?"
+                        let (result, new) = try plugins.swapReporting(name: name, path: path, parameters: parameters,
+                                                                      timeout: drain, rename: rename,
+                                                                      allowInsecure: allowInsecure)
+                        return .ok(payload: ["name": .string(new.name), "from": .string(old), "to": .string(new.version),
+                                             "old": .string("\(result)"), "hash": new.contentHash.map { .string($0) } ?? .null,
+                                             "parameters": .array(new.parameterValues.map { .string($0) })])
+                    } catch {
+                        return .error(errorCode(error), "\(error)")
+                    }
+                },
+                late: {
+                    .error(.timeout, "swap \(name): still running after \(Self.text(milliseconds: 2 * timeout!)) "
+                           + "(\(plugins.activity(of: name) ?? "the new version's init() or the old one's exit()")); "
+                           + "the swap finishes in the background — see `tenon list`")
+                },
+                finishedLate: { [self] in logLate("swap \(name)", $0) })
         case .list:
             return (try? .ok(payload: JSONValue(encoding: pluginRows()))) ?? .error(.internalError, "encoding failed")
         case .irqs:
             return (try? .ok(payload: JSONValue(encoding: irqRows()))) ?? .error(.internalError, "encoding failed")
         case let .raise(irq, cpu, count):
             return raise(irq: irq, cpu: cpu, count: count)
-        case let .call(plugin, command, arguments):
-            do {
-                let result = try plugins.call(plugin: plugin, command: command, arguments: arguments)
-                return .ok(payload: ["plugin": .string(plugin), "command": .string(command), "result": json(result)])
-            } catch {
-                return .error(errorCode(error), "\(error)")
-            }
+        case let .call(plugin, command, arguments, timeout):
+            return LateReply.run(
+                timeout: timeout.map { .milliseconds($0) }, name: "tenon-call",
+                work: { [self] in
+                    do {
+                        let result = try plugins.call(plugin: plugin, command: command, arguments: arguments)
+                        return .ok(payload: ["plugin": .string(plugin), "command": .string(command), "result": json(result)])
+                    } catch {
+                        return .error(errorCode(error), "\(error)")
+                    }
+                },
+                late: {
+                    .error(.timeout, "command \(command) of \(plugin) still running after \(Self.text(milliseconds: timeout!)); "
+                           + "it finishes in the background (its result goes to the host log); "
+                           + "an unload of \(plugin) waits for it")
+                },
+                finishedLate: { [self] in logLate("command \(command) of \(plugin)", $0) })
         case .stats:
             return (try? .ok(payload: JSONValue(encoding: stats()))) ?? .error(.internalError, "encoding failed")
         case .log:
@@ -67,6 +112,22 @@ extension HostRuntime {
             return .ok(payload: ["shutdown": true])
         case .ping:
             return .ok
+        }
+    }
+
+    /// How long an unload's reply waits for `exit()` and `dlclose` after the grace period.
+    static let exitBudget: Duration = .seconds(5)
+
+    /// "2 s", "500 ms".
+    static func text(milliseconds: Int) -> String {
+        milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"
+    }
+
+    /// The outcome of a request whose client was already told "still running".
+    func logLate(_ what: String, _ response: ControlResponse) {
+        switch response {
+        case .ok: logger.notice("\(what): finished after its reply's deadline: ok")
+        case .error(_, let message): logger.error("\(what): finished after its reply's deadline: \(message)")
         }
     }
 
@@ -148,7 +209,7 @@ extension HostRuntime {
             PluginRow(name: $0.name, version: $0.version, state: $0.state.rawValue, irqs: $0.irqs.map { Int($0) },
                       loadedAt: Date(timeIntervalSince1970: $0.loadTime), handlerCalls: $0.handlerCalls,
                       lastOops: $0.lastOops?.summary, path: $0.path, contentHash: $0.contentHash, parameters: $0.parameterValues,
-                      commands: $0.commands, retireReasons: $0.retireReasons)
+                      commands: $0.commands, retireReasons: $0.retireReasons, activity: $0.activity)
         }
     }
 

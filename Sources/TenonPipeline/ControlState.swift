@@ -13,6 +13,9 @@ struct ControlState: Sendable {
     /// Owners whose actions are staged for a hot swap: staged owner -> replaced owner.
     var staging: [UInt32: UInt32] = [:]
     var proxy: ProxyTick?
+    /// Every line each owner slot requested an action on since it was
+    /// registered (freed ones included): the chains that may hold its code.
+    var ownerLines: [UInt32: Set<UInt32>] = [:]
 }
 
 /// A chain taken out of a descriptor, freed after the next grace period.

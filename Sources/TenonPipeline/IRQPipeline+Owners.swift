@@ -10,6 +10,7 @@ extension IRQPipeline {
             for slot in UInt32(1)..<UInt32(PipelineCore.maxOwners) where !state.ownerInUse.contains(slot)
                 && state.ownerGenerations[Int(slot)] < PipelineCore.maxGeneration {
                 state.ownerInUse.insert(slot)
+                state.ownerLines[slot] = nil
                 state.ownerGenerations[Int(slot)] += 1
                 let token = state.ownerGenerations[Int(slot)] << 12 | slot
                 core.pointee.ownerLive[Int(slot)].store(UInt64(token), ordering: .releasing)

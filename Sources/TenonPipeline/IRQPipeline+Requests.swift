@@ -56,6 +56,7 @@ extension IRQPipeline {
                 core.pointee.descriptors[Int(irq)].set(IRQDescriptor.Setting.oob)
             }
             state.records[irq, default: []].append(record)
+            if owner != 0 { state.ownerLines[owner & PipelineCore.ownerSlotMask, default: []].insert(irq) }
             if record.published { republish(irq, &state) }
             return 0
         }
@@ -78,7 +79,9 @@ extension IRQPipeline {
             return true
         }
         if !found { return Errno.ENOENT }
-        switch synchronize(timeout: timeout) {
+        // Only a section on this line can be running the action: a handler
+        // stuck on another line does not make free_irq busy.
+        switch synchronize(timeout: timeout, lines: [irq], owner: nil) {
         case .quiescent: return 0
         case .busy: return Errno.EBUSY
         case .wouldDeadlock: return Errno.EDEADLK
@@ -115,6 +118,23 @@ extension IRQPipeline {
     /// Waits for a grace period: afterwards no CPU runs any action or work
     /// unpublished before the call. Frees what the grace period retired.
     public func synchronize(timeout: Duration) -> BarrierWait {
+        synchronize(timeout: timeout, lines: nil, owner: nil)
+    }
+
+    /// Waits until no CPU can still be running code of `owner` that was
+    /// unpublished before the call; a CPU stuck in another plugin's handler
+    /// is not waited for when that handler's line never had an action of
+    /// `owner` (its chain cannot lead into `owner`'s code). So a stuck
+    /// handler only makes busy the unloads that could really reach it.
+    public func synchronize(timeout: Duration, reaching owner: UInt32) -> BarrierWait {
+        let lines = control.withLock { $0.ownerLines[owner & PipelineCore.ownerSlotMask] ?? [] }
+        return synchronize(timeout: timeout, lines: lines, owner: owner)
+    }
+
+    /// A grace period for the code on `lines` (nil: everything) and, on the
+    /// irq_work line, `owner`'s work. Retired chains are freed only by a grace
+    /// period that waited for every CPU: a skipped one may still walk them.
+    func synchronize(timeout: Duration, lines: Set<UInt32>?, owner: UInt32?) -> BarrierWait {
         writer.withLock { _ in
             let batch = control.withLock { state -> [RetiredChain] in
                 defer { state.pendingFree = [] }
@@ -122,9 +142,23 @@ extension IRQPipeline {
             }
             let (seconds, attos) = timeout.components
             let nanos = UInt64(max(0, seconds)) &* 1_000_000_000 &+ UInt64(max(0, attos) / 1_000_000_000)
-            let result = core.pointee.barrier.pointee.synchronize(deadlineNanos: ctenon_monotonic_ns() &+ nanos,
-                                                                  callerCPU: currentCPU)
-            if result == .quiescent {
+            let workIRQ = core.pointee.inbandWorkIRQ
+            let slot = owner.map { $0 & PipelineCore.ownerSlotMask }
+            var skipped = 0
+            let result = core.pointee.barrier.pointee.synchronize(
+                deadlineNanos: ctenon_monotonic_ns() &+ nanos, callerCPU: currentCPU,
+                cannotReach: lines.map { lines in
+                    { word in
+                        let irq = UInt32(truncatingIfNeeded: word >> 32)
+                        if irq == workIRQ {
+                            // One work item of the owner named in the word (0: not known yet).
+                            let runs = UInt32(truncatingIfNeeded: word >> 16) & 0xFFF
+                            return runs != 0 && runs != slot
+                        }
+                        return !lines.contains(irq)
+                    }
+                }, skipped: &skipped)
+            if result == .quiescent && skipped == 0 {
                 for retired in batch { freeChain(retired.chain) }
             } else {
                 control.withLock { $0.pendingFree.insert(contentsOf: batch, at: 0) }

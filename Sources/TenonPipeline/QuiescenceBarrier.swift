@@ -202,6 +202,19 @@ struct QuiescenceBarrier: ~Copyable {
     /// Waits until no CPU can still be running code that was unpublished
     /// before the call. Callers serialise themselves (one writer at a time).
     func synchronize(deadlineNanos: UInt64, callerCPU: Int?) -> BarrierWait {
+        var skipped = 0
+        return synchronize(deadlineNanos: deadlineNanos, callerCPU: callerCPU, cannotReach: nil, skipped: &skipped)
+    }
+
+    /// ``synchronize(deadlineNanos:callerCPU:)`` for one piece of code only.
+    ///
+    /// With `cannotReach`, a CPU whose only open section of the parity being
+    /// drained provably cannot reach the code being waited for (the predicate
+    /// says so from the section's word: its line and owner) is not waited for,
+    /// and `skipped` counts such CPUs. Only a depth-1 word is offered: an outer,
+    /// interrupted section's line is not recorded, so it could reach anything.
+    func synchronize(deadlineNanos: UInt64, callerCPU: Int?,
+                     cannotReach: ((UInt64) -> Bool)? = nil, skipped: inout Int) -> BarrierWait {
         if let cpu = callerCPU, slot(cpu).pointee.isInside { return .wouldDeadlock(cpu: cpu) }
         if sabotage == .skipWait { return .quiescent }
         step(.writerStart, nil)
@@ -213,14 +226,16 @@ struct QuiescenceBarrier: ~Copyable {
         if e != 0 { return .fenceFailed(errno: e) }
         let p = parity.load(ordering: .relaxed)
         // Stragglers that read the other parity long ago.
-        let first = drain(1 - p, deadlineNanos: deadlineNanos, waits: stragglerWaits)
+        let first = drain(1 - p, deadlineNanos: deadlineNanos, waits: stragglerWaits,
+                          cannotReach: cannotReach, skipped: &skipped)
         if first != .quiescent { return first }
         step(.afterFirstDrain, nil)
         parity.store(1 - p, ordering: .relaxed)
         e = heavyFence()
         if e != 0 { return .fenceFailed(errno: e) }
         step(.afterFlip, nil)
-        let second = drain(p, deadlineNanos: deadlineNanos, waits: mainWaits)
+        let second = drain(p, deadlineNanos: deadlineNanos, waits: mainWaits,
+                           cannotReach: cannotReach, skipped: &skipped)
         if second != .quiescent { return second }
         e = heavyFence()
         if e != 0 { return .fenceFailed(errno: e) }
@@ -228,7 +243,8 @@ struct QuiescenceBarrier: ~Copyable {
         return .quiescent
     }
 
-    private func drain(_ p: UInt32, deadlineNanos: UInt64, waits: borrowing Atomic<UInt64>) -> BarrierWait {
+    private func drain(_ p: UInt32, deadlineNanos: UInt64, waits: borrowing Atomic<UInt64>,
+                       cannotReach: ((UInt64) -> Bool)?, skipped: inout Int) -> BarrierWait {
         for cpu in 0..<count {
             let s = slot(cpu)
             var firstWord: UInt64 = 0
@@ -237,6 +253,16 @@ struct QuiescenceBarrier: ~Copyable {
             while true {
                 let word = p == 0 ? s.pointee.nest0.load(ordering: .acquiring) : s.pointee.nest1.load(ordering: .acquiring)
                 if BarrierSlot.depth(word) == 0 { break }
+                // A section that could have loaded a chain still holding our
+                // code marked before that load, so before the first fence: it
+                // shows here or in the other parity's word. Depth 1 is one open
+                // section, on the line the word names; if no chain of that line
+                // ever held our code, nothing of this parity on this CPU can
+                // reach it (sections opened later load chains without it).
+                if BarrierSlot.depth(word) == 1, let cannotReach, cannotReach(word) {
+                    skipped += 1
+                    break
+                }
                 if since == 0 { waits.wrappingAdd(1, ordering: .relaxed) }
                 let now = ctenon_monotonic_ns()
                 // After the flip no new section enters this parity, so a word

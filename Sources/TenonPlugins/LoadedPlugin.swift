@@ -4,8 +4,15 @@
 public struct LoadedPlugin: Sendable, Equatable, CustomStringConvertible {
     /// Where a plugin stands in its lifecycle.
     public enum State: String, Sendable, Equatable {
+        /// Its constructors, entry point or `init()` are still running; the
+        /// name is reserved.
+        case loading
         /// Published: its handlers receive IRQs.
         case live
+        /// An unload is in progress: unpublished, the CPUs are waited for,
+        /// then running commands (new ones are refused from then on), then
+        /// `exit()` and `dlclose`.
+        case unloading
         /// Unpublished by an unload that found a CPU still inside it
         /// (``UnloadResult/busy(cpu:irq:since:)``): mapped, receives nothing.
         case unpublished
@@ -45,10 +52,15 @@ public struct LoadedPlugin: Sendable, Equatable, CustomStringConvertible {
     /// Every declared parameter as `name=value`, defaults included, as given
     /// to `init()`.
     public var parameterValues: [String]
+    /// What its code is doing for the control plane now, e.g. "init() for
+    /// 12.0 s" or "command nap for 3.1 s"; nil when nothing.
+    public var activity: String?
 
     public init(name: String, version: String, path: String, state: State, owner: UInt32, irqs: [UInt32],
                 loadTime: Double, handlerCalls: UInt64, commands: [String], retireReasons: [String],
-                contentHash: String? = nil, parameterValues: [String] = [], lastOops: PluginOops? = nil) {
+                contentHash: String? = nil, parameterValues: [String] = [], lastOops: PluginOops? = nil,
+                activity: String? = nil) {
+        self.activity = activity
         self.name = name
         self.version = version
         self.path = path

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CTenon
 import Logging
+import Synchronization
 import TenonPipeline
 
 /// Holds plugin code to the host's rules where the compiler cannot: around
@@ -32,6 +33,9 @@ final class PluginGuard {
 
     /// What the host looked like before a plugin call.
     struct Section {
+        let id: Int
+        /// It held `turn`.
+        let exclusive: Bool
         let blocked: UInt64
         let owned: UInt64
     }
@@ -42,28 +46,60 @@ final class PluginGuard {
         var quarantine: String?
     }
 
-    /// Held from ``begin()`` to ``end(_:plugin:what:)``: dispositions are
-    /// process-wide, so with several plugin hosts in one process (tests) one
-    /// host's check must not undo, and misattribute, a change made by a plugin
-    /// of another host whose call is still running.
-    nonisolated(unsafe) private static let section: UnsafeMutablePointer<pthread_mutex_t> = {
+    /// Plugin calls in progress in the process, by section id. Dispositions
+    /// are process-wide, so a change found after one call may come from any
+    /// call that overlapped it (another plugin's, or another host's in the
+    /// same process). So calls take turns (`turn`), which pins every change
+    /// on one plugin, but only for up to ``turnWait``: a 30 s `init()` must not
+    /// hold up every command and `exit()` in the process. A call that waited
+    /// that long runs beside the slow one; each section remembers who
+    /// overlapped it, and a change is pinned on a plugin only when its call
+    /// ran alone (otherwise all are named, it is undone, nobody is quarantined).
+    private struct Open {
+        var label: String
+        var overlapped: Set<String>
+    }
+    private struct Windows {
+        var open: [Int: Open] = [:]
+        var next = 0
+    }
+    private static let windows = Mutex<Windows>(Windows())
+    /// Taken by a call for its whole run when it can get it within ``turnWait``.
+    nonisolated(unsafe) private static let turn: UnsafeMutablePointer<pthread_mutex_t> = {
         let m = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
         pthread_mutex_init(m, nil)
         return m
     }()
+    /// How long a plugin call waits for the one before it to end.
+    static let turnWait: Duration = .seconds(1)
 
-    /// Call right before plugin code runs; pair with exactly one `end`.
-    func begin() -> Section {
-        pthread_mutex_lock(Self.section)
+    /// Call right before plugin code runs (`label` names it: plugin or file);
+    /// pair with exactly one `end`.
+    func begin(_ label: String) -> Section {
+        var until = timespec()
+        clock_gettime(CLOCK_REALTIME, &until)
+        until.tv_sec += Int(Self.turnWait.components.seconds)
+        let exclusive = pthread_mutex_timedlock(Self.turn, &until) == 0
+        let id = Self.windows.withLock { w -> Int in
+            let id = w.next
+            w.next &+= 1
+            var mine = Open(label: label, overlapped: [])
+            for key in w.open.keys {
+                w.open[key]!.overlapped.insert(label)
+                mine.overlapped.insert(w.open[key]!.label)
+            }
+            w.open[id] = mine
+            return id
+        }
         let owned = ctenon_guard_owned()
-        return Section(blocked: ctenon_guard_blocked(owned), owned: owned)
+        return Section(id: id, exclusive: exclusive, blocked: ctenon_guard_blocked(owned), owned: owned)
     }
 
     /// Checks and repairs after the call `what` of `plugin`.
     func end(_ section: Section, plugin: String, what: String) -> Verdict {
-        defer { pthread_mutex_unlock(Self.section) }
         var verdict = Verdict()
         let owned = ctenon_guard_owned()
+        var critical = false
         for signo in Self.signals(in: owned) {
             let state = ctenon_guard_check(signo, 1)
             guard state > 0 else { continue }
@@ -74,15 +110,24 @@ final class PluginGuard {
             default: "changed its flags or mask"
             }
             let role = String(cString: ctenon_guard_role(signo))
-            let critical = ctenon_guard_critical(signo) != 0
-            logger.error("plugin \(plugin): its \(what) \(found) for \(Self.name(signo)) (the host's \(role) signal); the host's disposition was restored\(critical ? " and the plugin is quarantined" : "")")
-            if critical && verdict.quarantine == nil {
+            let isCritical = ctenon_guard_critical(signo) != 0
+            critical = critical || isCritical
+            // Read under the lock each time: a call that began meanwhile counts.
+            let others = Self.windows.withLock { $0.open[section.id]?.overlapped ?? [] }.subtracting([plugin])
+            guard others.isEmpty else {
+                logger.error("plugin \(plugin)'s \(what) or a call of \(others.sorted().joined(separator: ", ")) running at the same time \(found) for \(Self.name(signo)) (the host's \(role) signal); the host's disposition was restored; no plugin is quarantined because the calls overlapped")
+                continue
+            }
+            logger.error("plugin \(plugin): its \(what) \(found) for \(Self.name(signo)) (the host's \(role) signal); the host's disposition was restored\(isCritical ? " and the plugin is quarantined" : "")")
+            if isCritical && verdict.quarantine == nil {
                 verdict.quarantine = "its \(what) \(found) for \(Self.name(signo)) (the host's \(role) signal)"
             }
         }
+        Self.windows.withLock { _ = $0.open.removeValue(forKey: section.id) }
+        if section.exclusive { pthread_mutex_unlock(Self.turn) }
         // Doorbells lost meanwhile left their CPUs' controllers pending, and a
         // pending controller never rings again by itself.
-        if verdict.quarantine != nil { pipeline.ringPendingDoorbells() }
+        if critical { pipeline.ringPendingDoorbells() }
         let watched = owned & section.owned
         let blocked = ctenon_guard_blocked(watched)
         if blocked != section.blocked & watched {

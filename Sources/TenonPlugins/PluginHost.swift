@@ -17,20 +17,32 @@ import TenonPipeline
 /// `revoke` (everything the owner registered; its queued irq_work was already
 /// dead-flagged by `suspend`) → `dlclose` or retire → `/proc/self/maps` check.
 ///
-/// Thread safety: control operations (load, unload, swap, call, list) are
-/// serialised by one lock, and may come from any task thread. They are refused
-/// from inside an IRQ handler *before* that lock is taken, because a handler
-/// that waited for quiescence would wait for itself.
+/// Thread safety: control operations may come from any task thread at once.
+/// No lock is held while plugin code runs (constructors, `init()`, `exit()`,
+/// commands) or while a grace period waits, so `list()` and the other
+/// read-only calls answer at once while a slow `init()` runs, and operations
+/// on different plugins do not wait for each other. A short registry lock
+/// guards the table of plugins; a load reserves its name (state `loading`);
+/// an operation on one plugin marks it (``PluginRecord/operation``) so two
+/// never overlap; commands count themselves in (``PluginRecord/inUse``).
+/// Commands still run while an unload waits for the CPUs (one may be what
+/// releases a stuck handler); after the grace period the unload refuses new
+/// ones and waits for those running before `exit()`. Operations that
+/// wait for quiescence are refused from inside an IRQ handler, because a
+/// handler that waited for quiescence would wait for itself.
 public final class PluginHost: @unchecked Sendable {
     /// The pipeline plugins attach to; kept alive as long as the host, hence
     /// longer than any plugin's host services (which point into it unretained).
     public let pipeline: IRQPipeline
     let logger: Logger
     let timers: (any TimerService)?
-    /// Serialises control operations; guards `plugins`.
-    private let operations = Mutex<Void>(())
-    /// Loaded plugins by name. Only touched under `operations`.
+    /// Guards `plugins`, `pending`, `draining`, `faultedImages` and the
+    /// records' `var`s. Held briefly: never across plugin code or a wait.
+    private let registry = Mutex<Void>(())
+    /// Loaded plugins by name. Only touched under `registry`.
     private nonisolated(unsafe) var plugins: [String: PluginRecord] = [:]
+    /// Loads still running plugin code, by the name they reserved.
+    private nonisolated(unsafe) var pending: [String: PendingLoad] = [:]
     /// How long a failed init's rollback waits for quiescence before it
     /// gives up and leaves the image mapped (never unmapped unsafely).
     public var rollbackTimeout: Duration = .seconds(10)
@@ -60,8 +72,13 @@ public final class PluginHost: @unchecked Sendable {
     /// How many oopses ``oopses()`` keeps.
     public static let oopsCapacity = 256
     /// Images kept mapped for good because their code faulted before the
-    /// plugin was loaded (entry point, init): never closed.
+    /// plugin was loaded (entry point, init): never closed. Under `registry`.
     private nonisolated(unsafe) var faultedImages: [DynamicImage] = []
+
+    /// Keeps `image` mapped for good (its code faulted).
+    private func keepForever(_ image: DynamicImage) {
+        registry.withLock { _ in faultedImages.append(image) }
+    }
 
     /// Turns fault recovery off (process-wide) for the sabotaged variant of
     /// `tenon stress --faults`: every fault is then handled as a host bug.
@@ -98,25 +115,28 @@ public final class PluginHost: @unchecked Sendable {
     /// still loaded here.
     func faultReported(_ oops: PluginOops) {
         if note(oops) { logger.error("\(oops.description)") }
-        operations.withLock { _ in
-            if let record = plugins.values.first(where: { $0.owner == oops.owner }) ?? draining.first(where: { $0.owner == oops.owner }) {
-                quarantine(record, oops: oops)
-            }
+        let record = registry.withLock { _ in
+            plugins.values.first(where: { $0.owner == oops.owner }) ?? draining.first(where: { $0.owner == oops.owner })
         }
+        if let record { quarantine(record, oops: oops) }
     }
 
     /// Unpublishes a faulted plugin through the normal path: suspend (its
     /// actions leave the chains, its queued irq_work is dead), a grace
-    /// period, its timers cancelled. Never unmaps it. Under `operations`.
+    /// period, its timers cancelled. Never unmaps it.
     private func quarantine(_ record: PluginRecord, oops: PluginOops?) {
-        if let oops, record.lastOops.map({ $0.sequence < oops.sequence }) ?? true { record.lastOops = oops }
-        guard record.state != .faulted else { return }
-        pipeline.markFaulted(owner: record.owner)
-        pipeline.suspend(owner: record.owner)
+        let first = registry.withLock { _ -> Bool in
+            if let oops, record.lastOops.map({ $0.sequence < oops.sequence }) ?? true { record.lastOops = oops }
+            guard record.state != .faulted else { return false }
+            pipeline.markFaulted(owner: record.owner)
+            pipeline.suspend(owner: record.owner)
+            record.state = .faulted
+            return true
+        }
+        guard first else { return }
         timers?.cancelAll(owner: record.owner)
-        record.state = .faulted
         faultedCount += 1
-        let wait = pipeline.synchronize(timeout: .seconds(1))
+        let wait = pipeline.synchronize(timeout: .seconds(1), reaching: record.owner)
         logger.error("plugin \(record.name) \(record.descriptor.version) quarantined after a fault: unpublished, timers cancelled, image kept mapped\(wait == .quiescent ? "" : " (\(wait))"); `tenon unload \(record.name)` retires it")
     }
 
@@ -142,14 +162,16 @@ public final class PluginHost: @unchecked Sendable {
     @discardableResult
     public func load(path: String, parameters: [String] = [], allowInsecure: Bool = false) throws(PluginError) -> LoadedPlugin {
         try refuseInsideHandler(plugin: path, what: "load")
-        return try operations.withLock { _ throws(PluginError) -> LoadedPlugin in
-            let record = try instantiate(path: path, parameters: parameters, replacing: nil,
-                                         allowInsecure: allowInsecure)
+        let record = try instantiate(path: path, parameters: parameters, replacing: nil,
+                                     allowInsecure: allowInsecure)
+        let loaded = registry.withLock { _ -> LoadedPlugin in
+            pending[record.name] = nil
             plugins[record.name] = record
             if let reason = record.quarantineReason { quarantine(record, reason: reason) }
-            logger.info("plugin \(record.name) \(record.descriptor.version) loaded from \(record.image.path) as owner \(record.owner)")
             return snapshot(record)
         }
+        logger.info("plugin \(record.name) \(record.descriptor.version) loaded from \(record.image.path) as owner \(record.owner)")
+        return loaded
     }
 
     /// copy → checks → dlopen → descriptor → params → owner → services →
@@ -171,7 +193,7 @@ public final class PluginHost: @unchecked Sendable {
             copy.close()
             throw error
         }
-        let section = sentry.begin()  // constructors, entry point and init
+        let section = sentry.begin(elf.path)  // constructors, entry point and init
         let image: DynamicImage
         do {
             image = try DynamicImage.open(elf, copy: copy)
@@ -186,28 +208,38 @@ public final class PluginHost: @unchecked Sendable {
         let params: PluginParameters
         let given: [String]
         let commands: FFICommandTable
+        var reserved: String?
         do throws(PluginError) {
             descriptor = try loadDescriptor(from: image)
-            if let replacing {
-                if descriptor.name != replacing.name {
-                    guard rename else {
-                        throw PluginError.nameMismatch(plugin: replacing.name, newName: descriptor.name, path: path)
-                    }
-                    try descriptor.ensureUniqueName(among: plugins.filter { $0.key != replacing.name }
-                                                                   .mapValues { $0.image.path })
+            if replacing == nil || descriptor.name != replacing!.name {
+                if let replacing, !rename {
+                    throw PluginError.nameMismatch(plugin: replacing.name, newName: descriptor.name, path: path)
                 }
-            } else {
-                try descriptor.ensureUniqueName(among: plugins.mapValues { $0.image.path })
+                // Reserve the name: `list` shows it `loading` while init() runs.
+                try registry.withLock { _ throws(PluginError) in
+                    var taken = plugins.filter { $0.key != replacing?.name }.mapValues { $0.image.path }
+                    for (name, load) in pending { taken[name] = load.path }
+                    try descriptor.ensureUniqueName(among: taken)
+                    var now = timespec()
+                    clock_gettime(CLOCK_REALTIME, &now)
+                    pending[descriptor.name] = PendingLoad(
+                        name: descriptor.name, version: descriptor.version, path: path,
+                        started: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9,
+                        startedNanos: ctenon_monotonic_ns(), parameters: parameters)
+                }
+                reserved = descriptor.name
             }
             given = parameters.isEmpty && replacing != nil
                 ? carried(replacing!.parameters, to: descriptor) : parameters
             params = try descriptor.parseParameters(given)
             commands = try FFICommandTable(descriptor)
         } catch {
+            unreserve(reserved)
             closeAfterFailedLoad(image, section, plugin: elf.path)
             throw error
         }
         guard let owner = pipeline.registerOwner() else {
+            unreserve(reserved)
             closeAfterFailedLoad(image, section, plugin: descriptor.name)
             throw .ownerSlotsExhausted(plugin: descriptor.name)
         }
@@ -231,6 +263,7 @@ public final class PluginHost: @unchecked Sendable {
                 ctenon_fault_unregister(pipeline.faultDomain, owner)
                 let refusals = services.refusals
                 rollback(name: name, owner: owner, image: image, services: services, section: section)
+                unreserve(reserved)
                 let errno = rc == Int32.min ? Int32.max : -rc
                 if !refusals.isEmpty {
                     throw .initRefused(plugin: name, errno: errno, hostReason: refusals.joined(separator: "; "))
@@ -241,6 +274,7 @@ public final class PluginHost: @unchecked Sendable {
                 // about; here it fails the load: the plugin did not say "0 = ready".
                 ctenon_fault_unregister(pipeline.faultDomain, owner)
                 rollback(name: name, owner: owner, image: image, services: services, section: section)
+                unreserve(reserved)
                 throw .initReturnedPositive(plugin: name, value: rc)
             case .success:
                 break
@@ -248,6 +282,7 @@ public final class PluginHost: @unchecked Sendable {
                 let summary = oops(of: call)?.summary ?? call.summary
                 pipeline.markFaulted(owner: owner)
                 rollback(name: name, owner: owner, image: image, services: services, section: section, keepMapped: true)
+                unreserve(reserved)
                 throw .faulted(plugin: name, during: "init", oops: summary)
             }
         }
@@ -264,12 +299,18 @@ public final class PluginHost: @unchecked Sendable {
     }
 
 
+    /// Frees a name reserved by a load that failed.
+    private func unreserve(_ name: String?) {
+        guard let name else { return }
+        registry.withLock { _ in _ = pending.removeValue(forKey: name) }
+    }
+
     /// A load failed before init: close the image, unless a thread its
     /// entry point started still runs in it.
     private func closeAfterFailedLoad(_ image: DynamicImage, _ section: PluginGuard.Section, plugin: String) {
         _ = sentry.end(section, plugin: plugin, what: "load")
         // Its entry point faulted: it may have left anything behind, never unmap it.
-        if faultedImages.contains(where: { $0 === image }) { return }
+        if registry.withLock({ _ in faultedImages.contains(where: { $0 === image }) }) { return }
         if let reason = Self.liveThreadsReason(image) {
             logger.error("plugin \(plugin): load failed; image kept mapped: \(reason)")
             return
@@ -309,7 +350,7 @@ public final class PluginHost: @unchecked Sendable {
             return try PluginDescriptor(validating: pointer, path: image.path)
         case .failure(let call):
             // Its code may have left anything behind: never unmap it.
-            faultedImages.append(image)
+            keepForever(image)
             throw .faulted(plugin: image.path, during: "entry point", oops: oops(of: call)?.summary ?? call.summary)
         }
     }
@@ -347,7 +388,7 @@ public final class PluginHost: @unchecked Sendable {
         // Undo signal changes at once, before waiting for quiescence.
         _ = sentry.end(section, plugin: name, what: "load (constructors, entry point, init)")
         pipeline.suspend(owner: owner)
-        let wait = pipeline.synchronize(timeout: rollbackTimeout)
+        let wait = pipeline.synchronize(timeout: rollbackTimeout, reaching: owner)
         timers?.cancelAll(owner: owner)
         guard wait == .quiescent else {
             // A CPU is still inside code init published: keep everything
@@ -359,7 +400,7 @@ public final class PluginHost: @unchecked Sendable {
         let revoked = pipeline.revoke(owner: owner)
         if keepMapped {
             // A fault: its code and what it points at stay valid for good.
-            faultedImages.append(image)
+            keepForever(image)
             ctenon_fault_unregister(pipeline.faultDomain, owner)
             logger.error("plugin \(name): init faulted; rolled back \(revoked) registration(s); image retired (kept mapped)")
             return
@@ -379,25 +420,48 @@ public final class PluginHost: @unchecked Sendable {
     ///
     /// Never blocks past `timeout` plus the plugin's `exit()` and `dlclose`:
     /// returns ``UnloadResult/busy(cpu:irq:since:)`` when a CPU stays inside
-    /// a handler; the plugin then stays unpublished and mapped.
+    /// code that can reach this plugin (a handler stuck in *another* plugin,
+    /// on a line this one never had an action on, does not count); the
+    /// plugin then stays unpublished and mapped. Commands of the plugin that
+    /// are running are waited for within the same `timeout` (new ones are
+    /// refused meanwhile); if one is still running at the deadline nothing
+    /// is done and the reason says which.
     @discardableResult
     public func unload(name: String, timeout: Duration = .seconds(1)) -> UnloadResult {
         if let reason = insideHandlerReason() { return .refused(reason: reason) }
-        return operations.withLock { _ -> UnloadResult in
+        let deadline = ContinuousClock.now + timeout
+        let claimed = registry.withLock { _ -> Result<(PluginRecord, LoadedPlugin.State), UnloadFailure> in
             guard let record = plugins[name] else {
-                return .refused(reason: PluginError.unknownPlugin(name: name, loaded: plugins.keys.sorted()).description)
+                if let load = pending[name] {
+                    return .failure(UnloadFailure(result: .refused(reason: "\(name) is still loading (\(activityText(load))); wait for the load to finish (see `tenon list`), then unload it")))
+                }
+                return .failure(UnloadFailure(result: .refused(reason: PluginError.unknownPlugin(name: name, loaded: plugins.keys.sorted()).description)))
             }
-            if record.state == .faulted {
-                plugins[name] = nil
-                return retireFaulted(record)
+            if let operation = record.operation {
+                return .failure(UnloadFailure(result: .refused(reason: "a \(operation) of \(name) is in progress; wait for it to finish")))
             }
-            if record.state == .live {
-                pipeline.suspend(owner: record.owner)
-                record.state = .unpublished
+            record.operation = "unload"
+            let previous = record.state
+            if previous == .live || previous == .unpublished { record.state = .unloading }
+            return .success((record, previous))
+        }
+        guard case let .success((record, previous)) = claimed else {
+            if case .failure(let failure) = claimed { return failure.result }
+            return .refused(reason: "unreachable")
+        }
+        if previous == .faulted {
+            registry.withLock { _ in plugins[name] = nil }
+            return retireFaulted(record)
+        }
+        if previous == .live { pipeline.suspend(owner: record.owner) }
+        let remaining = max(.zero, deadline - ContinuousClock.now)
+        let wait = pipeline.synchronize(timeout: remaining, reaching: record.owner)
+        guard wait == .quiescent else {
+            registry.withLock { _ in
+                if record.state == .unloading { record.state = .unpublished }
+                record.operation = nil
             }
-            switch pipeline.synchronize(timeout: timeout) {
-            case .quiescent:
-                break
+            switch wait {
             case let .busy(cpu, irq, owner, since):
                 logger.warning("plugin \(name): unload busy: CPU \(cpu) inside IRQ \(irq.map(String.init) ?? "?") (owner \(owner)); plugin stays unpublished")
                 return .busy(cpu: cpu, irq: irq, since: since)
@@ -406,9 +470,40 @@ public final class PluginHost: @unchecked Sendable {
             case .fenceFailed(let errno):
                 logger.critical("plugin \(name): unload: membarrier failed (errno \(errno)); plugin stays unpublished and mapped")
                 return .refused(reason: Self.fenceFailure(errno))
+            case .quiescent:
+                return .refused(reason: "unreachable")
             }
-            plugins[name] = nil
-            return finish(record)
+        }
+        // Commands may run until now (e.g. the one that releases a stuck
+        // handler); from here on new ones are refused, and running ones must
+        // return before exit() and dlclose.
+        registry.withLock { _ in record.closed = true }
+        if let busy = waitForCommands(record, until: deadline) {
+            registry.withLock { _ in
+                record.closed = false
+                record.state = .unpublished
+                record.operation = nil
+            }
+            return .refused(reason: busy + "; \(name) stays unpublished: unload it again, or `tenon cancel \(name)`")
+        }
+        let result = finish(record)
+        registry.withLock { _ in
+            if plugins[name] === record { plugins[name] = nil }
+        }
+        return result
+    }
+
+    /// Waits until no command of `record` runs (new ones are refused by its
+    /// state); nil when none does, else why the unload gives up.
+    private func waitForCommands(_ record: PluginRecord, until deadline: ContinuousClock.Instant) -> String? {
+        while true {
+            let (count, activity) = registry.withLock { _ in (record.inUse, record.activity) }
+            if count == 0 { return nil }
+            if ContinuousClock.now >= deadline {
+                let what = activity.map { "\($0.what) running for \(Self.seconds(since: $0.sinceNanos))" } ?? "a command"
+                return "\(count) command(s) of \(record.name) still running (\(what))"
+            }
+            usleep(1_000)
         }
     }
 
@@ -418,35 +513,37 @@ public final class PluginHost: @unchecked Sendable {
     private func retireFaulted(_ record: PluginRecord) -> UnloadResult {
         timers?.cancelAll(owner: record.owner)
         let reason = "faulted: " + (record.lastOops?.summary ?? "code of this plugin faulted")
-        guard pipeline.synchronize(timeout: .seconds(1)) == .quiescent else {
-            faultedImages.append(record.image)
+        guard pipeline.synchronize(timeout: .seconds(1), reaching: record.owner) == .quiescent else {
+            keepForever(record.image)
             return .retired(reason: reason + "; a CPU stayed busy, registrations left unpublished")
         }
         pipeline.revoke(owner: record.owner)
         ctenon_fault_unregister(pipeline.faultDomain, record.owner)
-        faultedImages.append(record.image)
+        keepForever(record.image)
         logger.info("plugin \(record.name) retired: \(reason)")
         return .retired(reason: reason)
     }
 
     /// After a quiescent barrier: exit → drain timers → revoke → close → verify.
     private func finish(_ record: PluginRecord) -> UnloadResult {
-        if record.state == .faulted { return retireFaulted(record) }
-        let section = sentry.begin()
+        if registry.withLock({ _ in record.state == .faulted }) { return retireFaulted(record) }
+        registry.withLock { _ in record.activity = ("exit()", ctenon_monotonic_ns()) }
+        let section = sentry.begin(record.name)
         let exitFault = record.descriptor.exitFunction.flatMap {
             PluginCall.exit($0, site: record.site, host: UnsafePointer(record.services.host))
         }
         _ = sentry.end(section, plugin: record.name, what: "exit()")
+        registry.withLock { _ in record.activity = nil }
         if let call = exitFault {
             let oops = oops(of: call)
             record.lastOops = oops
             pipeline.markFaulted(owner: record.owner)
             timers?.cancelAll(owner: record.owner)
-            if pipeline.synchronize(timeout: .seconds(1)) == .quiescent {
+            if pipeline.synchronize(timeout: .seconds(1), reaching: record.owner) == .quiescent {
                 pipeline.revoke(owner: record.owner)
                 ctenon_fault_unregister(pipeline.faultDomain, record.owner)
             }
-            faultedImages.append(record.image)
+            keepForever(record.image)
             faultedCount += 1
             let reason = "exit() faulted: " + (oops?.summary ?? call.summary)
             logger.error("plugin \(record.name) retired: \(reason)")
@@ -478,11 +575,11 @@ public final class PluginHost: @unchecked Sendable {
     /// Cancels a busy unload: re-publishes the plugin's actions.
     /// - Throws: ``PluginError/unknownPlugin(name:loaded:)``.
     public func cancelUnload(name: String) throws(PluginError) {
-        try operations.withLock { _ throws(PluginError) in
+        try registry.withLock { _ throws(PluginError) in
             guard let record = plugins[name] else {
                 throw .unknownPlugin(name: name, loaded: plugins.keys.sorted())
             }
-            guard record.state == .unpublished else { return }
+            guard record.state == .unpublished, record.operation == nil else { return }
             pipeline.resume(owner: record.owner)
             record.state = .live
             logger.info("plugin \(name): unload cancelled, re-published")
@@ -491,7 +588,7 @@ public final class PluginHost: @unchecked Sendable {
 
     /// Unloads every plugin; returns each one's result by name.
     public func unloadAll(timeout: Duration = .seconds(1)) -> [String: UnloadResult] {
-        let names = operations.withLock { _ in plugins.keys.sorted() }
+        let names = registry.withLock { _ in plugins.keys.sorted() }
         var results: [String: UnloadResult] = [:]
         for name in names { results[name] = unload(name: name, timeout: timeout) }
         _ = drainSwappedOut(timeout: timeout)
@@ -530,8 +627,12 @@ public final class PluginHost: @unchecked Sendable {
                               timeout: Duration = .seconds(10), rename: Bool = false,
                               allowInsecure: Bool = false) throws(PluginError) -> (old: UnloadResult, new: LoadedPlugin) {
         try refuseInsideHandler(plugin: name, what: "swap")
-        return try operations.withLock { _ throws(PluginError) -> (old: UnloadResult, new: LoadedPlugin) in
+        let deadline = ContinuousClock.now + timeout
+        let old = try registry.withLock { _ throws(PluginError) -> PluginRecord in
             guard let old = plugins[name] else {
+                if let load = pending[name] {
+                    throw .refused(plugin: name, reason: "it is still loading (\(activityText(load))); swap it once the load finished")
+                }
                 throw .unknownPlugin(name: name, loaded: plugins.keys.sorted())
             }
             guard old.state == .live else {
@@ -540,96 +641,164 @@ public final class PluginHost: @unchecked Sendable {
                 }
                 throw .refused(plugin: name, reason: old.state == .quarantined
                     ? "it is quarantined; unload it, then load the new version"
+                    : old.state == .unloading ? "it is being unloaded"
                     : "an unload is pending (busy); finish or cancel it before swapping")
             }
-            let new = try instantiate(path: path, parameters: parameters, replacing: old,
-                                      allowInsecure: allowInsecure, rename: rename)
+            if let operation = old.operation {
+                throw .refused(plugin: name, reason: "a \(operation) of \(name) is in progress; wait for it to finish")
+            }
+            old.operation = "swap"
+            return old
+        }
+        let new: PluginRecord
+        do throws(PluginError) {
+            new = try instantiate(path: path, parameters: parameters, replacing: old,
+                                  allowInsecure: allowInsecure, rename: rename)
+        } catch {
+            registry.withLock { _ in old.operation = nil }
+            throw error
+        }
+        let snapshotNew = registry.withLock { _ -> LoadedPlugin in
             pipeline.commitStaging(owner: new.owner)
-            old.state = .unpublished
-            plugins[name] = nil
+            // Its commands now reach the new instance; old calls still running are waited for below.
+            if old.state == .live { old.state = .unpublished }
+            old.closed = true
+            if plugins[name] === old { plugins[name] = nil }
+            pending[new.name] = nil
             plugins[new.name] = new
             if let reason = new.quarantineReason { quarantine(new, reason: reason) }
-            logger.info("plugin \(name): swapped \(old.descriptor.version) -> \(new.name) \(new.descriptor.version) from \(new.image.path) (\(new.image.copy?.hashText ?? "-"))")
-            switch pipeline.synchronize(timeout: timeout) {
-            case .quiescent:
-                return (finish(old), snapshot(new))
-            case let .busy(cpu, irq, _, since):
-                draining.append(old)
-                return (.busy(cpu: cpu, irq: irq, since: since), snapshot(new))
-            case .wouldDeadlock(let cpu):
-                // Unreachable: refused above; keep the old image mapped anyway.
-                draining.append(old)
-                return (.refused(reason: "caller inside a handler on CPU \(cpu)"), snapshot(new))
-            case .fenceFailed(let errno):
-                draining.append(old)
-                return (.refused(reason: Self.fenceFailure(errno)), snapshot(new))
-            }
+            return snapshot(new)
+        }
+        logger.info("plugin \(name): swapped \(old.descriptor.version) -> \(new.name) \(new.descriptor.version) from \(new.image.path) (\(new.image.copy?.hashText ?? "-"))")
+        if let busy = waitForCommands(old, until: deadline) {
+            logger.warning("plugin \(name): old version \(old.descriptor.version) kept mapped: \(busy)")
+            registry.withLock { _ in draining.append(old) }
+            return (.refused(reason: busy), snapshotNew)
+        }
+        let remaining = max(.zero, deadline - ContinuousClock.now)
+        switch pipeline.synchronize(timeout: remaining, reaching: old.owner) {
+        case .quiescent:
+            return (finish(old), snapshotNew)
+        case let .busy(cpu, irq, _, since):
+            registry.withLock { _ in draining.append(old) }
+            return (.busy(cpu: cpu, irq: irq, since: since), snapshotNew)
+        case .wouldDeadlock(let cpu):
+            // Unreachable: refused above; keep the old image mapped anyway.
+            registry.withLock { _ in draining.append(old) }
+            return (.refused(reason: "caller inside a handler on CPU \(cpu)"), snapshotNew)
+        case .fenceFailed(let errno):
+            registry.withLock { _ in draining.append(old) }
+            return (.refused(reason: Self.fenceFailure(errno)), snapshotNew)
         }
     }
 
-    /// Old versions of swapped plugins a CPU was still inside: unpublished,
-    /// mapped, finished at the next successful barrier. Only under `operations`.
+    /// Old versions of swapped plugins a CPU (or a command) was still inside:
+    /// unpublished, mapped, finished once quiescent. Only under `registry`.
     private nonisolated(unsafe) var draining: [PluginRecord] = []
 
-    /// Finishes old swapped-out versions once quiescent (called by unloadAll).
+    /// Finishes old swapped-out versions once quiescent (called by unloadAll);
+    /// returns how many are still waiting.
     public func drainSwappedOut(timeout: Duration = .seconds(1)) -> Int {
-        operations.withLock { _ -> Int in
-            guard !draining.isEmpty, pipeline.synchronize(timeout: timeout) == .quiescent else { return draining.count }
-            for old in draining { _ = finish(old) }
-            draining = []
-            return 0
+        let olds = registry.withLock { _ in draining }
+        let deadline = ContinuousClock.now + timeout
+        var left = 0
+        for old in olds {
+            guard waitForCommands(old, until: deadline) == nil,
+                  pipeline.synchronize(timeout: max(.zero, deadline - ContinuousClock.now), reaching: old.owner) == .quiescent
+            else {
+                left += 1
+                continue
+            }
+            registry.withLock { _ in draining.removeAll { $0 === old } }
+            _ = finish(old)
         }
+        return left
     }
 
     // MARK: - Commands and introspection
 
     /// Calls a plugin command with string arguments checked against its
     /// signature (`tenon call PLUGIN CMD ARGS...`), in task context.
+    ///
+    /// Takes no host-wide lock while the command runs: other requests are
+    /// served meanwhile, and an unload of this plugin waits for it (within
+    /// the unload's timeout) instead of unmapping it underneath.
     /// - Throws: unknown plugin/command, argument count or type mismatch.
     public func call(plugin: String, command: String, arguments: [String] = []) throws(PluginError) -> CommandResult {
-        try operations.withLock { _ throws(PluginError) -> CommandResult in
+        let record = try registry.withLock { _ throws(PluginError) -> PluginRecord in
             guard let record = plugins[plugin] else {
+                if let load = pending[plugin] {
+                    throw .refused(plugin: plugin, reason: "it is still loading (\(activityText(load)))")
+                }
                 throw .unknownPlugin(name: plugin, loaded: plugins.keys.sorted())
             }
             if record.state == .faulted {
                 throw .refused(plugin: plugin, reason: "it is quarantined after a fault (\(record.lastOops?.summary ?? "see `tenon log`")); unload it")
             }
-            let section = sentry.begin()
-            let outcome: Result<CommandResult, FaultedCall>
-            do throws(PluginError) {
-                outcome = try record.commands.guardedCall(command, arguments)
-            } catch {
-                // A bad command or argument: the window must still close, or
-                // every later plugin call in the process waits for it forever.
-                _ = sentry.end(section, plugin: plugin, what: "command \(command)")
-                throw error
+            if record.closed {
+                throw .refused(plugin: plugin, reason: "it is being unloaded (its exit() is next)")
             }
-            let verdict = sentry.end(section, plugin: plugin, what: "command \(command)")
-            switch outcome {
-            case .success(let result):
-                if let reason = verdict.quarantine { quarantine(record, reason: reason) }
-                return result
-            case .failure(let call):
-                let oops = oops(of: call)
-                quarantine(record, oops: oops)
-                throw .faulted(plugin: plugin, during: "command \(command)", oops: oops?.summary ?? call.summary)
+            record.inUse += 1
+            record.activity = ("command \(command)", ctenon_monotonic_ns())
+            return record
+        }
+        defer {
+            registry.withLock { _ in
+                record.inUse -= 1
+                if record.inUse == 0 { record.activity = nil }
             }
+        }
+        let section = sentry.begin(plugin)
+        let outcome: Result<CommandResult, FaultedCall>
+        do throws(PluginError) {
+            outcome = try record.commands.guardedCall(command, arguments)
+        } catch {
+            // A bad command or argument: the window must still close.
+            _ = sentry.end(section, plugin: plugin, what: "command \(command)")
+            throw error
+        }
+        let verdict = sentry.end(section, plugin: plugin, what: "command \(command)")
+        switch outcome {
+        case .success(let result):
+            if let reason = verdict.quarantine { registry.withLock { _ in quarantine(record, reason: reason) } }
+            return result
+        case .failure(let call):
+            let oops = oops(of: call)
+            quarantine(record, oops: oops)
+            throw .faulted(plugin: plugin, during: "command \(command)", oops: oops?.summary ?? call.summary)
         }
     }
 
-    /// Every loaded plugin, by name.
+    /// Every loaded plugin, and every load still running its code (state
+    /// ``LoadedPlugin/State/loading``), by name. Never waits for plugin code.
     public func list() -> [LoadedPlugin] {
-        operations.withLock { _ in
+        registry.withLock { _ in
             auditHandlersLocked()
-            return plugins.keys.sorted().map { snapshot(plugins[$0]!) }
+            let loading = pending.values.map { load in
+                LoadedPlugin(name: load.name, version: load.version, path: load.path, state: .loading, owner: 0,
+                             irqs: [], loadTime: load.started, handlerCalls: 0, commands: [], retireReasons: [],
+                             parameterValues: load.parameters, activity: activityText(load))
+            }
+            return (plugins.values.map(snapshot) + loading).sorted { $0.name < $1.name }
         }
+    }
+
+    /// "init() for 12.0 s": what a pending load runs.
+    private func activityText(_ load: PendingLoad) -> String {
+        "constructors, entry point and init() for \(Self.seconds(since: load.startedNanos))"
+    }
+
+    /// "12.0 s" since a CLOCK_MONOTONIC time.
+    static func seconds(since nanos: UInt64) -> String {
+        let tenths = (ctenon_monotonic_ns() &- nanos) / 100_000_000
+        return "\(tenths / 10).\(tenths % 10) s"
     }
 
     /// Reports handlers that left host signals blocked on their CPU since the
     /// last report (the signal entry caught and undid it). `list()` calls it;
     /// a host may also call it periodically.
     public func auditHandlers() {
-        operations.withLock { _ in auditHandlersLocked() }
+        registry.withLock { _ in auditHandlersLocked() }
     }
 
     private func auditHandlersLocked() {
@@ -644,7 +813,7 @@ public final class PluginHost: @unchecked Sendable {
     /// The current mappings of plugin `name`'s image (its private copy), or
     /// [] when no such plugin is loaded.
     public func mappings(of name: String) -> [MemoryMapping] {
-        operations.withLock { _ in (plugins[name].flatMap { try? $0.image.mappings() }) ?? [] }
+        registry.withLock { _ in (plugins[name].flatMap { try? $0.image.mappings() }) ?? [] }
     }
 
     /// The name of the plugin instance holding pipeline owner `owner` (live,
@@ -653,7 +822,7 @@ public final class PluginHost: @unchecked Sendable {
     /// is what the barrier reports for a busy CPU).
     public func pluginName(owner: UInt32) -> String? {
         let slot = owner & 0xFFF
-        return operations.withLock { _ in
+        return registry.withLock { _ in
             plugins.values.first { $0.owner & 0xFFF == slot }.map(\.name)
                 ?? draining.first { $0.owner & 0xFFF == slot }.map { "\($0.name) (old version \($0.descriptor.version))" }
         }
@@ -667,9 +836,21 @@ public final class PluginHost: @unchecked Sendable {
         return pluginName(owner: owner)
     }
 
-    /// One plugin's snapshot, or nil.
+    /// One plugin's snapshot (a load still running shows as `loading`), or nil.
     public func plugin(named name: String) -> LoadedPlugin? {
-        operations.withLock { _ in plugins[name].map(snapshot) }
+        if let loaded = registry.withLock({ _ in plugins[name].map(snapshot) }) { return loaded }
+        return list().first { $0.name == name }
+    }
+
+    /// What the control plane waits for in `name` now ("init() for 3.0 s",
+    /// "exit() for 1.2 s", "command nap for 2.0 s"), or nil.
+    public func activity(of name: String) -> String? {
+        plugin(named: name)?.activity
+    }
+
+    /// The name reserved by a load of `path` still running its code, or nil.
+    public func loadingName(path: String) -> String? {
+        registry.withLock { _ in pending.values.first { $0.path == path }?.name }
     }
 
     private func snapshot(_ r: PluginRecord) -> LoadedPlugin {
@@ -678,7 +859,8 @@ public final class PluginHost: @unchecked Sendable {
         return LoadedPlugin(name: r.name, version: r.descriptor.version, path: r.image.path, state: r.state,
                             owner: r.owner, irqs: irqs, loadTime: r.loadTime, handlerCalls: calls,
                             commands: r.commands.names, retireReasons: r.elf.retireReasons,
-                            contentHash: r.image.copy?.hashText, parameterValues: r.values, lastOops: r.lastOops)
+                            contentHash: r.image.copy?.hashText, parameterValues: r.values, lastOops: r.lastOops,
+                            activity: r.activity.map { "\($0.what) for \(Self.seconds(since: $0.sinceNanos))" })
     }
 
     /// Why a grace period failed on `membarrier` (an unload then keeps the

@@ -1,7 +1,8 @@
 import TenonPipeline
 
 /// The host's live record of one plugin instance: everything needed to unload
-/// it. Owned by ``PluginHost`` and touched only under its operation lock.
+/// it. Owned by ``PluginHost``; its `var`s are touched only under the host's
+/// registry lock.
 final class PluginRecord {
     let name: String
     let descriptor: PluginDescriptor
@@ -25,6 +26,19 @@ final class PluginRecord {
     var site: PluginCallSite { commands.site! }
     /// Set when a call broke a rule that quarantines (``PluginGuard``).
     var quarantineReason: String?
+    /// Commands of this instance running now. An unload waits (within its
+    /// timeout) until none is, after refusing new ones (`closed`): commands
+    /// are protected against a concurrent unload without a host-wide lock.
+    var inUse = 0
+    /// Set once `exit()` may be next: new commands are refused.
+    var closed = false
+    /// The control operation on this instance in progress ("unload",
+    /// "swap"), so that two never overlap on one plugin.
+    var operation: String?
+    /// What its code is doing for the control plane now (`exit()`, a
+    /// command) and since when (CLOCK_MONOTONIC ns), for `list` and for a
+    /// request that outlives its deadline.
+    var activity: (what: String, sinceNanos: UInt64)?
 
     init(name: String, descriptor: PluginDescriptor, elf: ELFImage, image: DynamicImage, owner: UInt32,
          services: HostServices, commands: FFICommandTable, loadTime: Double,

@@ -6,7 +6,12 @@ struct CallCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "call",
         abstract: "Call a plugin command through libffi; arguments are checked against its declared signature first.",
-        discussion: "Example: tenon call counter count 1   (see `tenon info FILE.so` for the commands and signatures)")
+        discussion: """
+            A command still running after --timeout is reported as such (exit status 1); it finishes \
+            in the host, which logs its result, and an unload of the plugin waits for it.
+
+            Example: tenon call counter count 1   (see `tenon info FILE.so` for the commands and signatures)
+            """)
 
     @Argument(help: "Plugin name.")
     var plugin: String
@@ -17,10 +22,13 @@ struct CallCommand: ParsableCommand {
     @Argument(parsing: .allUnrecognized, help: "Arguments, converted to the command's parameter types.")
     var arguments: [String] = []
 
+    @OptionGroup var timeout: RequestTimeout
+
     @OptionGroup var options: ClientOptions
 
     func run() throws {
-        guard let payload = try options.send(.call(plugin: plugin, command: command, arguments: arguments)) else { return }
+        guard let payload = try options.send(.call(plugin: plugin, command: command, arguments: arguments,
+                                                   timeoutMilliseconds: timeout.milliseconds)) else { return }
         print(payload["result"]?.text ?? "(none)")
     }
 }

@@ -31,14 +31,18 @@ struct ClientOptions: ParsableArguments {
         }
     }
 
-    /// How long to wait for the reply: the request's own deadline plus a
-    /// margin for the plugin's `exit()` and `dlclose`, not a fixed 10 s (an
+    /// How long to wait for the reply: the deadline the host replies by
+    /// (it says "still running" then), plus a margin; not a fixed 10 s (an
     /// `unload --timeout 20s` must not be reported as timed out at 10 s).
     static func deadline(for request: ControlRequest) -> Duration {
+        let margin: Duration = .seconds(5)
         switch request {
-        case .unload(_, let milliseconds): .milliseconds(milliseconds) + .seconds(10)
-        case .swap: .seconds(25)  // the old version gets 10 s to drain, then exits
-        default: .seconds(10)
+        case .unload(_, let milliseconds): return .milliseconds(milliseconds) + .seconds(5) + margin
+        case .load(_, _, _, let milliseconds?), .call(_, _, _, let milliseconds?):
+            return .milliseconds(milliseconds) + margin
+        case .swap(_, _, _, _, _, let milliseconds?): return .milliseconds(2 * milliseconds) + .seconds(5) + margin
+        case .swap: return .seconds(25)
+        default: return .seconds(10)
         }
     }
 

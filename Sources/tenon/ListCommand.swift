@@ -11,6 +11,12 @@ struct ListCommand: ParsableCommand {
             is the file they were copied from. -v NAME shows one plugin in full, with its current \
             parameter values.
 
+            STATE is loading (its init() still runs; the name is reserved), live, unloading (CPUs, \
+            then running commands, then exit() waited for), unpublished (a busy unload \
+            left it receiving nothing: `tenon unload` again or `tenon cancel`), faulted or \
+            quarantined. A plugin whose code runs for the control plane (init(), exit(), a command) \
+            gets a line saying what and for how long.
+
             Examples: tenon list; tenon list -v counter
             """)
 
@@ -42,6 +48,7 @@ struct ListCommand: ParsableCommand {
                              ("loaded", formatter.string(from: r.loadedAt)),
                              ("irqs", r.irqs.map(String.init).joined(separator: ",")),
                              ("handler calls", String(r.handlerCalls))]
+                if let activity = r.activity { lines.append(("running", activity)) }
                 lines += (r.parameters ?? []).map { ("parm", $0) }
                 lines += (r.commands ?? []).map { ("command", $0) }
                 if let reasons = r.retireReasons, !reasons.isEmpty { lines.append(("retired at unload", reasons.joined(separator: "; "))) }
@@ -60,6 +67,7 @@ struct ListCommand: ParsableCommand {
         if rows.isEmpty { print("(no plugin loaded)") }
         for r in rows {
             if let oops = r.lastOops { print("\(r.name): last \(oops)") }
+            if let activity = r.activity { print("\(r.name): running \(activity)") }
         }
     }
 }

@@ -10,6 +10,9 @@ struct LoadCommand: ParsableCommand {
             later does not touch the loaded plugin. Files or directories that another user could \
             change are refused unless --allow-insecure.
 
+            If the plugin's init() is still running after --timeout, the command says so and exits \
+            with status 1 while the load goes on in the host: `tenon list` shows it as `loading`.
+
             Example: tenon load .build/release/libtenon-counter.so irq=5
             """)
 
@@ -22,11 +25,14 @@ struct LoadCommand: ParsableCommand {
     @Flag(name: .customLong("allow-insecure"), help: "Load even if another user could have changed the file (group/other-writable, or owned by someone else).")
     var allowInsecure = false
 
+    @OptionGroup var timeout: RequestTimeout
+
     @OptionGroup var options: ClientOptions
 
     func run() throws {
         guard let payload = try options.send(.load(path: absolutePath(path), parameters: parameters,
-                                                   allowInsecure: allowInsecure)) else { return }
+                                                   allowInsecure: allowInsecure,
+                                                   timeoutMilliseconds: timeout.milliseconds)) else { return }
         let irqs = payload["irqs"].flatMap { try? $0.decode([Int].self) } ?? []
         print("loaded \(payload["name"]?.stringValue ?? "?") \(payload["version"]?.stringValue ?? "") (IRQs \(irqs.map(String.init).joined(separator: ", ")))")
     }

@@ -9,7 +9,9 @@ struct SwapCommand: ParsableCommand {
         discussion: """
             The new build must declare the same plugin name (--rename to replace it by another \
             plugin). Without parameters the old ones are carried over. The path may be the one the \
-            running version came from: the host loads a private copy of the file as it is now.
+            running version came from: the host loads a private copy of the file as it is now. \
+            --timeout bounds both the new version's init() and the wait for CPUs and commands to \
+            leave the old version.
 
             Example: tenon swap swap .build/release/libtenon-swapv2.so
             """)
@@ -29,11 +31,14 @@ struct SwapCommand: ParsableCommand {
     @Flag(name: .customLong("allow-insecure"), help: "Load even if another user could have changed the file.")
     var allowInsecure = false
 
+    @OptionGroup var timeout: RequestTimeout
+
     @OptionGroup var options: ClientOptions
 
     func run() throws {
         guard let payload = try options.send(.swap(name: name, path: absolutePath(path), parameters: parameters,
-                                                   rename: rename, allowInsecure: allowInsecure)) else { return }
+                                                   rename: rename, allowInsecure: allowInsecure,
+                                                   timeoutMilliseconds: timeout.milliseconds)) else { return }
         let newName = payload["name"]?.stringValue ?? name
         let params = (try? payload["parameters"]?.decode([String].self)) ?? nil
         print("swapped \(name) \(payload["from"]?.text ?? "?") -> \(newName == name ? "" : newName + " ")\(payload["to"]?.text ?? "?") "

@@ -36,6 +36,32 @@ enum CLIProcess {
                       stderr: String(decoding: e, as: UTF8.self))
     }
 
+    /// A `tenon` command started in the background; ``finish()`` waits for it.
+    final class Running {
+        let process: Process
+        let out = Pipe(), err = Pipe()
+
+        init(_ args: [String]) throws {
+            process = Process()
+            process.executableURL = URL(fileURLWithPath: CLIProcess.tenon)
+            process.arguments = args
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+        }
+
+        func finish() -> Result {
+            let o = out.fileHandleForReading.readDataToEndOfFile()
+            let e = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return Result(status: process.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                          stderr: String(decoding: e, as: UTF8.self))
+        }
+    }
+
+    /// Starts `tenon args…` without waiting for it.
+    static func start(_ args: [String]) throws -> Running { try Running(args) }
+
     /// Starts `tenon run …` in the background; its stderr goes to `log`.
     static func startHost(_ args: [String], log: String) throws -> Process {
         let p = Process()

@@ -164,7 +164,7 @@ struct LifecycleEndToEndTests {
         #expect(host.terminationStatus == 0)
     }
 
-    @Test("busy unload names the stuck plugin, cancel re-publishes, shutdown gives up naming CPU and plugin")
+    @Test("B unloads while A's handler is stuck; A's unload is busy naming A; cancel re-publishes; shutdown gives up naming CPU and plugin")
     func shutdownWithAStuckHandler() throws {
         let log = dir + "/host.log"
         let host = try startHost(["--plugin", bin + "/libtenon-stuck.so:irq=7", "--plugin", bin + "/libtenon-counter.so:irq=5"], log: log)
@@ -172,15 +172,20 @@ struct LifecycleEndToEndTests {
         #expect(try tenon("raise", "7", "--cpu", "1").status == 0)
         for _ in 0..<200 where number(try tenon("call", "stuck", "entered")) != 1 { usleep(10_000) }
 
+        // counter never had an action on IRQ 7: the stuck section cannot reach its code.
         var r = try tenon("unload", "counter", "--timeout", "300ms")
-        #expect(r.status != 0 && r.stderr.contains("CPU 1") && r.stderr.contains("plugin stuck")
-                && r.stderr.contains("tenon cancel counter"), "\(r.stderr)")
+        #expect(r.status == 0 && r.stdout.contains("unloaded counter"), "\(r.stdout) \(r.stderr)")
+        #expect(try tenon("list").stdout.contains("counter") == false)
+
+        r = try tenon("unload", "stuck", "--timeout", "300ms")
+        #expect(r.status != 0 && r.stderr.contains("CPU 1") && r.stderr.contains("IRQ 7") && r.stderr.contains("plugin stuck")
+                && r.stderr.contains("tenon cancel stuck"), "\(r.stderr)")
         #expect(try tenon("list").stdout.contains("unpublished"))
-        r = try tenon("cancel", "counter")
+        r = try tenon("cancel", "stuck")
         #expect(r.status == 0 && r.stdout.contains("re-published"), "\(r.stderr)")
-        r = try tenon("list", "-v", "counter")
+        r = try tenon("list", "-v", "stuck")
         #expect(r.stdout.contains("state:         live"), "\(r.stdout)")
-        r = try tenon("cancel", "counter")
+        r = try tenon("cancel", "stuck")
         #expect(r.status != 0 && r.stderr.contains("nothing to cancel"))
 
         #expect(try tenon("shutdown", "--timeout", "1s").status == 0)
@@ -189,6 +194,78 @@ struct LifecycleEndToEndTests {
         #expect(host.terminationStatus == 3)
         let hostLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(hostLog.contains("shutdown gave up after 1000 ms: CPU 1 is stuck inside IRQ 7 of plugin stuck"), "\(hostLog)")
+    }
+
+    /// Waits (bounded) until `tenon list -v fixture-slow` shows its nap command running.
+    func napping() throws -> Bool {
+        for _ in 0..<500 {
+            let r = try tenon("list", "-v", "fixture-slow")
+            if r.stdout.contains("running:") && r.stdout.contains("command nap") { return true }
+            usleep(10_000)
+        }
+        return false
+    }
+
+    @Test("while init() sleeps: list answers and shows loading, load --timeout says still running, the load completes; commands run beside a slow one; unload waits for a running command")
+    func slowPluginCode() throws {
+        let log = dir + "/host.log"
+        let host = try startHost(["--plugin", bin + "/libtenon-counter.so:irq=5"], log: log)
+        defer { if host.isRunning { kill(host.processIdentifier, SIGKILL) } }
+        let slow = bin + "/libtenon-fixtureslow.so"
+
+        var r = try tenon("load", slow, "init_ms=3000", "--timeout", "500ms")
+        #expect(r.status != 0 && r.stderr.contains("init() of fixture-slow still running")
+                && r.stderr.contains("after 500 ms") && r.stderr.contains("tenon list"), "\(r.stderr)")
+        // The control plane answers while init() sleeps, and shows the load.
+        r = try tenon("list")
+        #expect(r.status == 0 && r.stdout.contains("fixture-slow") && r.stdout.contains("loading")
+                && r.stdout.contains("running constructors, entry point and init()"), "\(r.stdout) \(r.stderr)")
+        #expect(try tenon("stats").status == 0)
+        #expect(try tenon("irqs").status == 0)
+        #expect(try tenon("raise", "5").status == 0)
+        #expect(try tenon("call", "counter", "total").status == 0, "a command of another plugin waited for init()")
+        r = try tenon("load", slow)
+        #expect(r.status != 0 && r.stderr.contains("fixture-slow"), "a second load took the reserved name: \(r.stderr)")
+        r = try tenon("unload", "fixture-slow")
+        #expect(r.status != 0 && r.stderr.contains("still loading"), "\(r.stderr)")
+        // The load finishes in the background.
+        var live = false
+        for _ in 0..<500 where !live {
+            live = try tenon("list", "-v", "fixture-slow").stdout.contains("state:         live")
+            if !live { usleep(20_000) }
+        }
+        #expect(live)
+        #expect(try tenon("raise", "12", "--cpu", "0").status == 0)
+
+        // A command that naps past its --timeout: the reply says so; other requests are served.
+        let nap = try CLIProcess.start(["call", "fixture-slow", "nap", "3000", "--timeout", "300ms", "--socket", socket])
+        #expect(try napping(), "the nap never showed in `tenon list -v`")
+        r = try tenon("call", "counter", "total")
+        #expect(r.status == 0, "\(r.stderr)")
+        let napped = nap.finish()
+        #expect(napped.status != 0 && napped.stderr.contains("command nap of fixture-slow still running after 300 ms")
+                && napped.stderr.contains("waits for it"), "\(napped.stderr)")
+        // Unload while the nap still runs: its code must stay mapped until it returns.
+        r = try tenon("unload", "fixture-slow", "--timeout", "5s")
+        #expect(r.status == 0 && r.stdout.contains("unloaded fixture-slow"), "\(r.stdout) \(r.stderr)")
+        let hostLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(hostLog.contains("command nap of fixture-slow: finished after its reply's deadline: ok"), "\(hostLog)")
+
+        // A command still running at the unload's deadline: nothing is done, and it says why.
+        #expect(try tenon("load", slow).status == 0)
+        let nap2 = try CLIProcess.start(["call", "fixture-slow", "nap", "3000", "--timeout", "10s", "--socket", socket])
+        #expect(try napping(), "the nap never showed in `tenon list -v`")
+        r = try tenon("unload", "fixture-slow", "--timeout", "200ms")
+        #expect(r.status != 0 && r.stderr.contains("command(s) of fixture-slow still running")
+                && r.stderr.contains("stays unpublished"), "\(r.stderr)")
+        #expect(try tenon("list", "-v", "fixture-slow").stdout.contains("state:         unpublished"))
+        #expect(nap2.finish().status == 0)
+        r = try tenon("cancel", "fixture-slow")
+        #expect(r.status == 0, "\(r.stderr)")
+
+        #expect(try tenon("shutdown").status == 0)
+        waitForExit(host)
+        #expect(host.terminationStatus == 0)
     }
 
     @Test("the control socket stays open during shutdown: releasing the stuck handler lets it finish")

@@ -241,7 +241,11 @@ struct ControlServerTests {
         // are served while the stalled ones are provably still open — so they
         // did not wait for the stalled ones to time out.
         do {
-            let (server, directory) = try makeServer { $0.readTimeout = .seconds(60) }
+            // One process plays every client here: lift the per-client limit.
+            let (server, directory) = try makeServer {
+                $0.readTimeout = .seconds(60)
+                $0.maxConnectionsPerClient = 32
+            }
             defer { server.stop() }
             let stalled = try (0..<8).map { _ in try RawConnection(path: server.path) }
             for connection in stalled { connection.write(#"{"version":1,"request":{"op":"li"#) }
@@ -254,7 +258,10 @@ struct ControlServerTests {
         }
         // Part 2: with a short read timeout, every stalled client is closed
         // without a reply, and the server goes on serving.
-        let (server, directory) = try makeServer { $0.readTimeout = .seconds(1) }
+        let (server, directory) = try makeServer {
+            $0.readTimeout = .seconds(1)
+            $0.maxConnectionsPerClient = 32
+        }
         defer { server.stop() }
         let stalled = try (0..<8).map { _ in try RawConnection(path: server.path) }
         for connection in stalled { connection.write(#"{"version":1,"request":{"op":"li"#) }
@@ -307,6 +314,36 @@ struct ControlServerTests {
         // ping bypasses the (busy) handler.
         #expect(try ControlClient(path: path, timeout: .milliseconds(500)).ping().pid == getpid())
         #expect(try ControlClient(path: path, timeout: .seconds(10)).send(.stats).isOK)
+        _ = directory
+    }
+
+    @Test("one client cannot hold every connection: beyond its own limit it gets busy, others still get in")
+    func perClientLimit() throws {
+        let (server, directory) = try makeServer {
+            $0.maxConnections = 10
+            $0.maxConnectionsPerClient = 2
+            $0.readTimeout = .seconds(60)
+        }
+        defer { server.stop() }
+        let held = try (0..<2).map { _ in try RawConnection(path: server.path) }
+        for c in held {
+            c.write(#"{"version":1,"request":{"op":"ping"}}"# + "\n")
+            #expect(c.response()?.isOK == true)
+        }
+        let extra = try RawConnection(path: server.path)
+        let refused = extra.response()
+        #expect(refused?.errorCode == "busy")
+        if case .error(_, let message)? = refused { #expect(message.contains("limit per client"), "\(message)") }
+        // A connection slot of this client comes back when one closes.
+        _ = Glibc.shutdown(held[0].fd, Int32(SHUT_RDWR))
+        var admitted = false
+        for _ in 0..<100 where !admitted {
+            let again = try RawConnection(path: server.path)
+            again.write(#"{"version":1,"request":{"op":"ping"}}"# + "\n")
+            admitted = again.response()?.isOK == true
+            if !admitted { usleep(10_000) }
+        }
+        #expect(admitted)
         _ = directory
     }
 
