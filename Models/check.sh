@@ -30,7 +30,7 @@ start=$SECONDS
 build() {
 	local dir="$work/$1"
 	mkdir -p "$dir"
-	cp "$model" "$dir/barrier.pml"
+	cp "$here/${model_file:-barrier.pml}" "$dir/barrier.pml"
 	# shellcheck disable=SC2086
 	(cd "$dir" && spin -a $2 barrier.pml >spin.log 2>&1 && gcc -w -O2 $3 -o pan pan.c >gcc.log 2>&1) || {
 		echo "  build failed:"; cat "$dir/spin.log" "$dir/gcc.log" 2>/dev/null | sed 's/^/    /'
@@ -63,6 +63,7 @@ selected() { [[ -z ${CHECK_ONLY:-} || ${CHECK_ONLY} == "$1" ]]; }
 # expect_pass NAME DESCRIPTION SPIN_FLAGS CC_FLAGS PAN_FLAGS
 expect_pass() {
 	selected "$1" || return 0
+	model_file=${6:-barrier.pml}
 	echo "== $1: $2"
 	if ! build "$1" "$3" "$4"; then fail "$1 (build)"; return; fi
 	run "$1" "$5"
@@ -88,7 +89,7 @@ summarise_trail() {
 		/^ *[0-9]+:\tproc/ {
 			if ($0 ~ /:init:/) next
 			stmt = $0; sub(/^.*\t\[/, "", stmt); sub(/\]$/, "", stmt)
-			if (stmt !~ /parity|table|mapped|nest\[|sb_val\[|assert/) next
+			if (stmt !~ /parity|table|mapped|nest\[|sb_val\[|assert|depth\[|publishedB/) next
 			if (stmt ~ /^\(\(k<|^\(\(n<|^\(\(nest\[/) next   # scan reads are shown by the printf
 			step = $1; sub(/:$/, "", step)
 			pid = $3
@@ -106,6 +107,7 @@ summarise_trail() {
 # expect_refute NAME DESCRIPTION SPIN_FLAGS CC_FLAGS PAN_FLAGS
 expect_refute() {
 	selected "$1" || return 0
+	model_file=${6:-barrier.pml}
 	echo "== $1: $2"
 	if ! build "$1" "$3" "$4"; then fail "$1 (build)"; return; fi
 	run "$1" "$5"
@@ -124,7 +126,7 @@ expect_refute() {
 }
 
 echo "spin: $(spin -V 2>&1 | head -n1)"
-echo "model: $model"
+echo "models: $model, $here/scoped.pml"
 
 expect_pass   safety-sc      "correct read side, sequential consistency: plugin code only runs while mapped" \
 	"" "-DSAFETY -DNOFAIR" "-m10000 -w24"
@@ -152,6 +154,14 @@ expect_refute scan-skips-last "drain that never reads the last CPU's slot must b
 	"-DSCAN_SKIPS_LAST" "-DSAFETY -DBFS" "-w22"
 expect_refute unmark-clears  "exit that clears the slot instead of restoring the nested-over section" \
 	"-DUNMARK_CLEARS" "-DSAFETY -DBFS" "-w22"
+
+# Per-owner grace periods (scoped.pml): which CPUs an unload of one plugin may skip.
+expect_pass   scoped-safety  "per-owner drain skips only depth-1 sections on lines the owner never had" \
+	"" "-DSAFETY -DNOFAIR" "-m10000 -w22" scoped.pml
+expect_refute scoped-any-depth "skipping by line alone, ignoring nested sections, must be refuted" \
+	"-DSKIP_ANY_DEPTH" "-DSAFETY -DBFS" "-w22" scoped.pml
+expect_refute scoped-any-line "skipping every depth-1 section, ignoring shared lines, must be refuted" \
+	"-DSKIP_ANY_LINE" "-DSAFETY -DBFS" "-w22" scoped.pml
 
 # Equivalence (only with CHECK_ONLY): without heavy fence 5 or 7 the exhaustive TSO search still
 # finds no violation; fence 2 alone orders every mark a stale handler load depends on.

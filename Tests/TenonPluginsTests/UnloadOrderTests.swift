@@ -62,7 +62,8 @@ struct UnloadOrderTests {
     }
 
     /// Kills `command-unprotected`: an unload that arrives while a command of
-    /// the plugin runs waits for the command to return.
+    /// the plugin runs waits for the command to return (the command's in-use
+    /// count; no host-wide lock is held while it runs).
     @Test func unloadWaitsForARunningCommand() throws {
         let pipeline = IRQPipeline(cpus: 2)
         let host = PluginHost(pipeline: pipeline, logger: testLogger(.critical))
@@ -72,8 +73,11 @@ struct UnloadOrderTests {
         let unloaded = Mutex<UnloadResult?>(nil)
         Thread { called.withLock { $0 = try? host.call(plugin: "witness", command: "block") } }.start()
         #expect(spinUntil(seconds: 10) { w[4] == 1 })
-        Thread { let r = host.unload(name: "witness"); unloaded.withLock { $0 = r } }.start()
-        usleep(100_000) // room for a broken unload to get ahead; a correct one cannot
+        Thread { let r = host.unload(name: "witness", timeout: .seconds(30)); unloaded.withLock { $0 = r } }.start()
+        // Room for a broken unload to get ahead (past the signal guard's turn,
+        // which alone holds an exit() back for at most turnWait); a correct one cannot.
+        let room = PluginGuard.turnWait + .milliseconds(300)
+        usleep(UInt32(room.components.seconds * 1_000_000 + room.components.attoseconds / 1_000_000_000_000))
         #expect(unloaded.withLock { $0 } == nil, "unload returned while a command was running")
         #expect(!w.exitBegan, "exit() began while a command was running")
         w[5] = 1
