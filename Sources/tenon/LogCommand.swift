@@ -13,6 +13,8 @@ struct LogCommand: ParsableCommand {
             faulting instruction as FILE+0xOFFSET (feed it to `addr2line -e FILE`), \
             then the plugin frames found by a frame-pointer walk. The host keeps \
             the last 256.
+
+            Example: tenon log; tenon log --json | jq '.[-1].pc'
             """)
 
     @OptionGroup var options: ClientOptions

@@ -127,6 +127,7 @@ struct RunCommand: ParsableCommand {
             var wait = timespec(tv_sec: 0, tv_nsec: 500_000_000)
             let got = sigtimedwait(&stopSignals, nil, &wait)
             if got > 0 { signal = got; break }
+            host.reportDiagnostics()
             if tty {
                 let now = ctenon_monotonic_ns(), total = host.handledTotal
                 let rate = Double(total &- lastTotal) / (Double(now - lastTime) / 1e9)

@@ -159,6 +159,15 @@ struct LifecycleEndToEndTests {
         r = try tenon("load", bin + "/libtenon-swapv1.so", "irq=0")
         #expect(r.status != 0 && r.stderr.contains("request_irq(0) refused: -EBUSY, line held by host tick"), "\(r.stderr)")
 
+        // The pipeline's checks reach the host log (read in task context, grouped).
+        #expect(try tenon("raise", "40", "--cpu", "1", "--count", "3").status == 0)
+        var logged = false
+        for _ in 0..<300 where !logged {
+            logged = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("pipeline: CPU1: IRQ 40: no handler (nobody cared)")
+            if !logged { usleep(10_000) }
+        }
+        #expect(logged, "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+
         #expect(try tenon("shutdown").status == 0)
         waitForExit(host)
         #expect(host.terminationStatus == 0)
