@@ -10,8 +10,8 @@ public struct LoadedPlugin: Sendable, Equatable, CustomStringConvertible {
         /// Published: its handlers receive IRQs.
         case live
         /// An unload is in progress: unpublished, the CPUs are waited for,
-        /// then running commands (new ones are refused from then on), then
-        /// `exit()` and `dlclose`.
+        /// then until no command runs (commands are refused from then on),
+        /// then `exit()` and `dlclose`.
         case unloading
         /// Unpublished by an unload that found a CPU still inside it
         /// (``UnloadResult/busy(cpu:irq:since:)``): mapped, receives nothing.

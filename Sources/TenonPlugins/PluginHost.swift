@@ -26,8 +26,8 @@ import TenonPipeline
 /// an operation on one plugin marks it (``PluginRecord/operation``) so two
 /// never overlap; commands count themselves in (``PluginRecord/inUse``).
 /// Commands still run while an unload waits for the CPUs (one may be what
-/// releases a stuck handler); after the grace period the unload refuses new
-/// ones and waits for those running before `exit()`. Operations that
+/// releases a stuck handler) and for running commands; `exit()` comes at the
+/// first moment none runs, and later ones are refused. Operations that
 /// wait for quiescence are refused from inside an IRQ handler, because a
 /// handler that waited for quiescence would wait for itself.
 public final class PluginHost: @unchecked Sendable {
@@ -475,9 +475,8 @@ public final class PluginHost: @unchecked Sendable {
             }
         }
         // Commands may run until now (e.g. the one that releases a stuck
-        // handler); from here on new ones are refused, and running ones must
-        // return before exit() and dlclose.
-        registry.withLock { _ in record.closed = true }
+        // handler) and until none runs: exit() and dlclose come at the first
+        // moment no command of the plugin runs, and later ones are refused.
         if let busy = waitForCommands(record, until: deadline) {
             registry.withLock { _ in
                 record.closed = false
@@ -493,11 +492,15 @@ public final class PluginHost: @unchecked Sendable {
         return result
     }
 
-    /// Waits until no command of `record` runs (new ones are refused by its
-    /// state); nil when none does, else why the unload gives up.
+    /// Waits until no command of `record` runs, and closes it to new ones at
+    /// that moment (`closed`); nil when it got there, else why it gave up (the
+    /// record is then left open).
     private func waitForCommands(_ record: PluginRecord, until deadline: ContinuousClock.Instant) -> String? {
         while true {
-            let (count, activity) = registry.withLock { _ in (record.inUse, record.activity) }
+            let (count, activity) = registry.withLock { _ -> (Int, (what: String, sinceNanos: UInt64)?) in
+                if record.inUse == 0 { record.closed = true }
+                return (record.inUse, record.activity)
+            }
             if count == 0 { return nil }
             if ContinuousClock.now >= deadline {
                 let what = activity.map { "\($0.what) running for \(Self.seconds(since: $0.sinceNanos))" } ?? "a command"
@@ -662,7 +665,6 @@ public final class PluginHost: @unchecked Sendable {
             pipeline.commitStaging(owner: new.owner)
             // Its commands now reach the new instance; old calls still running are waited for below.
             if old.state == .live { old.state = .unpublished }
-            old.closed = true
             if plugins[name] === old { plugins[name] = nil }
             pending[new.name] = nil
             plugins[new.name] = new

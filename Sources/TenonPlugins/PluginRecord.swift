@@ -27,8 +27,9 @@ final class PluginRecord {
     /// Set when a call broke a rule that quarantines (``PluginGuard``).
     var quarantineReason: String?
     /// Commands of this instance running now. An unload waits (within its
-    /// timeout) until none is, after refusing new ones (`closed`): commands
-    /// are protected against a concurrent unload without a host-wide lock.
+    /// timeout) until none is, and closes it to new ones (`closed`) at that
+    /// moment: commands are protected against a concurrent unload without a
+    /// host-wide lock.
     var inUse = 0
     /// Set once `exit()` may be next: new commands are refused.
     var closed = false

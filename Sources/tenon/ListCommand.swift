@@ -12,7 +12,7 @@ struct ListCommand: ParsableCommand {
             parameter values.
 
             STATE is loading (its init() still runs; the name is reserved), live, unloading (CPUs, \
-            then running commands, then exit() waited for), unpublished (a busy unload \
+            then running commands, then exit() waited for; commands are served until exit()), unpublished (a busy unload \
             left it receiving nothing: `tenon unload` again or `tenon cancel`), faulted or \
             quarantined. A plugin whose code runs for the control plane (init(), exit(), a command) \
             gets a line saying what and for how long.

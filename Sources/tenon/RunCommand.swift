@@ -24,6 +24,10 @@ struct RunCommand: ParsableCommand {
             --timeout, the host names the CPU and plugin on stderr and exits 3, \
             leaving that thread; a second SIGINT/SIGTERM exits at once (status 2).
 
+            --priority N runs the CPU threads under SCHED_FIFO N and --mlock locks the \
+            host's memory, as for `tenon latency`; either is refused with the reason when \
+            not permitted.
+
             Example: tenon run --cpus 4 --timer 100 --plugin .build/release/libtenon-counter.so:irq=5
             """)
 
@@ -57,12 +61,39 @@ struct RunCommand: ParsableCommand {
     @Flag(name: .customLong("allow-insecure"), help: "Load --plugin files even if another user could have changed them.")
     var allowInsecure = false
 
+    @Option(help: "SCHED_FIFO priority 1-99 for the CPU threads (default: normal scheduling; needs CAP_SYS_NICE or an rtprio limit).")
+    var priority: Int = 0
+
+    @Flag(help: "Lock all memory (mlockall) for the host's lifetime, so no page fault stalls an IRQ.")
+    var mlock = false
+
     func validate() throws {
         guard (1...64).contains(cpus) else { throw ValidationError("--cpus must be 1 to 64, not \(cpus)") }
         guard (0...100_000).contains(timer) else { throw ValidationError("--timer must be 0 to 100000 Hz, not \(timer)") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a log level") }
         guard !stageName.isEmpty else { throw ValidationError("--stage-name must not be empty") }
         guard DurationText.milliseconds(timeout) != nil else { throw ValidationError(DurationText.invalid("--timeout", timeout)) }
+        guard (0...99).contains(priority) else { throw ValidationError("--priority must be 0 (normal) or 1-99 (SCHED_FIFO), not \(priority)") }
+    }
+
+    /// `--mlock` and `--priority`, before any plugin is loaded; a refusal ends the host with a clear message.
+    func applyRealtime(_ host: HostRuntime) {
+        if mlock && mlockall(MCL_CURRENT | MCL_FUTURE) != 0 {
+            let e = errno
+            host.shutdown()
+            fail("--mlock refused: mlockall: \(String(cString: strerror(e)))"
+                 + (e == ENOMEM || e == EPERM ? " (raise `ulimit -l` or run with CAP_IPC_LOCK)" : ""))
+        }
+        guard priority > 0 else { return }
+        let p = Int32(priority)
+        for cpu in 0..<cpus {
+            let rc = host.machine.run(on: cpu) { ctenon_set_fifo(p) }
+            if rc != 0 {
+                host.shutdown()
+                fail("--priority \(priority) refused on CPU \(cpu): sched_setscheduler(SCHED_FIFO): \(String(cString: strerror(-rc)))"
+                     + (rc == -EPERM ? " (needs CAP_SYS_NICE, root, or an `ulimit -r` of at least \(priority))" : ""))
+            }
+        }
     }
 
     /// Splits `PATH[:k=v,…]`: the colon is looked for in the last path component only.
@@ -98,6 +129,7 @@ struct RunCommand: ParsableCommand {
         } catch {
             fail("cannot start the host: \(error)")
         }
+        applyRealtime(host)
         for spec in plugins {
             let (path, parameters) = Self.pluginSpec(spec)
             do {

@@ -221,8 +221,9 @@ struct LifecycleEndToEndTests {
         let host = try startHost(["--plugin", bin + "/libtenon-counter.so:irq=5"], log: log)
         defer { if host.isRunning { kill(host.processIdentifier, SIGKILL) } }
         let slow = bin + "/libtenon-fixtureslow.so"
+        let gate = dir + "/gate"  // init() returns once this file exists (else after 5 min)
 
-        var r = try tenon("load", slow, "init_ms=3000", "--timeout", "500ms")
+        var r = try tenon("load", slow, "init_ms=300000", "gate=" + gate, "--timeout", "500ms")
         #expect(r.status != 0 && r.stderr.contains("init() of fixture-slow still running")
                 && r.stderr.contains("after 500 ms") && r.stderr.contains("tenon list"), "\(r.stderr)")
         // The control plane answers while init() sleeps, and shows the load.
@@ -237,9 +238,10 @@ struct LifecycleEndToEndTests {
         #expect(r.status != 0 && r.stderr.contains("fixture-slow"), "a second load took the reserved name: \(r.stderr)")
         r = try tenon("unload", "fixture-slow")
         #expect(r.status != 0 && r.stderr.contains("still loading"), "\(r.stderr)")
-        // The load finishes in the background.
+        // The load finishes in the background once init() returns.
+        FileManager.default.createFile(atPath: gate, contents: nil)
         var live = false
-        for _ in 0..<500 where !live {
+        for _ in 0..<1000 where !live {
             live = try tenon("list", "-v", "fixture-slow").stdout.contains("state:         live")
             if !live { usleep(20_000) }
         }
@@ -247,27 +249,42 @@ struct LifecycleEndToEndTests {
         #expect(try tenon("raise", "12", "--cpu", "0").status == 0)
 
         // A command that naps past its --timeout: the reply says so; other requests are served.
-        let nap = try CLIProcess.start(["call", "fixture-slow", "nap", "3000", "--timeout", "300ms", "--socket", socket])
+        let nap = try CLIProcess.start(["call", "fixture-slow", "nap", "300000", "--timeout", "300ms", "--socket", socket])
         #expect(try napping(), "the nap never showed in `tenon list -v`")
         r = try tenon("call", "counter", "total")
         #expect(r.status == 0, "\(r.stderr)")
         let napped = nap.finish()
         #expect(napped.status != 0 && napped.stderr.contains("command nap of fixture-slow still running after 300 ms")
                 && napped.stderr.contains("waits for it"), "\(napped.stderr)")
-        // Unload while the nap still runs: its code must stay mapped until it returns.
-        r = try tenon("unload", "fixture-slow", "--timeout", "5s")
+        // Unload while the nap still runs: it waits; commands still get through meanwhile
+        // (wake ends the nap), and the unload completes once the nap returned.
+        let unload = try CLIProcess.start(["unload", "fixture-slow", "--timeout", "1m", "--socket", socket])
+        var unloading = false
+        for _ in 0..<1000 where !unloading {
+            unloading = try tenon("list").stdout.contains("unloading")
+            if !unloading { usleep(10_000) }
+        }
+        #expect(unloading)
+        #expect(try tenon("call", "fixture-slow", "wake").status == 0)
+        r = unload.finish()
         #expect(r.status == 0 && r.stdout.contains("unloaded fixture-slow"), "\(r.stdout) \(r.stderr)")
-        let hostLog = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-        #expect(hostLog.contains("command nap of fixture-slow: finished after its reply's deadline: ok"), "\(hostLog)")
+        var finishedLate = false
+        for _ in 0..<300 where !finishedLate {
+            finishedLate = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+                .contains("command nap of fixture-slow: finished after its reply's deadline: ok")
+            if !finishedLate { usleep(10_000) }
+        }
+        #expect(finishedLate)
 
-        // A command still running at the unload's deadline: nothing is done, and it says why.
+        // A command still running at the unload's deadline: the plugin stays unpublished, and it says why.
         #expect(try tenon("load", slow).status == 0)
-        let nap2 = try CLIProcess.start(["call", "fixture-slow", "nap", "3000", "--timeout", "10s", "--socket", socket])
+        let nap2 = try CLIProcess.start(["call", "fixture-slow", "nap", "300000", "--timeout", "5m", "--socket", socket])
         #expect(try napping(), "the nap never showed in `tenon list -v`")
         r = try tenon("unload", "fixture-slow", "--timeout", "200ms")
         #expect(r.status != 0 && r.stderr.contains("command(s) of fixture-slow still running")
                 && r.stderr.contains("stays unpublished"), "\(r.stderr)")
         #expect(try tenon("list", "-v", "fixture-slow").stdout.contains("state:         unpublished"))
+        #expect(try tenon("call", "fixture-slow", "wake").status == 0)
         #expect(nap2.finish().status == 0)
         r = try tenon("cancel", "fixture-slow")
         #expect(r.status == 0, "\(r.stderr)")
@@ -275,6 +292,29 @@ struct LifecycleEndToEndTests {
         #expect(try tenon("shutdown").status == 0)
         waitForExit(host)
         #expect(host.terminationStatus == 0)
+    }
+
+    @Test("run --priority / --mlock: applied, or refused with the reason when not permitted")
+    func realtimeOptions() throws {
+        if getuid() == 0 {
+            // Nobody may raise its SCHED_FIFO priority (RLIMIT_RTPRIO 0, no CAP_SYS_NICE).
+            let refused = try CLIProcess.run(["run", "--cpus", "1", "--timer", "0", "--priority", "50",
+                                              "--socket", "/nonexistent/s.sock"], asUID: 65534)
+            #expect(refused.status != 0 && refused.stderr.contains("--priority 50 refused on CPU 0")
+                    && refused.stderr.contains("CAP_SYS_NICE"), "\(refused.stderr)")
+            let log = dir + "/host.log"
+            let host = try startHost(["--priority", "10", "--mlock"], log: log)
+            defer { if host.isRunning { kill(host.processIdentifier, SIGKILL) } }
+            #expect(try tenon("stats").status == 0)
+            #expect(try tenon("shutdown").status == 0)
+            waitForExit(host)
+            #expect(host.terminationStatus == 0)
+        } else {
+            let r = try CLIProcess.run(["run", "--cpus", "1", "--timer", "0", "--priority", "99", "--socket", dir + "/c/s.sock"])
+            #expect(r.status != 0 && r.stderr.contains("--priority 99 refused"), "\(r.stderr)")
+        }
+        let bad = try CLIProcess.run(["run", "--priority", "100"])
+        #expect(bad.status != 0 && bad.stderr.contains("--priority must be 0 (normal) or 1-99"), "\(bad.stderr)")
     }
 
     @Test("the control socket stays open during shutdown: releasing the stuck handler lets it finish")
