@@ -25,15 +25,21 @@ public enum PluginLimits {
     /// Every `request_irq` flag the host understands; any other bit is refused
     /// with `-EINVAL` rather than ignored (a plugin built against a newer
     /// header must not get silently different semantics).
-    public static let knownIRQFlags: UInt32 = TenonPipeline.IRQF_SHARED | TenonPipeline.IRQF_PERCPU
-        | TenonPipeline.IRQF_ONESHOT | TenonPipeline.IRQF_NO_THREAD | TenonPipeline.IRQF_OOB
+    public static let knownIRQFlags: UInt32 = IRQF_SHARED | IRQF_PERCPU | IRQF_ONESHOT | IRQF_NO_THREAD | IRQF_OOB
+
+    /// These figures as the `TENON_EXT_LIMITS` extension hands them to a plugin.
+    static var `extension`: tenon_host_limits_t {
+        tenon_host_limits_t(struct_size: UInt32(MemoryLayout<tenon_host_limits_t>.size),
+                            max_actions: UInt32(maxActions), max_timers: UInt32(maxTimers),
+                            max_synthetic_irqs: UInt32(maxSyntheticIRQs), min_timer_period_ns: minTimerPeriodNanos)
+    }
 
     /// Why `request_irq` must be refused before it reaches the pipeline, with
     /// the errno to return; nil if within limits.
     static func checkRequest(flags: UInt32, actionsHeld: Int) -> (errno: Int32, reason: String)? {
         let unknown = flags & ~knownIRQFlags
         if unknown != 0 {
-            return (Errno.EINVAL, "unknown flag bits 0x\(String(unknown, radix: 16)) (known: IRQF_SHARED, IRQF_PERCPU, IRQF_ONESHOT, IRQF_NO_THREAD, IRQF_OOB)")
+            return (Errno.EINVAL, "unknown flag bits 0x\(String(unknown, radix: 16)) (known: TENON_IRQF_SHARED, TENON_IRQF_PERCPU, TENON_IRQF_ONESHOT, TENON_IRQF_NO_THREAD, TENON_IRQF_OOB)")
         }
         if actionsHeld >= maxActions {
             return (Errno.ENOSPC, "the plugin already holds \(actionsHeld) IRQ actions, the limit is \(maxActions); free_irq some first")
