@@ -8,7 +8,7 @@
 ///
 /// A handler should return promptly (bounded waits only, such as an unload timeout): while it
 /// runs, other clients' requests queue behind it (their connections stay open).
-public protocol ControlHandler: Sendable {
+package protocol ControlHandler: Sendable {
     /// Serves one decoded, validated request. Errors are reported as
     /// ``ControlResponse/error(code:message:)`` with a one-line message.
     func handle(_ request: ControlRequest) -> ControlResponse

@@ -83,7 +83,7 @@ public struct PluginDescriptor: @unchecked Sendable {
     public var extensionFunction: ExtensionFunction? { raw.pointee.get_extension }
 
     /// Calls the image's entry point and validates the result.
-    public static func load(from image: DynamicImage) throws(PluginError) -> PluginDescriptor {
+    package static func load(from image: DynamicImage) throws(PluginError) -> PluginDescriptor {
         let entry = try image.entryPoint()
         return try PluginDescriptor(validating: entry(), path: image.path)
     }
