@@ -42,7 +42,9 @@
  *              (handlers, irq_work, commands);
  *   exit       inside exit() (after the barrier: no handler runs any more).
  * A task service called in a state its tag omits is accepted but pointless:
- * what it registers is revoked when exit() returns.
+ * what it registers is revoked when exit() returns, and an IRQ action
+ * requested from exit() is never published (the barrier is over: nothing
+ * would wait for its handler before the image is unmapped).
  *
  * Handlers ([oob] and [inband]) must themselves be async-signal-safe. A task
  * service called from a handler is refused at once, without side effects
