@@ -81,6 +81,11 @@ let package = Package(
             "TenonPipeline", "TenonMachine", "TenonPlugins", "TenonHost", "TenonTestDevice", "CTenonStress",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // `tenon demo`'s scenario (the command only parses and prints it).
+        .target(name: "TenonDemo", dependencies: [
+            "TenonHost", "TenonPlugins", "TenonControl", "TenonPipeline", "TenonTestDevice", "CTenon",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // `tenon latency`: timer IRQ latency beside a bare C timer (HdrHistogram percentiles).
         .target(name: "TenonLatency", dependencies: [
             "TenonMachine", "TenonPipeline", "CTenon",
@@ -88,6 +93,7 @@ let package = Package(
         ]),
         .executableTarget(name: "tenon", dependencies: [
             "TenonHost",
+            "TenonDemo",
             "TenonStress",
             "TenonLatency",
             "TenonPlugins",

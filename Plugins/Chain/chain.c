@@ -45,13 +45,13 @@ static tenon_irqreturn_t chain_oob_handler(uint32_t irq, void *dev_id)
     (void)dev_id;
     uint32_t cpu = this_cpu();
     if (cpu >= N)
-        return IRQ_NONE;
+        return TENON_IRQ_NONE;
     check_stage(1);
     atomic_fetch_add_explicit(&chain.oob_runs[cpu], 1, memory_order_relaxed);
     chain.host->irq_post_inband(chain.host, chain.sirq);
     if (chain.use_work)
         chain.host->irq_work_queue(chain.host, &chain.work[cpu]);
-    return IRQ_HANDLED;
+    return TENON_IRQ_HANDLED;
 }
 
 /* [inband] */
@@ -61,10 +61,10 @@ static tenon_irqreturn_t chain_inband_handler(uint32_t irq, void *dev_id)
     (void)dev_id;
     uint32_t cpu = this_cpu();
     if (cpu >= N)
-        return IRQ_NONE;
+        return TENON_IRQ_NONE;
     check_stage(0);
     atomic_fetch_add_explicit(&chain.inband_runs[cpu], 1, memory_order_relaxed);
-    return IRQ_HANDLED;
+    return TENON_IRQ_HANDLED;
 }
 
 /* [inband], on the CPU that queued it. */
@@ -114,11 +114,11 @@ static int32_t chain_init(const tenon_host_t *host, const tenon_param_value_t *p
     chain.sirq = host->irq_create_direct_mapping(host);
     if (chain.sirq == 0)
         return -ENOSPC;
-    int32_t ret = host->request_irq(host, chain.sirq, chain_inband_handler, IRQF_PERCPU,
+    int32_t ret = host->request_irq(host, chain.sirq, chain_inband_handler, TENON_IRQF_PERCPU,
                                     "chain-inband", &chain);
     if (ret != 0)
         goto fail_dispose;
-    ret = host->request_irq(host, chain.irq, chain_oob_handler, IRQF_OOB, "chain-oob", &chain);
+    ret = host->request_irq(host, chain.irq, chain_oob_handler, TENON_IRQF_OOB, "chain-oob", &chain);
     if (ret != 0)
         goto fail_free;
     return 0;

@@ -26,11 +26,11 @@ static tenon_irqreturn_t counter_handler(uint32_t irq, void *dev_id)
     (void)dev_id;
     uint32_t cpu = counter.host->smp_processor_id(counter.host);
     if (cpu >= TENON_EXAMPLE_MAX_CPUS)
-        return IRQ_NONE;
+        return TENON_IRQ_NONE;
     atomic_fetch_add_explicit(&counter.count[cpu], 1, memory_order_relaxed);
     if (counter.device != NULL)
         tenon_test_device_drain(counter.device, cpu, COUNTER_STAMP);
-    return IRQ_HANDLED;
+    return TENON_IRQ_HANDLED;
 }
 
 /* Commands [task]. */
@@ -75,7 +75,7 @@ static int32_t counter_init(const tenon_host_t *host, const tenon_param_value_t 
     }
     cmd_reset();
 
-    uint32_t flags = (oob->value.b ? IRQF_OOB : 0) | (shared->value.b ? IRQF_SHARED : 0);
+    uint32_t flags = (oob->value.b ? TENON_IRQF_OOB : 0) | (shared->value.b ? TENON_IRQF_SHARED : 0);
     return host->request_irq(host, counter.irq, counter_handler, flags, "counter", &counter);
 }
 
@@ -86,8 +86,8 @@ static void counter_exit(const tenon_host_t *host)
 
 static const tenon_param_desc_t counter_params[] = {
     { "irq", TENON_PARAM_UINT, "5", "IRQ line to count" },
-    { "oob", TENON_PARAM_BOOL, "true", "handle on the out-of-band stage (IRQF_OOB)" },
-    { "shared", TENON_PARAM_BOOL, "false", "request the line with IRQF_SHARED" },
+    { "oob", TENON_PARAM_BOOL, "true", "handle on the out-of-band stage (TENON_IRQF_OOB)" },
+    { "shared", TENON_PARAM_BOOL, "false", "request the line with TENON_IRQF_SHARED" },
     { "device", TENON_PARAM_UINT, "0", "address of a tenon_test_device to drain (0 = none)" },
 };
 

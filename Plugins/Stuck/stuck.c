@@ -26,7 +26,7 @@ static tenon_irqreturn_t stuck_handler(uint32_t irq, void *dev_id)
     while (atomic_load_explicit(&stuck.released, memory_order_acquire) == 0)
         tenon_cpu_relax();
     atomic_fetch_add_explicit(&stuck.left, 1, memory_order_relaxed);
-    return IRQ_HANDLED;
+    return TENON_IRQ_HANDLED;
 }
 
 /* Commands [task]. */
@@ -44,7 +44,7 @@ static int32_t stuck_init(const tenon_host_t *host, const tenon_param_value_t *p
     atomic_store_explicit(&stuck.released, 0, memory_order_relaxed);
     atomic_store_explicit(&stuck.entered, 0, memory_order_relaxed);
     atomic_store_explicit(&stuck.left, 0, memory_order_relaxed);
-    return host->request_irq(host, stuck.irq, stuck_handler, IRQF_OOB, "stuck", &stuck);
+    return host->request_irq(host, stuck.irq, stuck_handler, TENON_IRQF_OOB, "stuck", &stuck);
 }
 
 static void stuck_exit(const tenon_host_t *host)

@@ -102,7 +102,7 @@ static tenon_irqreturn_t torture_handler(uint32_t irq, void *dev_id)
     (void)dev_id;
     uint32_t cpu = t.host->smp_processor_id(t.host);
     if (cpu >= N)
-        return IRQ_NONE;
+        return TENON_IRQ_NONE;
     atomic_fetch_add_explicit(&t.handled, 1, memory_order_relaxed);
     if (t.fault_one_in != 0) {
         uint64_t r = next_random(cpu);
@@ -127,7 +127,7 @@ static tenon_irqreturn_t torture_handler(uint32_t irq, void *dev_id)
     }
     if (t.use_work && t.host->irq_work_queue(t.host, &t.work[cpu]) == 1 && l != NULL)
         __atomic_fetch_add(&l->work_queued, 1, __ATOMIC_RELAXED);
-    return IRQ_HANDLED;
+    return TENON_IRQ_HANDLED;
 }
 
 /* Commands [task]. */
@@ -167,7 +167,7 @@ static int32_t torture_init(const tenon_host_t *host, const tenon_param_value_t 
     }
     if (t.ledger != NULL)
         __atomic_fetch_add(&t.ledger->inits, 1, __ATOMIC_RELAXED);
-    return host->request_irq(host, t.irq, torture_handler, IRQF_OOB, "torture", &t);
+    return host->request_irq(host, t.irq, torture_handler, TENON_IRQF_OOB, "torture", &t);
 }
 
 static void torture_exit(const tenon_host_t *host)

@@ -77,13 +77,13 @@ static const tenon_host_t host = {
     f_cpu, f_clock, f_log,
 };
 
-/* Run every live action of irq as CPU cpu; oob flag from IRQF_OOB. */
+/* Run every live action of irq as CPU cpu; oob flag from TENON_IRQF_OOB. */
 static void fire(uint32_t irq, uint32_t cpu)
 {
     for (int i = 0; i < MAX_ACTIONS; i++)
         if (actions[i].live && actions[i].irq == irq) {
             cur_cpu = cpu;
-            in_oob = (actions[i].flags & IRQF_OOB) != 0;
+            in_oob = (actions[i].flags & TENON_IRQF_OOB) != 0;
             actions[i].fn(irq, actions[i].dev_id);
             in_oob = 0;
             /* back in-band: replay what the oob handler deferred */
@@ -146,7 +146,7 @@ static void smoke(const char *path, struct tenon_test_device *dev)
             if (strcmp(d->commands[i].name, "release") == 0) ((void (*)(void))d->commands[i].fn)();
         uint32_t irqs[MAX_ACTIONS]; int ni = 0;
         for (int i = 0; i < MAX_ACTIONS; i++)
-            if (actions[i].live && (actions[i].flags & IRQF_PERCPU) == 0) irqs[ni++] = actions[i].irq;
+            if (actions[i].live && (actions[i].flags & TENON_IRQF_PERCPU) == 0) irqs[ni++] = actions[i].irq;
         for (int r = 0; r < 3; r++)
             for (int k = 0; k < ni; k++) { fire(irqs[k], 0); fire(irqs[k], 1); }
         printf("  device: seen/handled_by =");

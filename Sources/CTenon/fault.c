@@ -179,6 +179,7 @@ static const char *ctxname(uint32_t c)
     case CTENON_CTX_INIT: return "init";
     case CTENON_CTX_EXIT: return "exit";
     case CTENON_CTX_COMMAND: return "command";
+    case CTENON_CTX_EXTENSION: return "get_extension";
     default: return "host";
     }
 }

@@ -6,9 +6,9 @@ import Foundation
 ///   escapes newlines inside strings).
 /// - Keys are sorted so that output is stable and diffable.
 /// - Dates are ISO 8601 strings.
-public enum ControlCoding {
+package enum ControlCoding {
     /// An encoder for frames and payloads.
-    public static func encoder() -> JSONEncoder {
+    package static func encoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
@@ -16,7 +16,7 @@ public enum ControlCoding {
     }
 
     /// A decoder for frames and payloads.
-    public static func decoder() -> JSONDecoder {
+    package static func decoder() -> JSONDecoder {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         return decoder

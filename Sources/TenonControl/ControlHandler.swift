@@ -8,7 +8,7 @@
 ///
 /// A handler should still reply in bounded time (the client gives up after its own deadline):
 /// Tenon's host replies "still running" at a request's deadline and lets the work go on.
-public protocol ControlHandler: Sendable {
+package protocol ControlHandler: Sendable {
     /// Serves one decoded, validated request. Errors are reported as
     /// ``ControlResponse/error(code:message:)`` with a one-line message.
     func handle(_ request: ControlRequest) -> ControlResponse

@@ -22,13 +22,13 @@
 /// Every frame carries `version`. The server answers a frame whose version it does not speak
 /// with an `unsupported-version` error (in its own version) and keeps the connection.
 /// `ping` returns the server's version (see ``PingPayload``).
-public enum ControlProtocol {
+package enum ControlProtocol {
     /// The protocol version this module speaks.
-    public static let version = 1
+    package static let version = 1
     /// Hard maximum size in bytes of one request frame, terminating newline included.
-    public static let maxRequestSize = 64 * 1024
+    package static let maxRequestSize = 64 * 1024
     /// Hard maximum size in bytes of one response frame, terminating newline included.
-    public static let maxResponseSize = 16 * 1024 * 1024
+    package static let maxResponseSize = 16 * 1024 * 1024
     /// The frame terminator.
-    public static let frameTerminator: UInt8 = 0x0A
+    package static let frameTerminator: UInt8 = 0x0A
 }

@@ -1,11 +1,11 @@
 /// One response frame on the wire: `{"version":1,"response":{…}}` followed by a newline.
-public struct ControlResponseFrame: Codable, Sendable, Equatable {
+package struct ControlResponseFrame: Codable, Sendable, Equatable {
     /// The protocol version of the server (``ControlProtocol/version``).
-    public var version: Int
+    package var version: Int
     /// The response.
-    public var response: ControlResponse
+    package var response: ControlResponse
 
-    public init(version: Int = ControlProtocol.version, response: ControlResponse) {
+    package init(version: Int = ControlProtocol.version, response: ControlResponse) {
         self.version = version
         self.response = response
     }

@@ -24,7 +24,7 @@ import Glibc
 ///
 /// A started server is kept alive by its threads until ``stop()``: always call it (the host
 /// does so on SIGINT/SIGTERM, after `shutdown`).
-public final class ControlServer: Sendable {
+package final class ControlServer: Sendable {
     private struct State: Sendable {
         var started = false
         var running = false
@@ -37,9 +37,9 @@ public final class ControlServer: Sendable {
     }
 
     /// The settings this server runs with.
-    public let configuration: ControlServerConfiguration
+    package let configuration: ControlServerConfiguration
     /// The socket path.
-    public var path: String { configuration.path }
+    package var path: String { configuration.path }
 
     private let handler: any ControlHandler
     private let logger: Logger
@@ -53,7 +53,7 @@ public final class ControlServer: Sendable {
     private static let connectionThreadKey = "TenonControl.ControlServer.connectionThread"
 
     /// Creates a server; nothing happens until ``start()``.
-    public init(
+    package init(
         configuration: ControlServerConfiguration = ControlServerConfiguration(),
         handler: any ControlHandler,
         logger: Logger = Logger(label: "tenon.control")
@@ -64,12 +64,12 @@ public final class ControlServer: Sendable {
     }
 
     /// Whether the server is accepting connections.
-    public var isRunning: Bool { state.withLock { $0.running } }
+    package var isRunning: Bool { state.withLock { $0.running } }
 
     /// Binds the socket and starts serving. Throws ``ControlServerError`` with a one-line
     /// reason if the directory is insecure, another host is live on the path, or a system call
     /// fails.
-    public func start() throws(ControlServerError) {
+    package func start() throws(ControlServerError) {
         let alreadyStarted = state.withLock { state in
             defer { state.started = true }
             return state.started
@@ -92,7 +92,7 @@ public final class ControlServer: Sendable {
 
     /// Stops accepting, closes live connections, waits (bounded) for connection threads,
     /// closes the socket and unlinks its file (if it is still ours). Idempotent.
-    public func stop() {
+    package func stop() {
         let (wasRunning, wakeWrite) = state.withLock { state in
             defer { state.running = false }
             return (state.running, state.wakeFDs.write)

@@ -3,28 +3,28 @@ import Glibc
 #endif
 
 /// Settings of a ``ControlServer``. The defaults are the production ones.
-public struct ControlServerConfiguration: Sendable {
+package struct ControlServerConfiguration: Sendable {
     /// The socket path (default ``ControlSocketPath/defaultPath(environment:uid:)``).
-    public var path: String
+    package var path: String
     /// The socket file's mode (default `0600`).
-    public var socketMode: mode_t
+    package var socketMode: mode_t
     /// The mode of the socket's directory: it is created with this mode, and an existing one
     /// may have no permission bits outside it (default `0700`).
-    public var directoryMode: mode_t
+    package var directoryMode: mode_t
     /// How long a whole request frame may take to arrive (also the idle limit) (default 2 s).
-    public var readTimeout: Duration
+    package var readTimeout: Duration
     /// How long a response write may block on a client that does not read (default 2 s).
-    public var writeTimeout: Duration
+    package var writeTimeout: Duration
     /// Connections served at once; more get a `busy` error (default 32).
-    public var maxConnections: Int
+    package var maxConnections: Int
     /// Connections one client process (peer pid) may hold at once; more get
     /// a `busy` error, so that one client cannot take every slot and lock
     /// others (`tenon shutdown`) out (default 8).
-    public var maxConnectionsPerClient: Int
+    package var maxConnectionsPerClient: Int
     /// How long ``ControlServer/stop()`` waits for connection threads (default 5 s).
-    public var stopTimeout: Duration
+    package var stopTimeout: Duration
 
-    public init(
+    package init(
         path: String = ControlSocketPath.defaultPath(),
         socketMode: mode_t = 0o600,
         directoryMode: mode_t = 0o700,

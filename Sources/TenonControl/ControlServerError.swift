@@ -1,5 +1,5 @@
 /// Why ``ControlServer/start()`` refused to start. Each description is one line.
-public enum ControlServerError: Error, Sendable, Equatable, CustomStringConvertible {
+package enum ControlServerError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The socket's directory exists with the wrong type, owner or permissions.
     case insecureDirectory(path: String, reason: String)
     /// Another live host answers on the socket path.
@@ -13,7 +13,7 @@ public enum ControlServerError: Error, Sendable, Equatable, CustomStringConverti
     /// A system call failed.
     case system(SystemCallError)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .insecureDirectory(let path, let reason):
             "refusing to use control socket directory \(path): \(reason)"

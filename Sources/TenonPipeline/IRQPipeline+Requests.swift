@@ -50,8 +50,12 @@ extension IRQPipeline {
                 if flags & IRQF_SHARED == 0 || first.flags & IRQF_SHARED == 0 { return Errno.EBUSY }
                 if flags & IRQF_SHARING_MASK != first.flags & IRQF_SHARING_MASK { return Errno.EBUSY }
             }
+            // A suspended owner (a plugin in exit(), after its unload's
+            // barrier) must not publish: nothing would wait for the handler
+            // before its image is unmapped. resume() publishes it.
+            let suspended = core.pointee.ownerState(owner) & PipelineCore.suspendedBit != 0
             let record = ActionRecord(irq: irq, handler: handler, devId: devId, key: key, flags: flags,
-                                      name: name, owner: owner, box: box, published: replaced == nil)
+                                      name: name, owner: owner, box: box, published: replaced == nil && !suspended)
             if (state.records[irq] ?? []).isEmpty && flags & IRQF_OOB != 0 {
                 core.pointee.descriptors[Int(irq)].set(IRQDescriptor.Setting.oob)
             }

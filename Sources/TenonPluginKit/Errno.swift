@@ -24,13 +24,16 @@ public struct Errno: Error, RawRepresentable, Hashable, Sendable {
     public static var tooBig: Errno { Errno(rawValue: E2BIG) }
     /// EAGAIN
     public static var tryAgain: Errno { Errno(rawValue: EAGAIN) }
-    /// ENOMEM: e.g. the host is out of action slots.
+    /// ENOMEM
     public static var noMemory: Errno { Errno(rawValue: ENOMEM) }
+    /// EDEADLK: a task service was called from a handler.
+    public static var deadlock: Errno { Errno(rawValue: EDEADLK) }
     /// EBUSY: the IRQ line is taken and not shareable, or the flags differ.
     public static var busy: Errno { Errno(rawValue: EBUSY) }
     /// EINVAL: bad IRQ number, flags or parameter.
     public static var invalidArgument: Errno { Errno(rawValue: EINVAL) }
-    /// ENOSPC: e.g. the synthetic IRQ domain or the irq_work pool is exhausted.
+    /// ENOSPC: e.g. the plugin holds its 32 IRQ actions, or the synthetic IRQ
+    /// domain or the irq_work pool is exhausted.
     public static var noSpace: Errno { Errno(rawValue: ENOSPC) }
     /// ERANGE: a parameter value does not fit the Swift type it is read as.
     public static var outOfRange: Errno { Errno(rawValue: ERANGE) }

@@ -33,6 +33,8 @@ public func export<P: Plugin & ~Copyable>(_ plugin: P.Type) -> UnsafeRawPointer?
         exit: { host in
             guard let host else { return }
             Lifecycle.current?.stop(Host(host))
-        })
+        },
+        // The kit offers no plugin extension: no plugin extension id exists yet.
+        get_extension: nil)
     return UnsafeRawPointer(descriptor)
 }

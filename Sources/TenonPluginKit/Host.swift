@@ -44,10 +44,11 @@ public struct Host: @unchecked Sendable {
 
     // MARK: - IRQ actions [task]
 
-    /// Installs `handler` on `irq` (request_irq). [task]
-    /// Throws ``Errno/invalidArgument`` (irq out of range, bad flags),
-    /// ``Errno/busy`` (line taken and not shareable, or flags mismatch),
-    /// ``Errno/noMemory`` (out of action slots).
+    /// Installs `handler` on `irq` (request_irq). [task; init running]
+    /// Throws ``Errno/invalidArgument`` (irq out of range or not mapped, bad
+    /// flags), ``Errno/busy`` (line taken and not shareable, or flags
+    /// mismatch), ``Errno/noSpace`` (the plugin holds 32 actions),
+    /// ``Errno/deadlock`` (called from a handler).
     public func requestIRQ(_ irq: UInt32, flags: IRQFlags = [], name: StaticString,
                            handler: IRQHandler) throws(Errno) {
         try Errno.check(raw.pointee.request_irq(raw, irq, Self.abiHandler(handler), flags.rawValue,
@@ -55,7 +56,9 @@ public struct Host: @unchecked Sendable {
     }
 
     /// Removes the action `(irq, handler)` and waits until no CPU runs it
-    /// (free_irq). [task] Throws ``Errno/noSuchEntry``. Pass the same
+    /// (free_irq). [task; init running exit] Throws ``Errno/noSuchEntry``,
+    /// ``Errno/deadlock`` (from a handler), ``Errno/busy`` (a CPU stayed in
+    /// the handler for 10 s; the action is out of dispatch anyway). Pass the same
     /// function as to ``requestIRQ(_:flags:name:handler:)`` (a `func`: two
     /// closure literals are two functions). Optional: the host revokes
     /// whatever the plugin still holds at unload.
@@ -63,15 +66,16 @@ public struct Host: @unchecked Sendable {
         try Errno.check(raw.pointee.free_irq(raw, irq, Self.cookie(handler)))
     }
 
-    /// A new synthetic (software-only, per-CPU) IRQ (irq_create_direct_mapping). [task]
-    /// Throws ``Errno/noSpace`` when the synthetic domain is exhausted.
+    /// A new synthetic (software-only, per-CPU) IRQ (irq_create_direct_mapping).
+    /// [task; init running] Throws ``Errno/noSpace`` when the synthetic domain
+    /// is exhausted or the plugin holds 16 already.
     public func createDirectMapping() throws(Errno) -> UInt32 {
         let irq = raw.pointee.irq_create_direct_mapping(raw)
         if irq == 0 { throw .noSpace }
         return irq
     }
 
-    /// Gives a synthetic IRQ back (irq_dispose_mapping). [task]
+    /// Gives a synthetic IRQ back (irq_dispose_mapping). [task; init running exit]
     public func disposeMapping(_ irq: UInt32) {
         raw.pointee.irq_dispose_mapping(raw, irq)
     }
@@ -80,7 +84,10 @@ public struct Host: @unchecked Sendable {
 
     /// Raises `irq` on `cpu` after `firstNanoseconds`, then every
     /// `periodNanoseconds` (0: one-shot), on CLOCK_MONOTONIC (timer_start).
-    /// [task] The timer dies with the plugin at the latest.
+    /// [task; init running] The timer dies with the plugin at the latest.
+    /// Throws ``Errno/invalidArgument`` (period below 100 µs, cpu or irq out
+    /// of range), ``Errno/tryAgain`` (the plugin holds 8 timers),
+    /// ``Errno/notImplemented`` (a host without a machine), ``Errno/deadlock``.
     public func startTimer(on cpu: UInt32, irq: UInt32, after firstNanoseconds: UInt64,
                            every periodNanoseconds: UInt64 = 0) throws(Errno) -> TimerID {
         let id = raw.pointee.timer_start(raw, cpu, irq, firstNanoseconds, periodNanoseconds)
@@ -88,7 +95,8 @@ public struct Host: @unchecked Sendable {
         return TimerID(rawValue: id)
     }
 
-    /// Stops a timer (timer_stop). [task]
+    /// Stops a timer (timer_stop). [task; init running exit] Throws
+    /// ``Errno/noSuchEntry`` (not a running timer of this plugin).
     public func stopTimer(_ timer: TimerID) throws(Errno) {
         try Errno.check(raw.pointee.timer_stop(raw, timer.rawValue))
     }
@@ -180,6 +188,21 @@ public struct Host: @unchecked Sendable {
     @inlinable @_noLocks
     public func localIRQsRestore(_ state: IRQState) {
         _unsafePerformance { raw.pointee.local_irq_restore(raw, state.rawValue) }
+    }
+
+    // MARK: - Extensions [task]
+
+    /// The host's extension `id` (get_extension), e.g. `TENON_EXT_LIMITS`,
+    /// or nil when the host does not offer it. [task; init running exit]
+    /// Valid until `stop(host:)` returns.
+    public func `extension`(_ id: StaticString) -> UnsafeRawPointer? {
+        tenon_kit_get_extension(raw, id.cString)
+    }
+
+    /// The per-plugin budgets of this host (the `TENON_EXT_LIMITS`
+    /// extension), or nil if it does not say. [task; init running exit]
+    public var limits: tenon_host_limits_t? {
+        tenon_kit_get_extension(raw, tenon_kit_ext_limits())?.assumingMemoryBound(to: tenon_host_limits_t.self).pointee
     }
 
     // MARK: - Log [task]

@@ -9,12 +9,12 @@ import Musl
 /// make the host read on), decoded leniently, control characters escaped as
 /// `\xNN` so every message stays one line, and cut at `limit` characters
 /// with "…".
-public enum DisplayText {
+package enum DisplayText {
     /// Bounds for each kind of plugin text.
-    public static let versionLimit = 64, descriptionLimit = 256, actionNameLimit = 64
+    package static let versionLimit = 64, descriptionLimit = 256, actionNameLimit = 64
 
     /// The C string at `pointer` (nil: ""), at most `limit` characters, escaped.
-    public static func from(_ pointer: UnsafePointer<CChar>?, limit: Int) -> String {
+    package static func from(_ pointer: UnsafePointer<CChar>?, limit: Int) -> String {
         guard let pointer else { return "" }
         let length = strnlen(pointer, limit * 4 + 1)
         let text = String(decoding: UnsafeRawBufferPointer(start: pointer, count: length), as: UTF8.self)
@@ -22,7 +22,7 @@ public enum DisplayText {
     }
 
     /// `text` with control characters escaped, at most `limit` characters.
-    public static func escaped(_ text: String, limit: Int, cut: Bool = false) -> String {
+    package static func escaped(_ text: String, limit: Int, cut: Bool = false) -> String {
         var out = ""
         var count = 0
         for scalar in text.unicodeScalars {

@@ -14,18 +14,18 @@ import TenonABI
 ///
 /// Not `Sendable`: the handle's state (open/closed) belongs to the control
 /// thread that loads and unloads plugins.
-public final class DynamicImage {
+package final class DynamicImage {
     /// The canonical path passed to `dlopen` (`realpath` of the given path),
     /// which is also how the file appears in `/proc/self/maps`.
-    public let path: String
+    package let path: String
     /// Opened with `RTLD_NODELETE`: ``close()`` drops the reference but glibc
     /// never unmaps the image ("retired" plugins, see ``ELFImage/mustRetire``).
-    public let isRetained: Bool
+    package let isRetained: Bool
     /// The `dlopen` handle; nil after ``close()``.
-    public private(set) var handle: UnsafeMutableRawPointer?
+    package private(set) var handle: UnsafeMutableRawPointer?
     /// The sealed copy this image was opened from (``open(_:copy:)``), nil
     /// when opened by path. Its descriptor must outlive the mapping.
-    public let copy: PrivateImage?
+    package let copy: PrivateImage?
 
     /// `dlopen(path, RTLD_NOW | RTLD_LOCAL [| RTLD_NODELETE])`.
     ///
@@ -39,7 +39,7 @@ public final class DynamicImage {
     ///
     /// - Throws: ``PluginError/notAFile(path:reason:)`` if the path cannot be
     ///   resolved, ``PluginError/dlopenFailed(path:message:)`` with `dlerror()`.
-    public init(path: String, retain: Bool) throws(PluginError) {
+    package init(path: String, retain: Bool) throws(PluginError) {
         // Resolve first: a path without "/" would make dlopen search
         // LD_LIBRARY_PATH and the system directories instead of the file meant.
         guard let resolved = realpath(path, nil) else {
@@ -66,7 +66,7 @@ public final class DynamicImage {
     ///   loader already holds an object of that name (a descriptor number
     ///   reused while an older image stayed mapped), which would be returned
     ///   instead of the copy.
-    public init(copy: PrivateImage, retain: Bool) throws(PluginError) {
+    package init(copy: PrivateImage, retain: Bool) throws(PluginError) {
         let flags = RTLD_NOW | RTLD_LOCAL | (retain ? RTLD_NODELETE : 0)
         let handle = try copy.withLoaderPath { name throws(PluginError) -> UnsafeMutableRawPointer in
             if DynamicImage.isLoaded(name) {
@@ -87,26 +87,26 @@ public final class DynamicImage {
 
     /// Opens a validated image, retaining it (`RTLD_NODELETE`) exactly when
     /// ``ELFImage/mustRetire`` says it must never be unmapped.
-    public static func open(_ image: ELFImage) throws(PluginError) -> DynamicImage {
+    package static func open(_ image: ELFImage) throws(PluginError) -> DynamicImage {
         try DynamicImage(path: image.path, retain: image.mustRetire)
     }
 
     /// Opens the sealed copy `copy` that `image` validated, retaining it
     /// exactly when ``ELFImage/mustRetire`` says so.
-    public static func open(_ image: ELFImage, copy: PrivateImage) throws(PluginError) -> DynamicImage {
+    package static func open(_ image: ELFImage, copy: PrivateImage) throws(PluginError) -> DynamicImage {
         try DynamicImage(copy: copy, retain: image.mustRetire)
     }
 
     /// This image's mappings in `/proc/self/maps`: by inode for a private
     /// copy, else by path.
-    public func mappings() throws(PluginError) -> [MemoryMapping] {
+    package func mappings() throws(PluginError) -> [MemoryMapping] {
         if let copy { return try copy.mappings() }
         return try ProcessMaps.mappings(of: path)
     }
 
     /// Address of an exported symbol, or nil (`dlsym`; the value itself may be
     /// NULL for odd symbols, which we treat as absent).
-    public func symbol(named name: String) -> UnsafeMutableRawPointer? {
+    package func symbol(named name: String) -> UnsafeMutableRawPointer? {
         guard let handle else { preconditionFailure("DynamicImage.symbol(named:) after close(): \(path)") }
         return dlsym(handle, name)
     }
@@ -116,7 +116,7 @@ public final class DynamicImage {
     /// - Throws: ``PluginError/missingEntry(path:)`` when it is not exported
     ///   (typically: the TENON_PLUGIN_ENTRY macro was not used, or the symbol
     ///   was hidden).
-    public func entryPoint() throws(PluginError) -> tenon_plugin_entry_t {
+    package func entryPoint() throws(PluginError) -> tenon_plugin_entry_t {
         guard let address = symbol(named: PluginDescriptor.entrySymbol) else {
             throw .missingEntry(path: path)
         }
@@ -128,7 +128,7 @@ public final class DynamicImage {
     /// quiescence barrier (no CPU executes or will execute its code).
     ///
     /// Calling `close()` twice is a programming error and traps.
-    public func close() throws(PluginError) {
+    package func close() throws(PluginError) {
         guard let handle else { preconditionFailure("DynamicImage.close() called twice: \(path)") }
         self.handle = nil
         _ = dlerror()
@@ -139,7 +139,7 @@ public final class DynamicImage {
 
     /// Whether the dynamic loader currently holds `path` (`RTLD_NOLOAD`); does
     /// not load it. `path` must be spelled as it was opened (use ``path``).
-    public static func isLoaded(_ path: String) -> Bool {
+    package static func isLoaded(_ path: String) -> Bool {
         guard let h = dlopen(path, RTLD_NOW | RTLD_NOLOAD) else {
             _ = dlerror()
             return false

@@ -14,52 +14,52 @@ import Musl
 /// (``mustRetire``): an image carrying Swift runtime metadata, `-z nodelete`
 /// or `STB_GNU_UNIQUE` symbols is retired (kept mapped) instead; see
 /// docs/plugins.md.
-public struct ELFImage: Sendable, Hashable {
+package struct ELFImage: Sendable, Hashable {
     /// The path as given.
-    public let path: String
+    package let path: String
     /// File size in bytes.
-    public let fileSize: UInt64
+    package let fileSize: UInt64
     /// `e_machine` of the file (equal to ``ELFImage/hostMachine`` once validated).
-    public let machine: UInt16
+    package let machine: UInt16
     /// Names of all sections, in section-header order (empty if the file has no
     /// section headers).
-    public let sectionNames: [String]
+    package let sectionNames: [String]
     /// Non-empty `swift5_*` sections: the image registers Swift runtime
     /// metadata that the runtime keeps scanning after an unmap.
-    public let swiftMetadataSections: [String]
+    package let swiftMetadataSections: [String]
     /// `DT_NEEDED` entries, in order.
-    public let neededLibraries: [String]
+    package let neededLibraries: [String]
     /// `DT_FLAGS_1` (0 when absent).
-    public let flags1: UInt64
+    package let flags1: UInt64
     /// Names of defined `STB_GNU_UNIQUE` symbols in `.dynsym`.
-    public let gnuUniqueSymbols: [String]
+    package let gnuUniqueSymbols: [String]
     /// Defined, default- or protected-visibility symbols of `.dynsym` (global,
     /// weak or unique), in table order, at most ``maximumListedSymbols``.
-    public let exportedSymbols: [String]
+    package let exportedSymbols: [String]
     /// `.dynsym` defines a function `tenon_plugin_entry`: checked before
     /// `dlopen`, so an image without it never runs its constructors.
-    public let exportsEntry: Bool
+    package let exportsEntry: Bool
 
     /// How many names ``exportedSymbols`` keeps (a plugin exports one).
-    public static let maximumListedSymbols = 256
+    package static let maximumListedSymbols = 256
 
     /// The image carries Swift runtime metadata (a non-empty `swift5_*` section).
-    public var hasSwiftMetadata: Bool { !swiftMetadataSections.isEmpty }
+    package var hasSwiftMetadata: Bool { !swiftMetadataSections.isEmpty }
 
     /// The image links the Swift runtime (`libswiftCore.so` in `DT_NEEDED`).
     ///
     /// A fact for diagnostics only; it does not by itself make the image
     /// unmappable (see ``mustRetire``).
-    public var needsSwiftRuntime: Bool {
+    package var needsSwiftRuntime: Bool {
         neededLibraries.contains { $0.hasPrefix("libswiftCore.so") }
     }
 
     /// The image is linked with `-z nodelete` (`DF_1_NODELETE`): glibc will never unmap it.
-    public var isNoDelete: Bool { flags1 & ELFImage.DF_1_NODELETE != 0 }
+    package var isNoDelete: Bool { flags1 & ELFImage.DF_1_NODELETE != 0 }
 
     /// The image defines `STB_GNU_UNIQUE` symbols: glibc silently pins such
     /// images, so a dlclose would not unmap them.
-    public var hasGnuUnique: Bool { !gnuUniqueSymbols.isEmpty }
+    package var hasGnuUnique: Bool { !gnuUniqueSymbols.isEmpty }
 
     /// The image must never be unmapped: open it with `RTLD_NODELETE` and on
     /// unload only unpublish, quiesce and forget it ("retire").
@@ -75,10 +75,10 @@ public struct ELFImage: Sendable, Hashable {
     /// those sections the runtime has nothing to dangle, and such images were
     /// seen to survive dlclose followed by heavy conformance lookups
     /// (tested in `SwiftMetadataTests`).
-    public var mustRetire: Bool { hasSwiftMetadata || isNoDelete || hasGnuUnique }
+    package var mustRetire: Bool { hasSwiftMetadata || isNoDelete || hasGnuUnique }
 
     /// Human-readable reasons for ``mustRetire`` (empty when unloadable).
-    public var retireReasons: [String] {
+    package var retireReasons: [String] {
         var reasons: [String] = []
         if hasSwiftMetadata {
             reasons.append("Swift runtime metadata (\(swiftMetadataSections.joined(separator: ", ")))")
@@ -104,7 +104,7 @@ public struct ELFImage: Sendable, Hashable {
     static let SHN_UNDEF: UInt16 = 0, SHN_XINDEX: UInt16 = 0xffff
 
     /// `e_machine` of the running host, fixed at compile time.
-    public static var hostMachine: UInt16 {
+    package static var hostMachine: UInt16 {
         #if arch(x86_64)
         return 62   // EM_X86_64
         #elseif arch(arm64)
@@ -117,7 +117,7 @@ public struct ELFImage: Sendable, Hashable {
     }
 
     /// A readable name for an `e_machine` value.
-    public static func machineName(_ machine: UInt16) -> String {
+    package static func machineName(_ machine: UInt16) -> String {
         switch machine {
         case 3: return "i386"
         case 8: return "MIPS"
@@ -134,7 +134,7 @@ public struct ELFImage: Sendable, Hashable {
     }
 
     /// A readable name for an `e_type` value.
-    public static func typeName(_ type: UInt16) -> String {
+    package static func typeName(_ type: UInt16) -> String {
         switch type {
         case 0: return "ET_NONE"
         case 1: return "ET_REL (an object file)"
@@ -158,17 +158,17 @@ public struct ELFImage: Sendable, Hashable {
     /// The file is read through a ``PrivateImage`` copy: at most
     /// ``PrivateImage/maximumFileSize`` bytes, then only headers and tables
     /// are touched. (No permission check: reading runs no plugin code.)
-    public init(validating path: String) throws(PluginError) {
+    package init(validating path: String) throws(PluginError) {
         try self.init(validating: PrivateImage(copying: path, allowInsecure: true), path: path)
     }
 
     /// Validates the sealed copy `image`; `path` names it in messages.
-    public init(validating image: PrivateImage, path: String) throws(PluginError) {
+    package init(validating image: PrivateImage, path: String) throws(PluginError) {
         self = try image.withBytes { buffer throws(PluginError) in try ELFImage(path: path, buffer: buffer) }
     }
 
     /// Validates an in-memory copy of a file (`path` is used for messages only).
-    public init(path: String, bytes: [UInt8]) throws(PluginError) {
+    package init(path: String, bytes: [UInt8]) throws(PluginError) {
         let result: Result<ELFImage, PluginError> = bytes.withUnsafeBytes { buffer in
             do throws(PluginError) { return .success(try ELFImage(path: path, buffer: buffer)) } catch { return .failure(error) }
         }
@@ -177,7 +177,7 @@ public struct ELFImage: Sendable, Hashable {
 
     /// Validates bytes in memory; reads only headers, tables, `.dynamic`,
     /// `.dynsym` and the string tables they name, each range-checked first.
-    public init(path: String, buffer bytes: UnsafeRawBufferPointer) throws(PluginError) {
+    package init(path: String, buffer bytes: UnsafeRawBufferPointer) throws(PluginError) {
         let r = ByteReader(bytes: bytes)
         let size = UInt64(bytes.count)
         guard bytes.count >= 4, bytes[0] == 0x7f, bytes[1] == 0x45, bytes[2] == 0x4c, bytes[3] == 0x46 else {

@@ -49,6 +49,9 @@ final class HostServices {
     let host: UnsafeMutablePointer<tenon_host_t>
     private let context: UnsafeMutablePointer<ServiceContext>
     private let hostName: UnsafeMutablePointer<CChar>
+    /// The `TENON_EXT_LIMITS` extension: raw, like `host`, so it stays put
+    /// until ``deallocate()``.
+    private let limits: UnsafeMutablePointer<tenon_host_limits_t>
 
     init(pipeline: IRQPipeline, owner: UInt32, pluginName: String, logger: Logger, timers: (any TimerService)?) {
         self.pipeline = pipeline
@@ -59,6 +62,8 @@ final class HostServices {
         host = .allocate(capacity: 1)
         context = .allocate(capacity: 1)
         hostName = strdup("tenon 0.1.0")!
+        limits = .allocate(capacity: 1)
+        limits.initialize(to: PluginLimits.extension)
         context.initialize(to: ServiceContext(path: pipeline.interruptPath, owner: owner,
                                               services: .passUnretained(self)))
         host.initialize(to: HostServices.makeHost(context: context, hostName: hostName,
@@ -73,6 +78,8 @@ final class HostServices {
         context.deinitialize(count: 1)
         context.deallocate()
         free(hostName)
+        limits.deinitialize(count: 1)
+        limits.deallocate()
     }
 
     // MARK: - Task services (may allocate, lock, log)
@@ -151,6 +158,20 @@ final class HostServices {
         return rc
     }
 
+    /// `get_extension`: the host's extension `id`, or nil when it offers none
+    /// of that id (the plugin then works without it, so this is no error).
+    func getExtension(_ id: UnsafePointer<CChar>?) -> UnsafeRawPointer? {
+        guard let id else { return nil }
+        // Bounded: an unterminated id must not make us read past its page.
+        let name = String(decoding: UnsafeRawBufferPointer(start: id, count: strnlen(id, 128)), as: UTF8.self)
+        switch name {
+        case TENON_EXT_LIMITS: return UnsafeRawPointer(limits)
+        default:
+            logger.debug("plugin \(pluginName): get_extension(\"\(DisplayText.escaped(name, limit: 64))\") = NULL: not offered by this host")
+            return nil
+        }
+    }
+
     func log(level: Int32, _ message: UnsafePointer<CChar>?) {
         let text = message == nil ? "(null)" : DisplayText.from(message, limit: 512)
         let logLevel: Logger.Level = switch level {
@@ -173,6 +194,7 @@ final class HostServices {
         h.host_name = hostName
         h.nr_cpus = cpus
         h.nr_irqs = IRQNumberSpace.total
+        h.get_extension = { host, id in inHandler(host) ? nil : hostCode { services(host).getExtension(id) } }
 
         // Task services: back to the Swift object (allowed to use the runtime).
         // Called from a handler by mistake, they fail at once without touching

@@ -18,10 +18,10 @@ import Musl
 ///
 /// The file's own check uses the `stat` of the descriptor that is then copied
 /// (``PrivateImage``), so it describes the bytes that will run.
-public enum ImageSecurity {
+package enum ImageSecurity {
     /// Why the plugin at canonical path `canonical`, whose open descriptor
     /// has `file`'s status, may be changed by another user; nil when it may not.
-    public static func problem(canonical: String, file: stat) -> String? {
+    package static func problem(canonical: String, file: stat) -> String? {
         let me = geteuid()
         if let p = problem(with: file, me: me, what: "the file", isDirectory: false) { return p }
         var dir = canonical

@@ -36,6 +36,7 @@ enum PluginCall {
     nonisolated(unsafe) static let entryCIF = prepare(returning: .str, [])
     nonisolated(unsafe) static let initCIF = prepare(returning: .i32, [.str, .str, .u32])
     nonisolated(unsafe) static let exitCIF = prepare(returning: .void, [.str])
+    nonisolated(unsafe) static let extensionCIF = prepare(returning: .str, [.str, .str])
 
     /// (`.str` stands for any pointer: the same libffi type.)
     private static func prepare(returning resultType: CommandType,
@@ -108,5 +109,30 @@ enum PluginCall {
             }
         }
         return seq.map { FaultedCall(seq: $0) }
+    }
+
+    /// `get_extension(host, id)`, guarded.
+    static func getExtension(_ function: PluginDescriptor.ExtensionFunction, site: PluginCallSite,
+                             host: UnsafePointer<tenon_host_t>, id: UnsafePointer<CChar>)
+        -> Result<UnsafeRawPointer?, FaultedCall> {
+        var h: UnsafeRawPointer? = UnsafeRawPointer(host)
+        var i: UnsafeRawPointer? = UnsafeRawPointer(id)
+        var out: UnsafeRawPointer? = nil
+        let seq = withUnsafeMutablePointer(to: &h) { hp in
+            withUnsafeMutablePointer(to: &i) { ip in
+                withUnsafeMutablePointer(to: &out) { rp in
+                    var args: (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) =
+                        (UnsafeMutableRawPointer(hp), UnsafeMutableRawPointer(ip))
+                    return withUnsafeMutableBytes(of: &args) { buffer in
+                        invoke(site, context: CTENON_CTX_EXTENSION, cif: extensionCIF,
+                               function: unsafeBitCast(function, to: UnsafeRawPointer.self),
+                               result: UnsafeMutableRawPointer(rp),
+                               arguments: buffer.baseAddress!.assumingMemoryBound(to: UnsafeMutableRawPointer?.self))
+                    }
+                }
+            }
+        }
+        if let seq { return .failure(FaultedCall(seq: seq)) }
+        return .success(out)
     }
 }

@@ -57,7 +57,8 @@ public struct PluginDescriptor: @unchecked Sendable {
     /// `"tenon_plugin_entry"`.
     public static let entrySymbol = TENON_PLUGIN_ENTRY_SYMBOL
 
-    /// Bytes of the ABI 1.0 descriptor: the least a plugin may declare.
+    /// Bytes of the descriptor of this host's ABI major, minor 0: the least a
+    /// plugin may declare.
     public static let minimumStructSize = UInt32(MemoryLayout<tenon_plugin_desc_t>.size)
 
     /// The file the descriptor came from (for messages).
@@ -76,9 +77,13 @@ public struct PluginDescriptor: @unchecked Sendable {
     public typealias ExitFunction = @convention(c) (UnsafePointer<tenon_host_t>?) -> Void
     public var initFunction: InitFunction? { raw.pointee.`init` }
     public var exitFunction: ExitFunction? { raw.pointee.exit }
+    public typealias ExtensionFunction = @convention(c) (
+        UnsafePointer<tenon_host_t>?, UnsafePointer<CChar>?) -> UnsafeRawPointer?
+    /// The plugin's `get_extension`, if it offers any extension.
+    public var extensionFunction: ExtensionFunction? { raw.pointee.get_extension }
 
     /// Calls the image's entry point and validates the result.
-    public static func load(from image: DynamicImage) throws(PluginError) -> PluginDescriptor {
+    package static func load(from image: DynamicImage) throws(PluginError) -> PluginDescriptor {
         let entry = try image.entryPoint()
         return try PluginDescriptor(validating: entry(), path: image.path)
     }

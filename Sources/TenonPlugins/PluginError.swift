@@ -168,15 +168,18 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): \(PluginDescriptor.entrySymbol)() returned NULL: the plugin refused to load "
                 + "(see its own log output)"
         case let .abiMajorMismatch(plugin, pluginVersion, hostVersion):
+            // Only the host's own step is explained: a newer major's changes are unknown here.
+            let changes = pluginVersion.major == 1 && hostVersion.major == 2
+                ? " (ABI 2 renamed IRQ_*/IRQF_* to TENON_IRQ_*/TENON_IRQF_* and added get_extension)" : ""
             return "plugin \(plugin): built for ABI \(pluginVersion), incompatible with this host's ABI "
-                + "\(hostVersion); rebuild it against this host's include/"
+                + "\(hostVersion)\(changes); rebuild it against this host's include/"
         case let .newerMinor(plugin, pluginVersion, hostVersion, pluginSize, hostSize):
             return "plugin \(plugin): built for ABI \(pluginVersion.majorMinor) whose descriptor has "
                 + "\(Int(pluginSize) - Int(hostSize)) bytes (\(pluginSize) vs \(hostSize)) this host "
                 + "(ABI \(hostVersion.majorMinor)) does not know; rebuild against this host's include/ or upgrade Tenon"
         case let .descriptorTooSmall(plugin, structSize, minimum):
             return "plugin \(plugin): descriptor struct_size is \(structSize) bytes, less than the \(minimum) "
-                + "of ABI 1.0; set struct_size = sizeof(tenon_plugin_desc_t)"
+                + "of ABI \(ABIVersion.host.major).0; set struct_size = sizeof(tenon_plugin_desc_t)"
         case let .badName(path, name, reason):
             return "\(path): bad plugin name \"\(name)\": \(reason); use 1-31 characters of [a-z0-9_-]"
         case let .duplicateName(name, existingPath):

@@ -719,6 +719,36 @@ public final class PluginHost: @unchecked Sendable {
 
     // MARK: - Commands and introspection
 
+    /// The plugin's extension `id` (its `get_extension`, guarded like a
+    /// command), or nil when it offers none of that id. The pointer is the
+    /// plugin's and stays valid while the plugin stays loaded.
+    /// - Throws: ``PluginError/unknownPlugin(name:loaded:)``, ``PluginError/refused(plugin:reason:)``
+    ///   unless the plugin is live, ``PluginError/faulted(plugin:during:oops:)``.
+    public func `extension`(of plugin: String, id: String) throws(PluginError) -> UnsafeRawPointer? {
+        try refuseInsideHandler(plugin: plugin, what: "get_extension")
+        return try operations.withLock { _ throws(PluginError) -> UnsafeRawPointer? in
+            guard let record = plugins[plugin] else { throw .unknownPlugin(name: plugin, loaded: plugins.keys.sorted()) }
+            guard record.state == .live else {
+                throw .refused(plugin: plugin, reason: "it is \(record.state), extensions are asked of live plugins only")
+            }
+            guard let function = record.descriptor.extensionFunction else { return nil }
+            let section = sentry.begin()
+            let outcome = id.withCString {
+                PluginCall.getExtension(function, site: record.site, host: UnsafePointer(record.services.host), id: $0)
+            }
+            let verdict = sentry.end(section, plugin: plugin, what: "get_extension")
+            switch outcome {
+            case .success(let pointer):
+                if let reason = verdict.quarantine { quarantine(record, reason: reason) }
+                return pointer
+            case .failure(let call):
+                let oops = oops(of: call)
+                quarantine(record, oops: oops)
+                throw .faulted(plugin: plugin, during: "get_extension", oops: oops?.summary ?? call.summary)
+            }
+        }
+    }
+
     /// Calls a plugin command with string arguments checked against its
     /// signature (`tenon call PLUGIN CMD ARGS...`), in task context.
     ///

@@ -83,6 +83,7 @@ public struct PluginOops: Sendable, Equatable, CustomStringConvertible {
         case CTENON_CTX_INIT.rawValue: "init"
         case CTENON_CTX_EXIT.rawValue: "exit"
         case CTENON_CTX_COMMAND.rawValue: "command"
+        case CTENON_CTX_EXTENSION.rawValue: "get_extension"
         default: "host"
         }
     }

@@ -21,23 +21,23 @@ import Synchronization
 /// The descriptor stays open as long as the image may be mapped, so its
 /// inode cannot be reused meanwhile: in `/proc/self/maps` the image shows as
 /// `/memfd:tenon:<file name> (deleted)` and ``mappings()`` finds it by inode.
-public final class PrivateImage {
+package final class PrivateImage {
     /// Largest plugin file accepted, in bytes (64 MiB). The copy stops one
     /// byte past it, so a huge or sparse file is refused at once, with memory
     /// bounded by one 64 KiB buffer.
-    public static let maximumFileSize: UInt64 = 64 << 20
+    package static let maximumFileSize: UInt64 = 64 << 20
 
     /// The canonical path the copy was made from (for messages and `tenon list`).
-    public let sourcePath: String
+    package let sourcePath: String
     /// Bytes in the copy.
-    public let size: UInt64
+    package let size: UInt64
     /// 64-bit FNV-1a of the bytes (not cryptographic: it tells builds apart).
-    public let contentHash: UInt64
+    package let contentHash: UInt64
     /// The sealed memfd; -1 after ``close()``.
-    public private(set) var fd: Int32
+    package private(set) var fd: Int32
     /// `st_dev` / `st_ino` of the memfd, as `/proc/self/maps` shows them.
-    public let device: (major: UInt32, minor: UInt32)
-    public let inode: UInt64
+    package let device: (major: UInt32, minor: UInt32)
+    package let inode: UInt64
 
     /// Loads so far in this process: makes every loader name unique.
     private static let loads = Atomic<UInt64>(0)
@@ -50,7 +50,7 @@ public final class PrivateImage {
     /// first, and a descriptor number is reused once closed (by us, or by a
     /// stray double `close` elsewhere in the process), which would hand back
     /// an older image instead of this one.
-    public func withLoaderPath<R>(_ body: (String) throws(PluginError) -> R) throws(PluginError) -> R {
+    package func withLoaderPath<R>(_ body: (String) throws(PluginError) -> R) throws(PluginError) -> R {
         precondition(fd >= 0, "PrivateImage.withLoaderPath after close(): \(sourcePath)")
         let base = (getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp")
         var template = Array("\(base)/tenon-image-XXXXXX".utf8CString)
@@ -67,7 +67,7 @@ public final class PrivateImage {
     }
 
     /// ``contentHash`` as 16 hex digits.
-    public var hashText: String { String(contentHash, radix: 16).leftPadded(to: 16) }
+    package var hashText: String { String(contentHash, radix: 16).leftPadded(to: 16) }
 
     /// Opens `path` (never blocking on a FIFO), checks it is a regular file,
     /// not above ``maximumFileSize`` and (unless `allowInsecure`) not
@@ -75,7 +75,7 @@ public final class PrivateImage {
     /// - Throws: ``PluginError/notAFile(path:reason:)``, ``PluginError/unreadable(path:errno:)``,
     ///   ``PluginError/tooLarge(path:size:limit:)``, ``PluginError/insecure(path:reason:)``.
     /// `limit` replaces ``maximumFileSize`` (tests).
-    public init(copying path: String, allowInsecure: Bool = false,
+    package init(copying path: String, allowInsecure: Bool = false,
                 limit: UInt64 = PrivateImage.maximumFileSize) throws(PluginError) {
         let src = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard src >= 0 else {
@@ -124,7 +124,7 @@ public final class PrivateImage {
     }
 
     /// Runs `body` over a read-only mapping of the copy (empty for an empty file).
-    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws(PluginError) -> R) throws(PluginError) -> R {
+    package func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws(PluginError) -> R) throws(PluginError) -> R {
         precondition(fd >= 0, "PrivateImage.withBytes after close(): \(sourcePath)")
         guard size > 0 else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
         guard let base = mmap(nil, Int(size), PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
@@ -135,7 +135,7 @@ public final class PrivateImage {
     }
 
     /// This copy's mappings in `/proc/self/maps` (by device and inode).
-    public func mappings() throws(PluginError) -> [MemoryMapping] {
+    package func mappings() throws(PluginError) -> [MemoryMapping] {
         try ProcessMaps.current().filter {
             $0.inode == inode && $0.deviceMajor == device.major && $0.deviceMinor == device.minor
         }
@@ -143,14 +143,14 @@ public final class PrivateImage {
 
     /// Set when the loader may keep the image (and so its name) for good:
     /// the descriptor is then never closed, not even by `deinit`.
-    public private(set) var isPinned = false
+    package private(set) var isPinned = false
 
     /// Keeps the descriptor open for the life of the process.
-    public func pin() { isPinned = true }
+    package func pin() { isPinned = true }
 
     /// Closes the memfd. Only once the image is unmapped (see the type's
     /// note); a no-op for a pinned copy.
-    public func close() {
+    package func close() {
         guard fd >= 0, !isPinned else { return }
         _ = Glibc.close(fd)
         fd = -1

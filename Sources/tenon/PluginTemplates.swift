@@ -37,9 +37,9 @@ enum PluginTemplates {
             (void)dev_id;
             uint32_t cpu = host->smp_processor_id(host);
             if (cpu >= MAX_CPUS)
-                return IRQ_NONE;
+                return TENON_IRQ_NONE;
             atomic_fetch_add_explicit(&counts[cpu], 1, memory_order_relaxed);
-            return IRQ_HANDLED;
+            return TENON_IRQ_HANDLED;
         }
 
         static uint64_t count(uint32_t cpu)
@@ -57,7 +57,7 @@ enum PluginTemplates {
 
         static const tenon_param_desc_t params[] = {
             { "irq", TENON_PARAM_UINT, "5", "IRQ line to count" },
-            { "oob", TENON_PARAM_BOOL, "true", "handle on the out-of-band stage (IRQF_OOB)" },
+            { "oob", TENON_PARAM_BOOL, "true", "handle on the out-of-band stage (TENON_IRQF_OOB)" },
         };
 
         static const tenon_command_desc_t commands[] = {
@@ -80,7 +80,7 @@ enum PluginTemplates {
                 return -EINVAL;
             host = h;
             line = (uint32_t)irq->value.u;
-            return h->request_irq(h, line, handler, oob->value.b ? IRQF_OOB : 0, "\(name)", NULL);
+            return h->request_irq(h, line, handler, oob->value.b ? TENON_IRQF_OOB : 0, "\(name)", NULL);
         }
 
         static void plugin_exit(const tenon_host_t *h)
@@ -100,6 +100,7 @@ enum PluginTemplates {
             .command_count = sizeof commands / sizeof commands[0],
             .init = plugin_init,
             .exit = plugin_exit,
+            .get_extension = NULL, /* offers no extension */
         };
 
         TENON_PLUGIN_ENTRY(desc)
@@ -166,7 +167,7 @@ enum PluginTemplates {
             static let summary: StaticString = "Counts IRQs per CPU"
 
             static let irq = Parameter<UInt32>("irq", default: 5, help: "IRQ line to count")
-            static let oob = Parameter<Bool>("oob", default: true, help: "handle on the out-of-band stage (IRQF_OOB)")
+            static let oob = Parameter<Bool>("oob", default: true, help: "handle on the out-of-band stage (TENON_IRQF_OOB)")
 
             static func declare(_ plugin: inout Declaration) {
                 plugin.parameter(irq)

@@ -65,6 +65,23 @@ struct UnloadSafetyBugTests {
         #expect(runs == 2)
     }
 
+    /// A plugin's exit() runs after its unload's barrier, with the owner
+    /// suspended: an action it requests then must stay unpublished, or a CPU
+    /// could run it while the image is unmapped (revoke waits for nobody).
+    @Test("An action requested by a suspended owner is not published until resume")
+    func suspendedOwnerRequestStaysUnpublished() throws {
+        let p = pipelineWithStage(cpus: 1)
+        let owner = try #require(p.registerOwner())
+        p.suspend(owner: owner)
+        var runs = 0
+        #expect(p.request_irq(Y, flags: IRQF_OOB, name: "from-exit", owner: owner) { _ in runs += 1; return IRQ_HANDLED } == 0)
+        _ = p.handle_irq_pipelined(Y)
+        #expect(runs == 0)
+        p.resume(owner: owner) // a cancelled unload publishes it
+        _ = p.handle_irq_pipelined(Y)
+        #expect(runs == 1)
+    }
+
     /// A revoked owner's work is dropped without touching its memory, and is
     /// not kept forever either.
     @Test("irq_work of a revoked owner is dropped")

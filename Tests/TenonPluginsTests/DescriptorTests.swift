@@ -63,6 +63,20 @@ struct DescriptorTests {
         #expect(e!.description.contains("libmajor.so") && e!.description.contains("\(host.major + 1).0.0"))
     }
 
+    /// ABI 2.0 was a major bump: a 1.0 build is refused on its version alone,
+    /// the message naming both versions and what to change.
+    @Test func abi1PluginIsRefusedNamingBothVersions() throws {
+        let e = pluginError { try loadDescriptor(Fixtures.path("abi1")) }
+        guard case .abiMajorMismatch(let p, let plugin, let host) = e else {
+            Issue.record("got \(String(describing: e))"); return
+        }
+        #expect(p.hasSuffix("libabi1.so") && plugin == ABIVersion(major: 1, minor: 0) && host == .host)
+        #expect(host.major == 2)
+        let text = e!.description
+        #expect(text.contains("built for ABI 1.0.0") && text.contains("this host's ABI 2.0.0"))
+        #expect(text.contains("TENON_IRQF_") && text.contains("rebuild"))
+    }
+
     @Test func newerMinorWithLargerDescriptor() throws {
         let e = pluginError { try loadDescriptor(Fixtures.path("minor")) }
         guard case .newerMinor(let p, let plugin, let host, let pluginSize, let hostSize) = e else {

@@ -22,6 +22,7 @@ enum HostFixtures {
         ("ctor-noentry", "ctormarker", []),
         ("ctor-entry", "ctormarker", ["-DWITH_ENTRY"]),
         ("hostwitness", "hostwitness", []),
+        ("extension", "extension", []),
     ]
 
     private static func build() -> Result<URL, Fixtures.FixtureError> {

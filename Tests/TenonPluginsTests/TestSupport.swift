@@ -17,7 +17,7 @@ enum Fixtures {
         let description: String
     }
 
-    static let names = ["good", "noentry", "nullentry", "major", "minor", "small", "badname", "dupparam", "badsig"]
+    static let names = ["good", "noentry", "nullentry", "major", "minor", "small", "badname", "dupparam", "badsig", "abi1"]
 
     private static func build() -> Result<URL, FixtureError> {
         let dir = FileManager.default.temporaryDirectory

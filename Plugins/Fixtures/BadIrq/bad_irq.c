@@ -7,13 +7,13 @@ static int token;
 static tenon_irqreturn_t fixture_handler(uint32_t irq, void *dev_id)
 {
     (void)irq; (void)dev_id;
-    return IRQ_HANDLED;
+    return TENON_IRQ_HANDLED;
 }
 
 static int32_t fixture_init(const tenon_host_t *host, const tenon_param_value_t *params, uint32_t n)
 {
     (void)params; (void)n;
-    return host->request_irq(host, host->nr_irqs + 10, fixture_handler, IRQF_OOB,
+    return host->request_irq(host, host->nr_irqs + 10, fixture_handler, TENON_IRQF_OOB,
                              "fixture-bad-irq", &token);
 }
 

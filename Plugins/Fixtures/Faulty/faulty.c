@@ -75,11 +75,11 @@ static tenon_irqreturn_t faulty_handler(uint32_t irq, void *dev_id)
     if (strcmp(where, "work") == 0) {
         uint32_t cpu = host->smp_processor_id(host);
         if (cpu < TENON_EXAMPLE_MAX_CPUS) host->irq_work_queue(host, &work[cpu]);
-        return IRQ_HANDLED;
+        return TENON_IRQ_HANDLED;
     }
     if (faults_here("oob") || faults_here("inband") || faults_here("timer")) fault();
     if (strcmp(where, "none") == 0) atomic_fetch_add(&runs, 1);
-    return IRQ_HANDLED;
+    return TENON_IRQ_HANDLED;
 }
 
 static void copy_param(char *dst, size_t n, const tenon_param_value_t *p, const char *fallback)
@@ -99,7 +99,7 @@ static int32_t faulty_init(const tenon_host_t *h, const tenon_param_value_t *par
     copy_param(where, sizeof where, tenon_param_find(params, n, "where", TENON_PARAM_STRING), "oob");
     copy_param(kind, sizeof kind, tenon_param_find(params, n, "kind", TENON_PARAM_STRING), "null");
     for (uint32_t i = 0; i < TENON_EXAMPLE_MAX_CPUS; i++) work[i].func = faulty_work;
-    uint32_t flags = strcmp(where, "inband") == 0 ? 0 : IRQF_OOB;
+    uint32_t flags = strcmp(where, "inband") == 0 ? 0 : TENON_IRQF_OOB;
     int32_t rc = host->request_irq(host, line, faulty_handler, flags, "faulty", &line);
     if (rc != 0) return rc;
     if (strcmp(where, "timer") == 0) {

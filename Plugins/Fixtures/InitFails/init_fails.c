@@ -16,7 +16,7 @@ static int token;
 static tenon_irqreturn_t fixture_handler(uint32_t irq, void *dev_id)
 {
     (void)irq; (void)dev_id;
-    return IRQ_HANDLED;
+    return TENON_IRQ_HANDLED;
 }
 
 static int32_t fixture_init(const tenon_host_t *host, const tenon_param_value_t *params, uint32_t n)
@@ -24,7 +24,7 @@ static int32_t fixture_init(const tenon_host_t *host, const tenon_param_value_t 
     const tenon_param_value_t *irq = tenon_param_find(params, n, "irq", TENON_PARAM_UINT);
     if (!irq || irq->value.u > UINT32_MAX)
         return -EINVAL;
-    int32_t ret = host->request_irq(host, (uint32_t)irq->value.u, fixture_handler, IRQF_OOB,
+    int32_t ret = host->request_irq(host, (uint32_t)irq->value.u, fixture_handler, TENON_IRQF_OOB,
                                     "fixture-init-fails", &token);
     if (ret != 0)
         return ret;

@@ -43,7 +43,7 @@ static tenon_irqreturn_t slow_handler(uint32_t irq, void *dev_id)
     (void)irq;
     (void)dev_id;
     atomic_fetch_add_explicit(&slow.count, 1, memory_order_relaxed);
-    return IRQ_HANDLED;
+    return TENON_IRQ_HANDLED;
 }
 
 /* Commands [task]. */
@@ -72,7 +72,7 @@ static int32_t slow_init(const tenon_host_t *host, const tenon_param_value_t *pa
     uint64_t end = now_ms() + init_ms->value.u;
     while (now_ms() < end && !(gate->value.s && gate->value.s[0] && access(gate->value.s, F_OK) == 0))
         sleep_ms(5);
-    return host->request_irq(host, slow.irq, slow_handler, IRQF_OOB, "slow", &slow);
+    return host->request_irq(host, slow.irq, slow_handler, TENON_IRQF_OOB, "slow", &slow);
 }
 
 static void slow_exit(const tenon_host_t *host)

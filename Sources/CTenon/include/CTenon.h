@@ -131,6 +131,7 @@ enum ctenon_context {
     CTENON_CTX_INIT = 5,
     CTENON_CTX_EXIT = 6,
     CTENON_CTX_COMMAND = 7,
+    CTENON_CTX_EXTENSION = 8,
 };
 
 /* Installs the fault handlers (SA_SIGINFO|SA_ONSTACK|SA_NODEFER), saving the

@@ -20,17 +20,19 @@
 #include <stdint.h>
 #include "tenon/tenon_plugin.h"
 
-/* What a handler returns (Dovetail's irqreturn_t; values of IRQ_NONE,
- * IRQ_HANDLED, IRQ_WAKE_THREAD). */
+/* What a handler returns (Dovetail's irqreturn_t; values of TENON_IRQ_NONE,
+ * TENON_IRQ_HANDLED, TENON_IRQ_WAKE_THREAD). */
 typedef enum __attribute__((enum_extensibility(closed))) __attribute__((swift_name("IRQReturn")))
 tenon_kit_irqreturn : int32_t {
-    /* Not mine (IRQ_NONE). */
+    /* Not mine (TENON_IRQ_NONE). */
     TENON_KIT_IRQ_NONE __attribute__((swift_name("none"))) = 0,
-    /* Handled (IRQ_HANDLED). */
+    /* Handled (TENON_IRQ_HANDLED). */
     TENON_KIT_IRQ_HANDLED __attribute__((swift_name("handled"))) = 1,
-    /* IRQ_WAKE_THREAD: diagnosed as bogus when returned by an oob handler. */
+    /* TENON_IRQ_WAKE_THREAD: diagnosed as bogus when returned by an oob handler. */
     TENON_KIT_IRQ_WAKE_THREAD __attribute__((swift_name("wakeThread"))) = 2,
 } tenon_kit_irqreturn_t;
+_Static_assert(TENON_KIT_IRQ_NONE == TENON_IRQ_NONE && TENON_KIT_IRQ_HANDLED == TENON_IRQ_HANDLED
+               && TENON_KIT_IRQ_WAKE_THREAD == TENON_IRQ_WAKE_THREAD, "IRQReturn is tenon_irqreturn_t");
 
 /* Capacities of the static tables. */
 #define TENON_KIT_MAX_PARAMS 32
@@ -57,6 +59,17 @@ static inline tenon_command_desc_t *tenon_kit_commands(void) { return tenon_kit_
 static inline char *tenon_kit_strings(void) { return tenon_kit_string_storage; }
 static inline void *tenon_kit_state(void) { return tenon_kit_state_storage; }
 static inline tenon_irq_work_t *tenon_kit_work(void) { return tenon_kit_work_storage; }
+
+/* host->get_extension(host, id) when the host has it (TENON_HOST_HAS, a
+ * macro Swift cannot import), else NULL. [task; init running exit] */
+static inline const void *tenon_kit_get_extension(const tenon_host_t *host, const char *id)
+{
+    return TENON_HOST_HAS(host, get_extension) ? host->get_extension(host, id) : NULL;
+}
+
+/* TENON_EXT_LIMITS as a C string (Swift imports the macro as a String,
+ * which Embedded Swift cannot pass to C without allocating). */
+static inline const char *tenon_kit_ext_limits(void) { return TENON_EXT_LIMITS; }
 
 /* Formats v into buf like "%.17g" (round-trips). Returns the length, or -1. [task] */
 TENON_KIT_HIDDEN int tenon_kit_format_double(char *buf, size_t size, double v);

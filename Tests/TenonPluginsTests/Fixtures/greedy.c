@@ -11,7 +11,7 @@ static int g_dev;
 static tenon_irqreturn_t handler(uint32_t irq, void *dev)
 {
     (void)irq; (void)dev;
-    return IRQ_HANDLED;
+    return TENON_IRQ_HANDLED;
 }
 
 static int32_t cmd_request(uint32_t irq, uint32_t flags)

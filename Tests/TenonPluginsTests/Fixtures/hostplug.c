@@ -29,7 +29,7 @@ static tenon_irqreturn_t handler(uint32_t irq, void *dev)
         g_handler_rc = g_host->request_irq(g_host, 30, handler, 0, "from-handler", &g_dev_extra);
         g_host->log(g_host, 3, "from a handler: must be dropped");
     }
-    return IRQ_HANDLED;
+    return TENON_IRQ_HANDLED;
 }
 
 static int32_t plugin_init(const tenon_host_t *host, const tenon_param_value_t *p, uint32_t n)
@@ -47,13 +47,13 @@ static int32_t plugin_init(const tenon_host_t *host, const tenon_param_value_t *
         else if (!strcmp(p[i].name, "misbehave")) g_misbehave = p[i].value.b;
     }
     g_host = host;
-    uint32_t flags = shared ? IRQF_SHARED : 0;
+    uint32_t flags = shared ? TENON_IRQF_SHARED : 0;
     int32_t rc = host->request_irq(host, (uint32_t)irq, handler, flags, PLUGIN_NAME, &g_dev);
     if (rc) return rc;
     if (mapping) {
         uint32_t m = host->irq_create_direct_mapping(host);
         if (!m) return -ENOSPC;
-        rc = host->request_irq(host, m, handler, IRQF_PERCPU, PLUGIN_NAME "-synthetic", &g_dev_map);
+        rc = host->request_irq(host, m, handler, TENON_IRQF_PERCPU, PLUGIN_NAME "-synthetic", &g_dev_map);
         if (rc) return rc;
     }
     if (extra != UINT64_MAX) {
@@ -75,7 +75,7 @@ static const tenon_param_desc_t params[] = {
     { "counter", TENON_PARAM_UINT, "0", "address of a host uint64_t bumped per handler run" },
     { "irq", TENON_PARAM_UINT, "5", "IRQ line" },
     { "extra_irq", TENON_PARAM_UINT, "0xffffffffffffffff", "a second line to request (none by default)" },
-    { "shared", TENON_PARAM_BOOL, "false", "request with IRQF_SHARED" },
+    { "shared", TENON_PARAM_BOOL, "false", "request with TENON_IRQF_SHARED" },
     { "mapping", TENON_PARAM_BOOL, "false", "also create a synthetic IRQ with an action" },
     { "fail", TENON_PARAM_INT, "0", "init returns this after registering everything" },
     { "misbehave", TENON_PARAM_BOOL, "false", "the handler calls request_irq and log (task-only services)" },

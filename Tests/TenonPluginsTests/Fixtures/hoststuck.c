@@ -19,7 +19,7 @@ static tenon_irqreturn_t handler(uint32_t irq, void *dev)
 #endif
     }
     __atomic_fetch_add(&g_left, 1, __ATOMIC_SEQ_CST);
-    return IRQ_HANDLED;
+    return TENON_IRQ_HANDLED;
 }
 
 static int32_t plugin_init(const tenon_host_t *host, const tenon_param_value_t *p, uint32_t n)
@@ -27,7 +27,7 @@ static int32_t plugin_init(const tenon_host_t *host, const tenon_param_value_t *
     uint64_t irq = 7;
     for (uint32_t i = 0; i < n; i++)
         if (!strcmp(p[i].name, "irq")) irq = p[i].value.u;
-    return host->request_irq(host, (uint32_t)irq, handler, IRQF_OOB, "stuck", &g_dev);
+    return host->request_irq(host, (uint32_t)irq, handler, TENON_IRQF_OOB, "stuck", &g_dev);
 }
 
 static void cmd_release(void) { __atomic_store_n(&g_released, 1, __ATOMIC_RELEASE); }

@@ -39,7 +39,7 @@ static tenon_irqreturn_t handler(uint32_t irq, void *dev)
     __atomic_store_n(&r->head, head, __ATOMIC_RELEASE);
     __atomic_fetch_add(&g_runs[cpu], 1, __ATOMIC_RELAXED);
     __atomic_fetch_add(&g_byversion[VERSION - 1], 1, __ATOMIC_RELAXED);
-    return IRQ_HANDLED;
+    return TENON_IRQ_HANDLED;
 }
 
 static int32_t plugin_init(const tenon_host_t *host, const tenon_param_value_t *p, uint32_t n)

@@ -27,7 +27,7 @@ static tenon_irqreturn_t handler(uint32_t irq, void *dev)
     if (__atomic_load_n(&w[2], __ATOMIC_SEQ_CST)) __atomic_fetch_add(&w[3], 1, __ATOMIC_SEQ_CST);
     while (__atomic_load_n(&w[1], __ATOMIC_ACQUIRE)) relax();
     if (__atomic_load_n(&w[2], __ATOMIC_SEQ_CST)) __atomic_fetch_add(&w[3], 1, __ATOMIC_SEQ_CST);
-    return IRQ_HANDLED;
+    return TENON_IRQ_HANDLED;
 }
 
 static int32_t plugin_init(const tenon_host_t *host, const tenon_param_value_t *p, uint32_t n)
@@ -38,7 +38,7 @@ static int32_t plugin_init(const tenon_host_t *host, const tenon_param_value_t *
         else if (!strcmp(p[i].name, "witness")) w = (uint64_t *)(uintptr_t)p[i].value.u;
     }
     if (!w) return -22;
-    return host->request_irq(host, (uint32_t)irq, handler, IRQF_OOB, "witness", &g_dev);
+    return host->request_irq(host, (uint32_t)irq, handler, TENON_IRQF_OOB, "witness", &g_dev);
 }
 
 static void plugin_exit(const tenon_host_t *host)

@@ -44,7 +44,7 @@ static tenon_irqreturn_t handler(uint32_t irq, void *dev)
     (void)irq; (void)dev;
     if (g_in_handler) act("block", g_signo);
     if (g_counter) __atomic_fetch_add(g_counter, 1, __ATOMIC_RELAXED);
-    return IRQ_HANDLED;
+    return TENON_IRQ_HANDLED;
 }
 
 static void *loiter(void *arg)
@@ -87,7 +87,7 @@ static int32_t plugin_init(const tenon_host_t *host, const tenon_param_value_t *
         struct timespec ms = { 0, 20000000 };
         nanosleep(&ms, NULL);
     }
-    return host->request_irq(host, (uint32_t)irq, handler, IRQF_OOB, "rogue", &g_dev);
+    return host->request_irq(host, (uint32_t)irq, handler, TENON_IRQF_OOB, "rogue", &g_dev);
 }
 
 static void plugin_exit(const tenon_host_t *host)

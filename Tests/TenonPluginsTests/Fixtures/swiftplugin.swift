@@ -22,7 +22,7 @@ public func tenonPluginEntry() -> UnsafePointer<tenon_plugin_desc_t>? {
         name: UnsafePointer(strdupStatic("swift-runtime")), version: UnsafePointer(strdupStatic("1.0.0")),
         description: UnsafePointer(strdupStatic("a Swift-runtime plugin")),
         params: nil, param_count: 0, commands: nil, command_count: 0,
-        init: pluginInit, exit: nil))
+        init: pluginInit, exit: nil, get_extension: nil))
     return UnsafePointer(d)
 }
 
