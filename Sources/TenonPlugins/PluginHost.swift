@@ -726,26 +726,30 @@ public final class PluginHost: @unchecked Sendable {
     ///   unless the plugin is live, ``PluginError/faulted(plugin:during:oops:)``.
     public func `extension`(of plugin: String, id: String) throws(PluginError) -> UnsafeRawPointer? {
         try refuseInsideHandler(plugin: plugin, what: "get_extension")
-        return try operations.withLock { _ throws(PluginError) -> UnsafeRawPointer? in
+        // Counted in like a command: an unload waits for it, no lock is held while it runs.
+        let record = try registry.withLock { _ throws(PluginError) -> PluginRecord in
             guard let record = plugins[plugin] else { throw .unknownPlugin(name: plugin, loaded: plugins.keys.sorted()) }
-            guard record.state == .live else {
+            guard record.state == .live, !record.closed else {
                 throw .refused(plugin: plugin, reason: "it is \(record.state), extensions are asked of live plugins only")
             }
-            guard let function = record.descriptor.extensionFunction else { return nil }
-            let section = sentry.begin()
-            let outcome = id.withCString {
-                PluginCall.getExtension(function, site: record.site, host: UnsafePointer(record.services.host), id: $0)
-            }
-            let verdict = sentry.end(section, plugin: plugin, what: "get_extension")
-            switch outcome {
-            case .success(let pointer):
-                if let reason = verdict.quarantine { quarantine(record, reason: reason) }
-                return pointer
-            case .failure(let call):
-                let oops = oops(of: call)
-                quarantine(record, oops: oops)
-                throw .faulted(plugin: plugin, during: "get_extension", oops: oops?.summary ?? call.summary)
-            }
+            record.inUse += 1
+            return record
+        }
+        defer { registry.withLock { _ in record.inUse -= 1 } }
+        guard let function = record.descriptor.extensionFunction else { return nil }
+        let section = sentry.begin(plugin)
+        let outcome = id.withCString {
+            PluginCall.getExtension(function, site: record.site, host: UnsafePointer(record.services.host), id: $0)
+        }
+        let verdict = sentry.end(section, plugin: plugin, what: "get_extension")
+        switch outcome {
+        case .success(let pointer):
+            if let reason = verdict.quarantine { registry.withLock { _ in quarantine(record, reason: reason) } }
+            return pointer
+        case .failure(let call):
+            let oops = oops(of: call)
+            quarantine(record, oops: oops)
+            throw .faulted(plugin: plugin, during: "get_extension", oops: oops?.summary ?? call.summary)
         }
     }
 
