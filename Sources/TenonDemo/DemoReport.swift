@@ -10,6 +10,8 @@ package struct DemoReport: Sendable {
     package var irqRows: [IRQRow]
     /// Raise-to-oob-handler latencies, nanoseconds, ascending.
     package var latencies: [UInt64]
+    /// The same per CPU (index = CPU), each ascending.
+    package var latenciesPerCPU: [[UInt64]]
     /// Hot swaps done, and how many left the old version waiting for a busy CPU.
     package var swaps: Int
     package var busySwaps: Int
@@ -39,8 +41,13 @@ package struct DemoReport: Sendable {
 
     /// The latency at quantile `p` (0...1) in µs, "-" without samples.
     package func latencyMicros(_ p: Double) -> String {
-        guard !latencies.isEmpty else { return "-" }
-        let i = min(latencies.count - 1, Int(Double(latencies.count) * p))
-        return String(format: "%.1f", Double(latencies[i]) / 1000)
+        Self.micros(latencies, p).map { String(format: "%.1f", $0) } ?? "-"
+    }
+
+    /// Quantile `p` (0...1) of ascending nanosecond `samples`, in µs; nil when empty.
+    package static func micros(_ samples: [UInt64], _ p: Double) -> Double? {
+        guard !samples.isEmpty else { return nil }
+        let i = min(samples.count - 1, Int(Double(samples.count) * p))
+        return Double(samples[i]) / 1000
     }
 }

@@ -140,9 +140,11 @@ package enum DemoRun {
             }
         }
         let rows = host.irqRows()
-        let latencies = (0..<cpus).flatMap { probe.samples(cpu: $0) }.sorted()
+        let perCPU = (0..<cpus).map { probe.samples(cpu: $0).sorted() }
+        let latencies = perCPU.flatMap { $0 }.sorted()
         let unloads = host.shutdown().results.sorted(by: { $0.key < $1.key }).map { (name: $0.key, result: $0.value) }
         return DemoReport(durationSeconds: options.durationSeconds, irqRows: rows, latencies: latencies,
+                          latenciesPerCPU: perCPU,
                           swaps: swaps, busySwaps: busySwaps, sent: total, handledByV1: byV1, handledByV2: byV2,
                           lost: lost, doubled: doubled, unloads: unloads)
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 /// `tenon demo`: the command is a thin printer over TenonDemo's `DemoRun`;
@@ -13,11 +14,38 @@ struct DemoCLITests {
         #expect(r.stdout.contains("latency probe"), "the probe line in the IRQ table")
     }
 
+    @Test("--json: the documented tenon.demo/1 fields, per-CPU latency, progress on stderr")
+    func jsonDemo() throws {
+        let r = try CLIProcess.run(["demo", "--cpus", "2", "--duration", "1s", "--json"])
+        #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stderr.contains("swap plugin now v"), "progress names the live swap version: \(r.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(object["schema"] as? String == "tenon.demo/1")
+        #expect(object["cpus"] as? Int == 2 && object["duration_s"] as? Int == 1 && object["passed"] as? Bool == true)
+        #expect(object["lost"] as? Int == 0 && object["doubled"] as? Int == 0)
+        let perCPU = try #require(object["latencyPerCPU"] as? [[String: Any]])
+        #expect(perCPU.count == 2 && perCPU.map { $0["cpu"] as? Int } == [0, 1])
+        let all = try #require(object["latency"] as? [String: Any])
+        let samples = try #require(all["samples"] as? Int)
+        #expect(samples == perCPU.compactMap { $0["samples"] as? Int }.reduce(0, +))
+        if samples > 0 {
+            let p50 = try #require(all["p50_us"] as? Double), max = try #require(all["max_us"] as? Double)
+            #expect(p50 > 0 && p50 <= max)
+        }
+        let irqs = try #require(object["irqs"] as? [[String: Any]])
+        #expect(irqs.contains { $0["irq"] as? Int == 8 && ($0["perCPU"] as? [Int])?.count == 2 })
+        let unloads = try #require(object["unloads"] as? [[String: Any]])
+        #expect(unloads.contains { $0["plugin"] as? String == "swap" })
+        #expect(object["swaps"] as? Int ?? 0 > 0)
+    }
+
     @Test("options out of range are one-line errors before anything runs")
     func badOptions() throws {
         let r = try CLIProcess.run(["demo", "--cpus", "99"])
         #expect(r.status != 0 && r.stderr.contains("--cpus must be 1 to 16, not 99"))
         let d = try CLIProcess.run(["demo", "--duration", "0"])
         #expect(d.status != 0 && d.stderr.contains("--duration must be 1 to 25 s, not 0"))
+        let bad = try CLIProcess.run(["demo", "--duration", "soon"])
+        #expect(bad.status != 0 && bad.stderr.contains("--duration 'soon' is not a duration"), "\(bad.stderr)")
     }
 }
