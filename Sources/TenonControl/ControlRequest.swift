@@ -38,6 +38,10 @@ public enum ControlRequest: Codable, Sendable, Equatable {
     case shutdown(timeoutMilliseconds: Int?)
     /// Liveness and version check, answered by the server itself; payload ``PingPayload``.
     case ping
+    /// Record the pipeline's trace for `durationMilliseconds`, then write it as
+    /// Chrome trace-event JSON to `path` (written by the host: an absolute path
+    /// it can write). Payload: `path`, `records`, `overwritten`.
+    case trace(path: String, durationMilliseconds: Int)
 
     /// The default unload timeout when a frame omits `timeoutMilliseconds`.
     public static let defaultUnloadTimeoutMilliseconds = 5_000
@@ -57,12 +61,13 @@ public enum ControlRequest: Codable, Sendable, Equatable {
         case .log: "log"
         case .shutdown: "shutdown"
         case .ping: "ping"
+        case .trace: "trace"
         }
     }
 
     /// All `op` names, in declaration order.
     public static let allOps = [
-        "load", "unload", "swap", "cancel", "list", "irqs", "raise", "call", "stats", "log", "shutdown", "ping",
+        "load", "unload", "swap", "cancel", "list", "irqs", "raise", "call", "stats", "log", "shutdown", "ping", "trace",
     ]
 
     /// A human-readable reason why this request is out of range, or `nil` if it is valid.
@@ -90,6 +95,9 @@ public enum ControlRequest: Codable, Sendable, Equatable {
             if plugin.isEmpty { return "call: plugin is empty" }
             if command.isEmpty { return "call: command is empty" }
             if let timeout, timeout < 0 { return "call: timeoutMilliseconds must be >= 0 (got \(timeout))" }
+        case .trace(let path, let duration):
+            if !path.hasPrefix("/") { return "trace: path must be absolute (got \"\(path)\")" }
+            if !(1...60_000).contains(duration) { return "trace: durationMilliseconds must be 1 to 60000 (got \(duration))" }
         case .list, .irqs, .stats, .log, .ping:
             break
         }
@@ -98,7 +106,7 @@ public enum ControlRequest: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey {
         case op, path, parameters, name, timeoutMilliseconds, irq, cpu, count, plugin, command,
-            arguments, allowInsecure, rename
+            arguments, allowInsecure, rename, durationMilliseconds
     }
 
     public init(from decoder: any Decoder) throws {
@@ -144,6 +152,9 @@ public enum ControlRequest: Codable, Sendable, Equatable {
         case "shutdown":
             self = .shutdown(timeoutMilliseconds: try c.decodeIfPresent(Int.self, forKey: .timeoutMilliseconds))
         case "ping": self = .ping
+        case "trace":
+            self = .trace(path: try c.decode(String.self, forKey: .path),
+                          durationMilliseconds: try c.decode(Int.self, forKey: .durationMilliseconds))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .op, in: c,
@@ -184,6 +195,9 @@ public enum ControlRequest: Codable, Sendable, Equatable {
             try c.encode(command, forKey: .command)
             try c.encode(arguments, forKey: .arguments)
             try c.encodeIfPresent(timeout, forKey: .timeoutMilliseconds)
+        case .trace(let path, let duration):
+            try c.encode(path, forKey: .path)
+            try c.encode(duration, forKey: .durationMilliseconds)
         case .list, .irqs, .stats, .log, .ping:
             break
         }

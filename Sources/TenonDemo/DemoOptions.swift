@@ -4,6 +4,8 @@ package struct DemoOptions: Sendable {
     package var cpus: Int
     /// Seconds of load: 1 to 25, so the whole demo stays under 30 s.
     package var durationSeconds: Int
+    /// Where to write the pipeline's trace of the whole run (Chrome trace-event JSON), if anywhere.
+    package var tracePath: String?
 
     package static let cpuRange = 1...16
     package static let durationRange = 1...25

@@ -34,6 +34,7 @@ package enum DemoRun {
         let host = try HostRuntime(configuration: HostConfiguration(cpus: cpus, timerHz: 1000, stageName: "demo",
                                                                     socketPath: "/dev/null"), logger: logger)
         let pipeline = host.machine.pipeline
+        if options.tracePath != nil { pipeline.startTracing() }
         progress("machine up: \(cpus) CPU threads, oob stage 'demo' installed, barrier read side: \(pipeline.barrierFence), host tick 1 kHz per CPU on IRQ 0")
 
         // The test device: per-CPU FIFOs of sequence numbers the swap plugin drains.
@@ -143,6 +144,14 @@ package enum DemoRun {
         let perCPU = (0..<cpus).map { probe.samples(cpu: $0).sorted() }
         let latencies = perCPU.flatMap { $0 }.sorted()
         let unloads = host.shutdown().results.sorted(by: { $0.key < $1.key }).map { (name: $0.key, result: $0.value) }
+        if let path = options.tracePath {
+            do {
+                let (records, lost) = try host.writeTrace(to: path)
+                progress("trace written to \(path): \(records) records" + (lost > 0 ? " (the rings kept the last ones: \(lost) overwritten)" : ""))
+            } catch {
+                throw DemoSetupError(description: "cannot write the trace to \(path): \(error.localizedDescription)")
+            }
+        }
         return DemoReport(durationSeconds: options.durationSeconds, irqRows: rows, latencies: latencies,
                           latenciesPerCPU: perCPU,
                           swaps: swaps, busySwaps: busySwaps, sent: total, handledByV1: byV1, handledByV2: byV2,

@@ -112,6 +112,8 @@ extension HostRuntime {
             return .ok(payload: ["shutdown": true])
         case .ping:
             return .ok
+        case let .trace(path, milliseconds):
+            return traceFor(milliseconds: milliseconds, path: path)
         }
     }
 

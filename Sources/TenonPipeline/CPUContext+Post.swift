@@ -115,8 +115,10 @@ extension CPUContext {
                 let claim = UnsafeMutableRawPointer(work).advanced(by: IRQWork.pendingOffset)
                     .assumingMemoryBound(to: Atomic<UInt64>.self)
                 claim.pointee.store(0, ordering: .releasing)
+                core.pointee.trace(ring: index, .workBegin, irq: irq, owner: owner)
                 _ = callOut(core: core, owner: owner, context: UInt32(CTENON_CTX_WORK.rawValue), handler: nil,
                             work: work.pointee.function, irq: irq, argument: UnsafeMutableRawPointer(work))
+                core.pointee.trace(ring: index, .workEnd, irq: irq, owner: owner)
             }
             barrier.pointee.exit(slot, token)
             if owner != 0 && state == UInt64(owner) | PipelineCore.suspendedBit {

@@ -7,6 +7,7 @@ extension CPUContext {
     @_noLocks
     func syncCurrentStage() {
         var oob = data.pointee.oobCurrent
+        core.pointee.trace(ring: index, .replayBegin, arg: oob ? 1 : 0)
         setStalled(oob: oob, true)
         while true {
             let next = oob ? data.pointee.oobLog.pull() : data.pointee.inbandLog.pull()
@@ -32,6 +33,7 @@ extension CPUContext {
             }
         }
         setStalled(oob: oob, false)
+        core.pointee.trace(ring: index, .replayEnd, arg: oob ? 1 : 0)
     }
 
     @inline(__always) @_noLocks

@@ -149,6 +149,9 @@ extension IRQPipeline {
             let workIRQ = core.pointee.inbandWorkIRQ
             let slot = owner.map { $0 & PipelineCore.ownerSlotMask }
             var skipped = 0
+            let core = core
+            let ring = cpuCount
+            core.pointee.trace(ring: ring, .graceBegin, owner: owner ?? 0)
             let result = core.pointee.barrier.pointee.synchronize(
                 deadlineNanos: ctenon_monotonic_ns() &+ nanos, callerCPU: currentCPU,
                 cannotReach: lines.map { lines in
@@ -161,7 +164,10 @@ extension IRQPipeline {
                         }
                         return !lines.contains(irq)
                     }
-                }, skipped: &skipped)
+                }, skipped: &skipped,
+                phase: { kind, where_, nanos in core.pointee.trace(ring: ring, kind, irq: where_, arg: where_, value: nanos) })
+            core.pointee.trace(ring: ring, .graceEnd, irq: UInt32(skipped), owner: owner ?? 0,
+                               arg: result == .quiescent ? 0 : { if case .busy = result { 1 } else { 2 } }())
             if result == .quiescent && skipped == 0 {
                 for retired in batch { freeChain(retired.chain) }
             } else {

@@ -14,6 +14,12 @@ struct PipelineCore: ~Copyable {
     let oobStageIndex = Atomic<UInt32>(0)
     /// Debug checks on (CONFIG_DEBUG_IRQ_PIPELINE) and not yet silenced by an oops.
     let debug = Atomic<Bool>(true)
+    /// Trace points record (``IRQPipeline/startTracing()``): the one branch
+    /// each trace point costs while off.
+    let tracing = Atomic<Bool>(false)
+    /// The trace rings (a `TraceRings` pointer), allocated by the first
+    /// `startTracing` and published before `tracing` is set; 0 until then.
+    let traceRings = Atomic<UInt>(0)
     /// Owner states, indexed by slot (`token & ownerSlotMask`): the token while
     /// live (its code may be entered), the token with ``suspendedBit`` while an
     /// unload or swap keeps it unpublished but mapped (it may come back), 0
@@ -41,6 +47,19 @@ struct PipelineCore: ~Copyable {
     /// deterministic model, where remote IRQs wait until that CPU takes them).
     let doorbell = Atomic<UInt>(0)
     let doorbellContext = Atomic<UInt>(0)
+
+    /// Records a trace event in ring `ring` (a CPU's, or `cpuCount` for the
+    /// control plane) when tracing is on. One predictable branch when off.
+    @inline(__always) @_noLocks
+    func trace(ring: Int, _ kind: TraceEvent.Kind, irq: UInt32 = 0, owner: UInt32 = 0, arg: UInt32 = 0, value: UInt64 = 0) {
+        if tracing.load(ordering: .relaxed) { traceSlow(ring: ring, kind, irq: irq, owner: owner, arg: arg, value: value) }
+    }
+
+    @inline(never) @_noLocks
+    func traceSlow(ring: Int, _ kind: TraceEvent.Kind, irq: UInt32, owner: UInt32, arg: UInt32, value: UInt64) {
+        guard let rings = UnsafeMutablePointer<TraceRings>(bitPattern: traceRings.load(ordering: .acquiring)) else { return }
+        rings.pointee.write(ring: ring, time: HostGlue.monotonicNanos(), kind: kind, irq: irq, owner: owner, arg: arg, value: value)
+    }
 
     @inline(__always) @_noLocks
     func isLive(_ owner: UInt32) -> Bool {
@@ -70,6 +89,11 @@ struct PipelineCore: ~Copyable {
     }
 
     func deallocate() {
+        if let rings = UnsafeMutablePointer<TraceRings>(bitPattern: traceRings.load(ordering: .acquiring)) {
+            rings.pointee.deallocate()
+            rings.deinitialize(count: 1)
+            rings.deallocate()
+        }
         for i in 0..<cpuCount { controllers[i].deallocate() }
         controllers.deinitialize(count: cpuCount)
         UnsafeMutableRawPointer(controllers).deallocate()

@@ -213,8 +213,10 @@ struct QuiescenceBarrier: ~Copyable {
     /// says so from the section's word: its line and owner) is not waited for,
     /// and `skipped` counts such CPUs. Only a depth-1 word is offered: an outer,
     /// interrupted section's line is not recorded, so it could reach anything.
+    /// `phase` is told each step for the trace (kind, CPU or parity, wait ns).
     func synchronize(deadlineNanos: UInt64, callerCPU: Int?,
-                     cannotReach: ((UInt64) -> Bool)? = nil, skipped: inout Int) -> BarrierWait {
+                     cannotReach: ((UInt64) -> Bool)? = nil, skipped: inout Int,
+                     phase: ((TraceEvent.Kind, UInt32, UInt64) -> Void)? = nil) -> BarrierWait {
         if let cpu = callerCPU, slot(cpu).pointee.isInside { return .wouldDeadlock(cpu: cpu) }
         if sabotage == .skipWait { return .quiescent }
         step(.writerStart, nil)
@@ -224,19 +226,23 @@ struct QuiescenceBarrier: ~Copyable {
         }
         var e = heavyFence()
         if e != 0 { return .fenceFailed(errno: e) }
+        phase?(.graceFence, 0, 0)
         let p = parity.load(ordering: .relaxed)
         // Stragglers that read the other parity long ago.
         let first = drain(1 - p, deadlineNanos: deadlineNanos, waits: stragglerWaits,
-                          cannotReach: cannotReach, skipped: &skipped)
+                          cannotReach: cannotReach, skipped: &skipped, phase: phase)
         if first != .quiescent { return first }
+        phase?(.graceDrained, 1 - p, 0)
         step(.afterFirstDrain, nil)
         parity.store(1 - p, ordering: .relaxed)
         e = heavyFence()
         if e != 0 { return .fenceFailed(errno: e) }
         step(.afterFlip, nil)
+        phase?(.graceFlip, 1 - p, 0)
         let second = drain(p, deadlineNanos: deadlineNanos, waits: mainWaits,
-                           cannotReach: cannotReach, skipped: &skipped)
+                           cannotReach: cannotReach, skipped: &skipped, phase: phase)
         if second != .quiescent { return second }
+        phase?(.graceDrained, p, 0)
         e = heavyFence()
         if e != 0 { return .fenceFailed(errno: e) }
         step(.writerEnd, nil)
@@ -244,11 +250,13 @@ struct QuiescenceBarrier: ~Copyable {
     }
 
     private func drain(_ p: UInt32, deadlineNanos: UInt64, waits: borrowing Atomic<UInt64>,
-                       cannotReach: ((UInt64) -> Bool)?, skipped: inout Int) -> BarrierWait {
+                       cannotReach: ((UInt64) -> Bool)?, skipped: inout Int,
+                       phase: ((TraceEvent.Kind, UInt32, UInt64) -> Void)?) -> BarrierWait {
         for cpu in 0..<count {
             let s = slot(cpu)
             var firstWord: UInt64 = 0
             var since: UInt64 = 0
+            var waitStart: UInt64 = 0
             var spins = 0
             while true {
                 let word = p == 0 ? s.pointee.nest0.load(ordering: .acquiring) : s.pointee.nest1.load(ordering: .acquiring)
@@ -268,6 +276,7 @@ struct QuiescenceBarrier: ~Copyable {
                 // After the flip no new section enters this parity, so a word
                 // that stays put is one section that has not finished.
                 if since == 0 || word != firstWord { firstWord = word; since = now }
+                if waitStart == 0 { waitStart = now }
                 if now >= deadlineNanos {
                     return .busy(cpu: cpu, irq: UInt32(truncatingIfNeeded: word >> 32),
                                  owner: UInt32(truncatingIfNeeded: word >> 16) & 0xFFF, sinceNanos: since)
@@ -282,6 +291,7 @@ struct QuiescenceBarrier: ~Copyable {
                     nanosleep(&ts, nil)
                 }
             }
+            if waitStart != 0 { phase?(.graceWaitedCPU, UInt32(cpu), ctenon_monotonic_ns() &- waitStart) }
         }
         return .quiescent
     }

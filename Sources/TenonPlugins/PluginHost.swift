@@ -43,6 +43,14 @@ public final class PluginHost: @unchecked Sendable {
     private nonisolated(unsafe) var plugins: [String: PluginRecord] = [:]
     /// Loads still running plugin code, by the name they reserved.
     private nonisolated(unsafe) var pending: [String: PendingLoad] = [:]
+    /// Every owner token this host gave out, with its plugin's name and version
+    /// (for traces that outlive the plugin). Under `registry`.
+    private nonisolated(unsafe) var ownerNames: [UInt32: String] = [:]
+
+    /// The plugin that held owner token `owner`, loaded or long gone ("name version").
+    public func formerName(owner: UInt32) -> String? {
+        registry.withLock { _ in ownerNames[owner] }
+    }
     /// How long a failed init's rollback waits for quiescence before it
     /// gives up and leaves the image mapped (never unmapped unsafely).
     public var rollbackTimeout: Duration = .seconds(10)
@@ -244,6 +252,9 @@ public final class PluginHost: @unchecked Sendable {
             throw .ownerSlotsExhausted(plugin: descriptor.name)
         }
         let name = descriptor.name
+        registry.withLock { _ in ownerNames[owner] = "\(name) \(descriptor.version)" }
+        pipeline.traceControl(.loadBegin, owner: owner)
+        defer { pipeline.traceControl(.loadEnd, owner: owner) }
         let runsBase = pipeline.handlerRuns(owner: owner)
         let services = HostServices(pipeline: pipeline, owner: owner, pluginName: name,
                                     logger: logger, timers: timers)
@@ -453,7 +464,10 @@ public final class PluginHost: @unchecked Sendable {
             registry.withLock { _ in plugins[name] = nil }
             return retireFaulted(record)
         }
-        if previous == .live { pipeline.suspend(owner: record.owner) }
+        if previous == .live {
+            pipeline.suspend(owner: record.owner)
+            pipeline.traceControl(.unpublish, owner: record.owner)
+        }
         let remaining = max(.zero, deadline - ContinuousClock.now)
         let wait = pipeline.synchronize(timeout: remaining, reaching: record.owner)
         guard wait == .quiescent else {
@@ -532,9 +546,11 @@ public final class PluginHost: @unchecked Sendable {
         if registry.withLock({ _ in record.state == .faulted }) { return retireFaulted(record) }
         registry.withLock { _ in record.activity = ("exit()", ctenon_monotonic_ns()) }
         let section = sentry.begin(record.name)
+        pipeline.traceControl(.exitBegin, owner: record.owner)
         let exitFault = record.descriptor.exitFunction.flatMap {
             PluginCall.exit($0, site: record.site, host: UnsafePointer(record.services.host))
         }
+        pipeline.traceControl(.exitEnd, owner: record.owner)
         _ = sentry.end(section, plugin: record.name, what: "exit()")
         registry.withLock { _ in record.activity = nil }
         if let call = exitFault {
@@ -553,6 +569,7 @@ public final class PluginHost: @unchecked Sendable {
             return .retired(reason: reason)
         }
         timers?.cancelAll(owner: record.owner)
+        pipeline.traceControl(.revoke, owner: record.owner)
         let revoked = pipeline.revoke(owner: record.owner)
         ctenon_fault_unregister(pipeline.faultDomain, record.owner)
         if revoked > 0 {
@@ -565,6 +582,7 @@ public final class PluginHost: @unchecked Sendable {
             logger.warning("plugin \(record.name) retired: \(reason)")
             return .retired(reason: reason)
         }
+        pipeline.traceControl(.close, owner: record.owner)
         let gone = close(record.image)
         if record.image.isRetained {
             let reason = record.elf.retireReasons.joined(separator: "; ")
@@ -663,6 +681,7 @@ public final class PluginHost: @unchecked Sendable {
         }
         let snapshotNew = registry.withLock { _ -> LoadedPlugin in
             pipeline.commitStaging(owner: new.owner)
+            pipeline.traceControl(.swapCommit, owner: new.owner)
             // Its commands now reach the new instance; old calls still running are waited for below.
             if old.state == .live { old.state = .unpublished }
             if plugins[name] === old { plugins[name] = nil }

@@ -42,6 +42,7 @@ struct ClientOptions: ParsableArguments {
             return .milliseconds(milliseconds) + margin
         case .swap(_, _, _, _, _, let milliseconds?): return .milliseconds(2 * milliseconds) + .seconds(5) + margin
         case .swap: return .seconds(25)
+        case .trace(_, let milliseconds): return .milliseconds(milliseconds) + .seconds(30)
         default: return .seconds(10)
         }
     }

@@ -29,6 +29,9 @@ struct DemoCommand: ParsableCommand {
     @Option(name: .long, help: "How long the load lasts, whole seconds from 1s to 25s: 5s, 20 (seconds).")
     var duration: String = "12s"
 
+    @Option(name: .long, help: "Write the pipeline's trace of the run to FILE (Chrome trace-event JSON, opens in Perfetto).")
+    var trace: String?
+
     @Flag(name: .long, help: "Print the figures as one JSON object (schema tenon.demo/1, docs/latency.md); progress goes to stderr.")
     var json = false
 
@@ -38,7 +41,11 @@ struct DemoCommand: ParsableCommand {
         return Int((ns + 500_000_000) / 1_000_000_000)
     }
 
-    var options: DemoOptions { DemoOptions(cpus: cpus, durationSeconds: seconds) }
+    var options: DemoOptions {
+        var o = DemoOptions(cpus: cpus, durationSeconds: seconds)
+        o.tracePath = trace.map(absolutePath)
+        return o
+    }
 
     func validate() throws {
         guard DurationText.nanoseconds(duration) != nil else {

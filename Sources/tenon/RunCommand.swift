@@ -67,6 +67,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Lock all memory (mlockall) for the host's lifetime, so no page fault stalls an IRQ.")
     var mlock = false
 
+    @Option(help: "Record the pipeline's trace from start to shutdown and write it to FILE (Chrome trace-event JSON; the rings keep the last 16384 records per CPU).")
+    var trace: String?
+
     func validate() throws {
         guard (1...64).contains(cpus) else { throw ValidationError("--cpus must be 1 to 64, not \(cpus)") }
         guard (0...100_000).contains(timer) else { throw ValidationError("--timer must be 0 to 100000 Hz, not \(timer)") }
@@ -130,6 +133,7 @@ struct RunCommand: ParsableCommand {
             fail("cannot start the host: \(error)")
         }
         applyRealtime(host)
+        if trace != nil { host.machine.pipeline.startTracing() }
         for spec in plugins {
             let (path, parameters) = Self.pluginSpec(spec)
             do {
@@ -196,6 +200,14 @@ struct RunCommand: ParsableCommand {
             }
         }
         let report = outcome.withLock { $0 }!
+        if let trace {
+            do {
+                let (records, lost) = try host.writeTrace(to: absolutePath(trace))
+                FileHandle.standardError.write(Data("tenon host: trace written to \(trace): \(records) records\(lost > 0 ? " (\(lost) older ones overwritten)" : "")\n".utf8))
+            } catch {
+                FileHandle.standardError.write(Data("tenon host: cannot write the trace to \(trace): \(error.localizedDescription)\n".utf8))
+            }
+        }
         for (name, result) in report.results.sorted(by: { $0.key < $1.key }) {
             FileHandle.standardError.write(Data("  \(name): \(result)\n".utf8))
         }

@@ -17,7 +17,7 @@ struct Tenon: ParsableCommand {
             IRQsCommand.self, RaiseCommand.self, CallCommand.self, StatsCommand.self, LogCommand.self, ShutdownCommand.self,
             CancelCommand.self, InfoCommand.self,
             NewPluginCommand.self, PipelineDemoCommand.self, IRQBenchCommand.self, BenchCommand.self, StressCommand.self,
-            LatencyCommand.self, TopCommand.self,
+            LatencyCommand.self, TopCommand.self, TraceCommand.self,
         ],
         defaultSubcommand: nil
     )

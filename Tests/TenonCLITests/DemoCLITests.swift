@@ -39,6 +39,26 @@ struct DemoCLITests {
         #expect(object["swaps"] as? Int ?? 0 > 0)
     }
 
+    @Test("--trace: valid trace-event JSON with a track per CPU and grace periods with their phases")
+    func traceOfADemo() throws {
+        let path = "/tmp/tenon-demo-trace-\(getpid()).json"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let r = try CLIProcess.run(["demo", "--cpus", "2", "--duration", "1s", "--trace", path])
+        #expect(r.status == 0 && r.stdout.contains("trace written to \(path)"), "\(r.stdout)\n\(r.stderr)")
+        let trace = try TraceFile(path: path)
+        #expect(trace.trackNames[0] == "CPU 0" && trace.trackNames[1] == "CPU 1" && trace.trackNames[1000] == "control plane")
+        for cpu in [0, 1] {
+            #expect(trace.events.contains { $0.tid == cpu && $0.ph == "B" && $0.name.hasPrefix("IRQ ") },
+                    "no handler slice on CPU \(cpu)")
+        }
+        #expect(trace.balanced, "B/E slices do not nest on every track")
+        let control = Set(trace.events.filter { $0.tid == 1000 }.map(\.name))
+        for phase in ["grace period", "fence", "flip to parity 0", "drained parity 0", "drained parity 1"] {
+            #expect(control.contains(phase), "no \(phase) in \(control.sorted())")
+        }
+        #expect(control.contains { $0.hasPrefix("exit() swap") } && control.contains { $0.hasPrefix("swap commit swap") })
+    }
+
     @Test("options out of range are one-line errors before anything runs")
     func badOptions() throws {
         let r = try CLIProcess.run(["demo", "--cpus", "99"])

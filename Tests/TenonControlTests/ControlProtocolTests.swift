@@ -22,6 +22,10 @@ struct ControlProtocolTests {
         .load(path: "/p/lib.so", parameters: [], allowInsecure: true),
         .swap(name: "t", path: "/p/lib2.so", parameters: ["a=1"], rename: true, allowInsecure: true),
         .ping,
+        .trace(path: "/tmp/t.json", durationMilliseconds: 2000),
+        .load(path: "/p/lib.so", parameters: [], timeoutMilliseconds: 2000),
+        .swap(name: "t", path: "/p/lib2.so", parameters: [], timeoutMilliseconds: 500),
+        .call(plugin: "t", command: "c", arguments: [], timeoutMilliseconds: 0),
     ]
 
     @Test("every request kind encodes on one line and decodes back")
@@ -59,6 +63,9 @@ struct ControlProtocolTests {
         #expect(ControlRequest.unload(name: "x", timeoutMilliseconds: -5).validationError != nil)
         #expect(ControlRequest.load(path: "", parameters: []).validationError != nil)
         #expect(ControlRequest.call(plugin: "p", command: "", arguments: []).validationError != nil)
+        #expect(ControlRequest.trace(path: "t.json", durationMilliseconds: 10).validationError != nil)
+        #expect(ControlRequest.trace(path: "/t.json", durationMilliseconds: 0).validationError != nil)
+        #expect(ControlRequest.load(path: "/p", parameters: [], timeoutMilliseconds: -1).validationError != nil)
     }
 
     @Test("responses and typed payloads round-trip")
