@@ -3,7 +3,8 @@
 // synthetic IRQ posted with irq_post_inband(), and optionally through irq_work.
 //
 // Params:   irq (uint, 6), work (bool, false)
-// Commands: oob_count, inband_count, work_count, violations "u64()", sirq "u32()"
+// Commands: oob_count, inband_count, work_count, violations "u64()", sirq "u32()",
+//           max_synthetic "u32()" (the host's TENON_EXT_LIMITS extension, read at init)
 // A violation is a handler that finds itself on the wrong stage.
 
 import Synchronization
@@ -32,11 +33,15 @@ struct SwiftChain: Plugin, ~Copyable {
             Self.shared.violations.load(ordering: .relaxed)
         }
         plugin.command("sirq", help: "the synthetic IRQ allocated at init") { () -> UInt32 in Self.shared.sirq }
+        plugin.command("max_synthetic", help: "synthetic IRQs this plugin may hold (host extension; 0: not offered)") {
+            () -> UInt32 in Self.shared.maxSynthetic
+        }
     }
 
     let host: Host
     let line: UInt32
     let sirq: UInt32
+    let maxSynthetic: UInt32
     let deferredWork: IRQWork?
     let oobRuns: PerCPUCounter, inbandRuns: PerCPUCounter, workRuns: PerCPUCounter
     let violations: Atomic<UInt64>
@@ -47,6 +52,8 @@ struct SwiftChain: Plugin, ~Copyable {
         let work = try parameters[Self.work] ? host.makeIRQWork { Self.shared.workRan() } : nil
         let sirq = try host.createDirectMapping()
         (self.host, self.line, self.sirq, deferredWork) = (host, line, sirq, work)
+        // Extensions are fetched in init, as the header recommends.
+        maxSynthetic = host.limits?.max_synthetic_irqs ?? 0
         oobRuns = PerCPUCounter()
         inbandRuns = PerCPUCounter()
         workRuns = PerCPUCounter()

@@ -22,7 +22,8 @@ struct PluginKitTests {
         let (chainImage, chain) = try loadDescriptor(try BuiltPlugins.freshCopy("swiftchain"))
         defer { try? chainImage.close() }
         #expect(chain.commands.map { "\($0.name) \($0.signature)" }
-                == ["oob_count u64()", "inband_count u64()", "work_count u64()", "violations u64()", "sirq u32()"])
+                == ["oob_count u64()", "inband_count u64()", "work_count u64()", "violations u64()", "sirq u32()",
+                    "max_synthetic u32()"])
     }
 
     @Test func embeddedCounterCountsCallsAndUnloads() throws {
@@ -61,6 +62,8 @@ struct PluginKitTests {
         guard case .uint(let work) = try host.call(plugin: plugin.name, command: "work_count") else { return }
         #expect((1...6).contains(work), "irq_work ran \(work) times for 6 queues (pending ones coalesce)")
         #expect(try host.call(plugin: plugin.name, command: "violations") == .uint(0))
+        // Host.limits: the kit reaches the host's TENON_EXT_LIMITS extension.
+        #expect(try host.call(plugin: plugin.name, command: "max_synthetic") == .uint(UInt64(PluginLimits.maxSyntheticIRQs)))
         #expect(host.unload(name: plugin.name) == .unloaded(mapsGone: true))
         #expect(try privateCopyMappings(of: path).isEmpty)
     }

@@ -351,10 +351,11 @@ struct tenon_host {
     void (*log)(const tenon_host_t *host, int32_t level, const char *message);
 };
 
-/* Whether `host` has `member` and it is set: true for every member of the
- * ABI the plugin was built against when the host is of the same major and
- * at least that minor, and the check to make before calling a member that a
- * later minor appended. */
+/* Whether `host` has the service `member` (a function pointer) and it is
+ * set: true for every service of the ABI the plugin was built against when
+ * the host is of the same major and at least that minor; the check to make
+ * before calling a service that a later minor appended. [any; init running
+ * exit] */
 #define TENON_HOST_HAS(host, member)                                              \
     ((host)->struct_size >= offsetof(tenon_host_t, member) + sizeof((host)->member) \
      && (host)->member != NULL)
