@@ -99,10 +99,13 @@ public final class StressEngine: @unchecked Sendable {
     /// Unloads and swaps that started while a command of that plugin ran.
     var unloadsDuringCommand = 0
     /// The barrier's window counters, summed over the phases' pipelines.
-    var windowTotals: (stragglerWaits: UInt64, mainWaits: UInt64, acrossFlip: UInt64, nested: UInt64) = (0, 0, 0, 0)
+    var windowTotals: (stragglerWaits: UInt64, mainWaits: UInt64, acrossFlip: UInt64?, nested: UInt64?) = (0, 0, nil, nil)
     var rng: SplitMix64
     let ledger: Ledger
     let tortureIRQ: UInt32 = 20
+    /// The torture plugin's in-band line for long sections.
+    let longIRQ: UInt32 = 22
+    var longSectionsEnabled: Bool { options.longSectionNanos > 0 && options.storm == .signals }
     var groups: [PluginGroup] = []
     var stuckImage: String?
     var tempDir = ""
@@ -210,20 +213,29 @@ public final class StressEngine: @unchecked Sendable {
         let start = tstress_now_ns()
         report.seed = options.seed
         report.cpus = options.cpus
+#if TENON_TORTURE
         report.sabotage = "\(options.sabotage)"
         report.jitterSpins = options.jitterSpins
+#endif
         report.poison = options.poison
-        let main = BarrierConfiguration(fence: options.membarrier ? .membarrier : .fenced,
-                                        sabotage: options.sabotage, jitterSpins: options.jitterSpins)
-        report.barrier = try phase(main, seconds: options.duration, scenarios: options.scenarios)
+        report.barrier = try phase(barrier(options.membarrier ? .membarrier : .fenced), seconds: options.duration,
+                                   scenarios: options.scenarios)
         if options.membarrier && options.fencedPhase > 0 {
-            let fenced = BarrierConfiguration(fence: .fenced, sabotage: options.sabotage, jitterSpins: options.jitterSpins)
-            _ = try phase(fenced, seconds: options.fencedPhase, scenarios: false)
+            _ = try phase(barrier(.fenced), seconds: options.fencedPhase, scenarios: false)
             report.barrier += " + \(options.fencedPhase) s fenced phase"
         }
         report.durationSeconds = Double(tstress_now_ns() - start) / 1e9
         finishReport()
         return report
+    }
+
+    /// The barrier of a phase: `fence`, plus the torture build's sabotage and jitter.
+    func barrier(_ fence: BarrierConfiguration.Fence) -> BarrierConfiguration {
+#if TENON_TORTURE
+        BarrierConfiguration(fence: fence, sabotage: options.sabotage, jitterSpins: options.jitterSpins)
+#else
+        BarrierConfiguration(fence: fence)
+#endif
     }
 
     func progressLine(_ t0: UInt64) -> String {
@@ -248,8 +260,8 @@ public final class StressEngine: @unchecked Sendable {
             let w = pipeline.barrierWindows
             windowTotals.stragglerWaits &+= w.stragglerWaits
             windowTotals.mainWaits &+= w.mainWaits
-            windowTotals.acrossFlip &+= w.acrossFlip
-            windowTotals.nested &+= w.nested
+            if let a = w.acrossFlip { windowTotals.acrossFlip = (windowTotals.acrossFlip ?? 0) &+ a }
+            if let n = w.nested { windowTotals.nested = (windowTotals.nested ?? 0) &+ n }
         }
         let cpuCount = pipeline.cpuCount
         let stormCPUs = threadStorm ? Array(1...options.cpus) : Array(0..<options.cpus)
@@ -410,7 +422,8 @@ public final class StressEngine: @unchecked Sendable {
         guard g.isTorture else { return g.parameters }
         let work = rng.next() & 1 == 1
         return ["irq=\(tortureIRQ)", "generation=\(generation)", "ledger=\(ledger.address)",
-                "max_spin_ns=\(options.maxSpinNanos)", "work=\(work)"]
+                "max_spin_ns=\(options.maxSpinNanos)", "work=\(work)",
+                "long_irq=\(longSectionsEnabled ? longIRQ : 0)", "long_ns=\(options.longSectionNanos)"]
     }
 
     /// FNV-1a over the first `digestOps` operations (group, kind): equal for
@@ -445,7 +458,7 @@ public final class StressEngine: @unchecked Sendable {
     }
 
     func refreshLiveIRQs(_ host: PluginHost) {
-        live.set(host.list().flatMap(\.irqs).filter { $0 != tortureIRQ })
+        live.set(host.list().flatMap(\.irqs).filter { $0 != tortureIRQ && $0 != longIRQ })
     }
 
     func load(_ g: PluginGroup, host: PluginHost) {
@@ -520,6 +533,7 @@ public final class StressEngine: @unchecked Sendable {
             graceNanos.append(tstress_now_ns() - s)
         }
         let watched = watch(g, host: host, name: name, path: path)
+        if g.isTorture { openLongSections(host: host) }
         let t = tstress_now_ns()
         if g.isTorture { ledger.unloading = g.generation }
         if commandInFlight.withLock({ $0 }) == name { unloadsDuringCommand += 1 }
@@ -549,6 +563,7 @@ public final class StressEngine: @unchecked Sendable {
         if g.isTorture { nextGeneration += 1 }
         let oldGen = g.generation
         let watched = watch(g, host: host, name: name, path: oldPath)
+        if g.isTorture { openLongSections(host: host) }
         let t = tstress_now_ns()
         if g.isTorture { ledger.unloading = oldGen }
         defer { if g.isTorture { ledger.unloading = 0 } }
@@ -576,6 +591,18 @@ public final class StressEngine: @unchecked Sendable {
             if report.swapErrors <= 3 { report.notes.append("swap \(name) -> \(path): \(error)") }
             for (i, _, _) in watched { tstress_unwatch(Int32(i)) }
         }
+    }
+
+    /// Raises the torture plugin's long in-band line on every CPU and waits
+    /// (20 ms at most) until one of those sections is open, so the unload or
+    /// swap that follows starts while an in-band section of the old generation
+    /// runs, with oob IRQs nesting in it.
+    func openLongSections(host: PluginHost) {
+        guard longSectionsEnabled else { return }
+        let open = ledger.read(&ledger.pointer.pointee.long_open)
+        for cpu in 0..<options.cpus { host.pipeline.raise(longIRQ, on: cpu) }
+        let limit = tstress_now_ns() + 20_000_000
+        while ledger.read(&ledger.pointer.pointee.long_open) <= open && tstress_now_ns() < limit { usleep(50) }
     }
 
     // MARK: - Scenarios
@@ -665,19 +692,22 @@ public final class StressEngine: @unchecked Sendable {
         }
         report.fifoReentries = reentered
         report.runsAfterExit = ledger.read(&l.pointee.runs_after_exit)
+        report.longSections = ledger.read(&l.pointee.long_sections)
+        report.longSectionViolations = ledger.read(&l.pointee.long_violations)
         do {
             let w = windowTotals
             report.windows = ["straggler drain waited for a reader": w.stragglerWaits,
                               "main drain waited for a reader": w.mainWaits,
-                              "reader marked after the parity flipped under it": w.acrossFlip,
-                              "section nested in another": w.nested,
                               "torture handler ran during its own unload/swap-out": ledger.read(&l.pointee.runs_during_unload),
                               "unload busy (a CPU stayed inside)": UInt64(report.busyResults),
                               "unload/swap started while a command of that plugin ran": UInt64(unloadsDuringCommand)]
-            if options.jitterSpins == 0 {
-                report.windows["reader marked after the parity flipped under it"] = nil
-                report.windows["section nested in another"] = nil
+            if longSectionsEnabled {
+                report.windows["long in-band section open across its plugin's unload/swap-out"] = ledger.read(&l.pointee.long_during_unload)
+                report.windows["oob IRQ nested in a long in-band section"] = ledger.read(&l.pointee.long_nested)
             }
+            // Counted on the read side by the torture build with --jitter only.
+            if let a = w.acrossFlip { report.windows["reader marked after the parity flipped under it"] = a }
+            if let n = w.nested { report.windows["section nested in another"] = n }
         }
         report.irqsRaised = UInt64(raised.get)
         report.tortureEntriesPushed = pushed
@@ -724,6 +754,9 @@ public final class StressEngine: @unchecked Sendable {
         }
         if reentered > 0 {
             report.violations.append("FIFO REENTERED: \(reentered) drain(s) of a CPU's FIFO while another drain of it ran (a handler ran nested in, or beside, its own CPU's handler)")
+        }
+        if report.longSectionViolations > 0 {
+            report.violations.append("LONG SECTION: \(report.longSectionViolations) long in-band section(s) of generation g found at their end that g's exit() had begun, its unload had returned, or its code/data had changed")
         }
         if report.runsAfterExit > 0 {
             report.violations.append("RUN AFTER EXIT: \(report.runsAfterExit) torture handler or irq_work run(s) of generation g after g's exit() began")
