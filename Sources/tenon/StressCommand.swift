@@ -65,27 +65,8 @@ struct StressCommand: ParsableCommand {
         o.rate = rate
         o.timerHz = timerHz
         o.seed = seed ?? UInt64(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds ^ UInt64(getpid()) << 32)
-#if TENON_TORTURE
-        switch sabotage {
-        case nil, "none": o.sabotage = .none
-        case "mark-after-load": o.sabotage = .markAfterLoad
-        case "skip-wait": o.sabotage = .skipWait
-        case let s?: throw ValidationError("unknown --sabotage \(s): mark-after-load or skip-wait")
-        }
-        let autoJitter = o.sabotage != .none && !jitter && !noJitter
-        o.jitterSpins = (jitter || autoJitter) && !noJitter ? jitterSpins : 0
-#else
-        // The shipped build has no sabotage or jitter code: say where it is
-        // rather than run an unsabotaged storm that would "pass".
-        let asked = sabotage.map { $0 == "none" ? nil : "--sabotage \($0)" } ?? (jitter ? "--jitter" : nil)
-        if let asked {
-            FileHandle.standardError.write(Data(("tenon stress: \(asked) needs the torture build (this binary has no "
-                + "sabotage or jitter code): run scripts/torture-build, then .build-torture/release/tenon stress "
-                + "\(asked)\n").utf8))
-            throw ExitCode(2)
-        }
-        let autoJitter = false
-#endif
+        // Sabotage and jitter belong to the torture build (StressCommand+Torture.swift).
+        let autoJitter = try applyTortureOptions(to: &o)
         o.membarrier = !noMembarrier
         o.fencedPhase = fencedPhase
         o.poison = !noPoison
