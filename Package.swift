@@ -22,6 +22,12 @@ func pluginLinkerFlags(_ name: String) -> [LinkerSetting] {
     return [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/\(map)"])]
 }
 
+// The `Torture` trait (`scripts/torture-build`, or `swift build --traits Torture`)
+// compiles barrier sabotage, `--jitter` and the read-side window counters into the
+// targets that carry them; the default (shipped) build has none of them
+// (docs/architecture.md, "Torture build").
+let tortureSettings: [SwiftSetting] = [.define("TENON_TORTURE", .when(traits: ["Torture"]))]
+
 // Swift plugins and TenonPluginKit: Embedded Swift needs whole-module builds.
 let embeddedSwift: [SwiftSetting] = [.enableExperimentalFeature("Embedded"), .unsafeFlags(["-wmo"])]
 
@@ -41,6 +47,10 @@ let package = Package(
         .library(name: "tenon-swiftchain", type: .dynamic, targets: ["SwiftChain"]),
         .library(name: "tenon-fixturekitoverflow", type: .dynamic, targets: ["FixtureKitOverflow"]),
     ] + cPlugins.map { .library(name: "tenon-\($0.lowercased())", type: .dynamic, targets: [$0]) },
+    traits: [
+        .trait(name: "Torture",
+               description: "Barrier sabotage and --jitter for tenon stress (never in a shipped build)"),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -58,7 +68,7 @@ let package = Package(
 
         // MARK: - Swift modules
         // The deterministic two-stage pipeline model (no threads, no signals).
-        .target(name: "TenonPipeline", dependencies: ["CTenon"]),
+        .target(name: "TenonPipeline", dependencies: ["CTenon"], swiftSettings: tortureSettings),
         // Real CPUs (pinned threads) and real IRQs (RT signals, POSIX timers, fds).
         .target(name: "TenonMachine", dependencies: ["TenonPipeline", "CTenon"]),
         // Plugin loader building blocks: ELF checks, dlopen, descriptor, params, libffi.
@@ -80,7 +90,7 @@ let package = Package(
         .target(name: "TenonStress", dependencies: [
             "TenonPipeline", "TenonMachine", "TenonPlugins", "TenonHost", "TenonTestDevice", "CTenonStress",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: tortureSettings),
         // `tenon demo`'s scenario (the command only parses and prints it).
         .target(name: "TenonDemo", dependencies: [
             "TenonHost", "TenonPlugins", "TenonControl", "TenonPipeline", "TenonTestDevice", "CTenon",
@@ -104,7 +114,7 @@ let package = Package(
             "CTenon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], swiftSettings: tortureSettings),
 
         // MARK: - Plugins
         // Header-only test device (per-CPU FIFO, seen/handled_by tables) and
@@ -127,16 +137,16 @@ let package = Package(
         .testTarget(name: "TenonPipelineTests", dependencies: ["TenonPipeline"]),
         .testTarget(name: "TenonControlTests", dependencies: ["TenonControl"]),
         // Drives the built `tenon` binary; depends on nothing so it links none of it.
-        .testTarget(name: "TenonCLITests"),
+        .testTarget(name: "TenonCLITests", swiftSettings: tortureSettings),
         // Real threads and real signals.
         .testTarget(name: "TenonMachineTests", dependencies: ["TenonMachine", "TenonPipeline", "CTenon"]),
-        .testTarget(name: "TenonStressTests", dependencies: ["TenonStress"]),
+        .testTarget(name: "TenonStressTests", dependencies: ["TenonStress"], swiftSettings: tortureSettings),
         // Faulting fixture plugins against a real host (machine, signals, plugin host).
         .testTarget(name: "TenonFaultTests", dependencies: ["TenonHost", "TenonPlugins", "TenonPipeline", "TenonMachine"]),
         // Fixture plugins are compiled with cc at test time, never linked in.
         .testTarget(name: "TenonPluginsTests", dependencies: ["TenonPlugins", "TenonPipeline", "TenonABI",
                                                              "TenonMachine", "CTenon"],
-                    exclude: ["Fixtures"]),
+                    exclude: ["Fixtures"], swiftSettings: tortureSettings),
     ] + cPlugins.map {
         .target(name: $0, dependencies: ["TenonABI", "TenonTestDevice"], path: pluginPath($0),
                 publicHeadersPath: ".", cSettings: pluginCFlags, linkerSettings: pluginLinkerFlags($0))

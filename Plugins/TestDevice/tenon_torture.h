@@ -24,6 +24,11 @@
  *   - a handler or irq_work of generation g that runs once the host has stored
  *     `exited_generation >= g` (set after g's unload/swap returned) is a late
  *     run.
+ * Long in-band sections (`long_irq`): an in-band handler that holds its read
+ * section for milliseconds, so oob IRQs nest in it and an unload has to wait
+ * for it; at the section's *end* it checks, with tenon_torture_long_end(),
+ * that its generation's exit() has not begun, its unload has not returned and
+ * its image's code and data are what they were at init.
  */
 #ifndef TENON_TORTURE_H
 #define TENON_TORTURE_H
@@ -83,13 +88,19 @@ struct tenon_torture_ledger {
     uint64_t late_work_runs;       /* irq_work of an exited generation */
     uint64_t inits;
     /* first violation seen, for the report (0 = none) */
-    uint64_t first_violation_kind; /* 1 age, 2 late handler, 3 late work, 4 double, 5 gap */
+    uint64_t first_violation_kind; /* 1 age, 2 late handler, 3 late work, 4 double, 5 gap, 6 long section */
     uint64_t first_violation_generation;
     uint64_t first_violation_stamp;
     uint64_t first_violation_cpu;
     uint64_t age[TENON_TORTURE_AGE_BUCKETS];
     uint64_t runs_after_exit;      /* handler or irq_work of generation g after g's exit() began */
     uint64_t runs_during_unload;   /* handler runs of a generation whose unload/swap-out was running */
+    /* long in-band sections, counted at their end */
+    uint64_t long_open;            /* sections open now (the host waits for one before an unload) */
+    uint64_t long_sections;        /* sections ended */
+    uint64_t long_nested;          /* ... with an oob torture run nested in them */
+    uint64_t long_during_unload;   /* ... open while their generation's unload/swap-out ran */
+    uint64_t long_violations;      /* ... whose end found exit() begun, the unload returned or the image changed */
     struct tenon_torture_cpu cpus[];
 };
 
@@ -244,6 +255,37 @@ static inline void tenon_torture_check_run(struct tenon_torture_ledger *l, uint6
         __atomic_fetch_add(&l->runs_after_exit, 1, __ATOMIC_RELAXED);
     if (handler && __atomic_load_n(&l->unloading_generation, __ATOMIC_ACQUIRE) == generation)
         __atomic_fetch_add(&l->runs_during_unload, 1, __ATOMIC_RELAXED);
+}
+
+/* Long in-band section of `generation` [in-band handler]: the start. Returns
+   whether its generation's unload/swap-out is running now. */
+static inline int tenon_torture_long_begin(struct tenon_torture_ledger *l, uint64_t generation)
+{
+    __atomic_fetch_add(&l->long_open, 1, __ATOMIC_SEQ_CST);
+    return __atomic_load_n(&l->unloading_generation, __ATOMIC_ACQUIRE) == generation;
+}
+
+/* The section's end: `nested` oob runs happened inside it, `intact` is the
+   plugin's own check that its code and data are unchanged, `unloading_at_start`
+   what tenon_torture_long_begin() returned. Exit must not have begun and the
+   unload must not have returned while the section was open: the barrier waits
+   for the whole section, not only for its start. */
+static inline void tenon_torture_long_end(struct tenon_torture_ledger *l, uint64_t generation, uint32_t cpu,
+                                          uint64_t nested, int intact, int unloading_at_start)
+{
+    int bad = !intact
+        || __atomic_load_n(&l->exit_began_generation, __ATOMIC_SEQ_CST) >= generation
+        || __atomic_load_n(&l->exited_generation, __ATOMIC_SEQ_CST) >= generation;
+    if (bad) {
+        __atomic_fetch_add(&l->long_violations, 1, __ATOMIC_RELAXED);
+        tenon_torture__first(l, 6, generation, 0, cpu);
+    }
+    if (nested)
+        __atomic_fetch_add(&l->long_nested, 1, __ATOMIC_RELAXED);
+    if (unloading_at_start || __atomic_load_n(&l->unloading_generation, __ATOMIC_ACQUIRE) == generation)
+        __atomic_fetch_add(&l->long_during_unload, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&l->long_sections, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_sub(&l->long_open, 1, __ATOMIC_SEQ_CST);
 }
 
 /* Host [task]: entries queued on `cpu` and not yet drained. */

@@ -12,14 +12,22 @@
  * abort() or a stack overflow, after counting the fault in `fault_log` (a
  * host-owned uint64 per CPU) so the host can match every oops to a fault.
  *
+ * With `long_irq`, an in-band handler on that line holds its read section for
+ * `long_ns` (milliseconds: oob IRQs nest in it, and an unload that starts
+ * meanwhile must wait for all of it), then checks at the section's end that
+ * its generation's exit() has not begun, its unload has not returned and its
+ * code and data are unchanged (tenon_torture_long_end).
+ *
  * Params: irq (uint, 20), generation (uint, 0), ledger (uint, 0 = none),
  *         max_spin_ns (uint, 0: random handler duration 0..max), work (bool, false),
- *         fault_one_in (uint, 0 = never), fault_log (uint, 0 = none)
+ *         fault_one_in (uint, 0 = never), fault_log (uint, 0 = none),
+ *         long_irq (uint, 0 = none), long_ns (uint, 2000000)
  * Commands: generation "u64()", handled "u64()"
  */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include "tenon/tenon_plugin.h"
 #include "tenon_plugin_util.h"
 #include "tenon_torture.h"
@@ -38,7 +46,14 @@ static struct {
     tenon_irq_work_t work[N];
     uint64_t fault_one_in;
     uint64_t *fault_log;                 /* host-owned, one counter per CPU; NULL: none */
+    uint32_t long_irq;                   /* 0: no long in-band sections */
+    uint64_t long_ns;
+    uint64_t oob_runs[N];                /* per-CPU oob handler runs (nesting seen by long sections) */
+    uint64_t canary;                     /* TORTURE_CANARY from init until exit() */
+    unsigned char code_sig[16];          /* the long handler's first bytes, read at init */
 } t;
+
+#define TORTURE_CANARY 0x746f727475726521ull
 
 /* volatile operands: with a constant 1 as dividend the compiler turns 1 / x
  * into a compare (division by zero is undefined), and nothing faults. */
@@ -104,6 +119,7 @@ static tenon_irqreturn_t torture_handler(uint32_t irq, void *dev_id)
     if (cpu >= N)
         return TENON_IRQ_NONE;
     atomic_fetch_add_explicit(&t.handled, 1, memory_order_relaxed);
+    __atomic_fetch_add(&t.oob_runs[cpu], 1, __ATOMIC_RELAXED);
     if (t.fault_one_in != 0) {
         uint64_t r = next_random(cpu);
         if (r % t.fault_one_in == 0)
@@ -130,6 +146,30 @@ static tenon_irqreturn_t torture_handler(uint32_t irq, void *dev_id)
     return TENON_IRQ_HANDLED;
 }
 
+/* [inband] A long read section: spins `long_ns` while oob IRQs nest in it,
+ * then checks at its end, not only at its start, that nothing of this
+ * generation went away meanwhile. */
+static tenon_irqreturn_t torture_long_handler(uint32_t irq, void *dev_id)
+{
+    (void)irq;
+    (void)dev_id;
+    uint32_t cpu = t.host->smp_processor_id(t.host);
+    struct tenon_torture_ledger *l = t.ledger;
+    if (cpu >= N || l == NULL)
+        return TENON_IRQ_HANDLED;
+    uint64_t gen = t.generation;
+    int unloading = tenon_torture_long_begin(l, gen);
+    uint64_t oob = __atomic_load_n(&t.oob_runs[cpu], __ATOMIC_RELAXED);
+    uint64_t start = t.host->clock_ns(t.host);
+    while (t.host->clock_ns(t.host) - start < t.long_ns)
+        tenon_cpu_relax();
+    int intact = __atomic_load_n(&t.canary, __ATOMIC_SEQ_CST) == TORTURE_CANARY && t.generation == gen
+        && memcmp(t.code_sig, (const void *)(uintptr_t)&torture_long_handler, sizeof t.code_sig) == 0;
+    tenon_torture_long_end(l, gen, cpu, __atomic_load_n(&t.oob_runs[cpu], __ATOMIC_RELAXED) - oob, intact,
+                           unloading);
+    return TENON_IRQ_HANDLED;
+}
+
 /* Commands [task]. */
 static uint64_t cmd_generation(void) { return t.generation; }
 static uint64_t cmd_handled(void) { return atomic_load_explicit(&t.handled, memory_order_relaxed); }
@@ -143,8 +183,10 @@ static int32_t torture_init(const tenon_host_t *host, const tenon_param_value_t 
     const tenon_param_value_t *work = tenon_param_find(params, n, "work", TENON_PARAM_BOOL);
     const tenon_param_value_t *one_in = tenon_param_find(params, n, "fault_one_in", TENON_PARAM_UINT);
     const tenon_param_value_t *log = tenon_param_find(params, n, "fault_log", TENON_PARAM_UINT);
-    if (host->nr_cpus > N || !irq || !gen || !ledger || !spin || !work || !one_in || !log
-        || irq->value.u > UINT32_MAX)
+    const tenon_param_value_t *long_irq = tenon_param_find(params, n, "long_irq", TENON_PARAM_UINT);
+    const tenon_param_value_t *long_ns = tenon_param_find(params, n, "long_ns", TENON_PARAM_UINT);
+    if (host->nr_cpus > N || !irq || !gen || !ledger || !spin || !work || !one_in || !log || !long_irq || !long_ns
+        || irq->value.u > UINT32_MAX || long_irq->value.u > UINT32_MAX || long_irq->value.u == irq->value.u)
         return -EINVAL;
     t.fault_one_in = one_in->value.u;
     t.fault_log = (uint64_t *)(uintptr_t)log->value.u;
@@ -153,6 +195,11 @@ static int32_t torture_init(const tenon_host_t *host, const tenon_param_value_t 
     t.generation = gen->value.u;
     t.max_spin_ns = spin->value.u;
     t.use_work = work->value.b;
+    t.long_irq = (uint32_t)long_irq->value.u;
+    t.long_ns = long_ns->value.u;
+    memset(t.oob_runs, 0, sizeof t.oob_runs);
+    memcpy(t.code_sig, (const void *)(uintptr_t)&torture_long_handler, sizeof t.code_sig);
+    __atomic_store_n(&t.canary, TORTURE_CANARY, __ATOMIC_SEQ_CST);
     t.ledger = tenon_torture_ledger_from_param(ledger->value.u);
     if (ledger->value.u != 0 && t.ledger == NULL) {
         host->log(host, 3, "ledger= is not the address of a tenon_torture_ledger set up by the host");
@@ -167,14 +214,23 @@ static int32_t torture_init(const tenon_host_t *host, const tenon_param_value_t 
     }
     if (t.ledger != NULL)
         __atomic_fetch_add(&t.ledger->inits, 1, __ATOMIC_RELAXED);
-    return host->request_irq(host, t.irq, torture_handler, TENON_IRQF_OOB, "torture", &t);
+    int32_t rc = host->request_irq(host, t.irq, torture_handler, TENON_IRQF_OOB, "torture", &t);
+    if (rc != 0 || t.long_irq == 0)
+        return rc;
+    rc = host->request_irq(host, t.long_irq, torture_long_handler, 0, "torture-long", &t.long_irq);
+    if (rc != 0)
+        host->free_irq(host, t.irq, &t);
+    return rc;
 }
 
 static void torture_exit(const tenon_host_t *host)
 {
     if (t.ledger != NULL)
         tenon_torture_exit_begins(t.ledger, t.generation);
+    __atomic_store_n(&t.canary, 0, __ATOMIC_SEQ_CST);
     host->free_irq(host, t.irq, &t);
+    if (t.long_irq != 0)
+        host->free_irq(host, t.long_irq, &t.long_irq);
 }
 
 static const tenon_param_desc_t torture_params[] = {
@@ -185,6 +241,8 @@ static const tenon_param_desc_t torture_params[] = {
     { "work", TENON_PARAM_BOOL, "false", "queue a per-CPU irq_work from each handler run" },
     { "fault_one_in", TENON_PARAM_UINT, "0", "fault on purpose in one handler run in N (0 = never)" },
     { "fault_log", TENON_PARAM_UINT, "0", "address of host-owned per-CPU uint64 fault counters (0 = none)" },
+    { "long_irq", TENON_PARAM_UINT, "0", "IRQ line of the long in-band sections (0 = none)" },
+    { "long_ns", TENON_PARAM_UINT, "2000000", "duration of one long in-band section, ns" },
 };
 
 static const tenon_command_desc_t torture_commands[] = {

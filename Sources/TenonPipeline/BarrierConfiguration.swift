@@ -10,7 +10,12 @@ public struct BarrierConfiguration: Sendable, Equatable {
         case fenced
     }
 
-    /// Deliberate breakage, for proving that the stress tool detects it.
+    /// Fence requested; `.membarrier` falls back to `.fenced` if registration fails.
+    public var fence: Fence = .membarrier
+
+#if TENON_TORTURE
+    /// Deliberate breakage, for proving that the stress tool detects it
+    /// (torture build only: the shipped read side has no such branch).
     public enum Sabotage: Sendable, Equatable {
         case none
         /// Load the handler pointer before marking the slot (the classic race).
@@ -19,13 +24,11 @@ public struct BarrierConfiguration: Sendable, Equatable {
         case skipWait
     }
 
-    /// Fence requested; `.membarrier` falls back to `.fenced` if registration fails.
-    public var fence: Fence = .membarrier
     public var sabotage: Sabotage = .none
     /// When non-zero, random spins of up to this many iterations at every
     /// read-side step (after the parity load, after the mark, after the chain
     /// load, before the unmark) and between unpublishing and scanning, to widen
-    /// race windows (`tenon stress --jitter`).
+    /// race windows (`tenon stress --jitter`; torture build only).
     public var jitterSpins: UInt32 = 0
 
     public init(fence: Fence = .membarrier, sabotage: Sabotage = .none, jitterSpins: UInt32 = 0) {
@@ -33,4 +36,9 @@ public struct BarrierConfiguration: Sendable, Equatable {
         self.sabotage = sabotage
         self.jitterSpins = jitterSpins
     }
+#else
+    public init(fence: Fence = .membarrier) {
+        self.fence = fence
+    }
+#endif
 }

@@ -14,13 +14,15 @@ import Synchronization
 struct BarrierSlot: ~Copyable {
     let nest0 = Atomic<UInt64>(0)
     let nest1 = Atomic<UInt64>(0)
-    /// xorshift state for `--jitter` read-side delays.
+#if TENON_TORTURE
+    /// Torture build only: xorshift state for `--jitter` read-side delays.
     let random = Atomic<UInt64>(0x9E37_79B9_7F4A_7C15)
-    /// Slow path only (`--jitter` or fenced): sections whose parity was flipped
+    /// Torture build, `--jitter` only: sections whose parity was flipped
     /// between their parity load and their mark (the straggler window).
     let acrossFlip = Atomic<UInt64>(0)
-    /// Slow path only: sections opened inside another section of this CPU.
+    /// Torture build, `--jitter` only: sections opened inside another section of this CPU.
     let nested = Atomic<UInt64>(0)
+#endif
 
     @inline(__always) @_noLocks
     func word(_ parity: UInt32) -> UInt64 {

@@ -134,18 +134,12 @@ extension CPUContext {
         let barrier = core.pointee.barrier
         let desc = core.pointee.descriptors + Int(irq)
         let slot = data.pointee.slot
-        let head: UnsafeMutablePointer<IRQAction>?
-        let token: BarrierToken
-        if barrier.pointee.markAfterLoad {
-            head = desc.pointee.firstAction
-            // Sabotage only: with --jitter, widen the harmful window (between
-            // the load and the mark; `enter` spins after marking, harmlessly).
-            if barrier.pointee.jitterSpins != 0 { barrier.pointee.jitter(slot) }
-            token = barrier.pointee.enter(slot, irq: irq)
-        } else {
-            token = barrier.pointee.enter(slot, irq: irq)
-            head = desc.pointee.firstAction
-        }
+#if TENON_TORTURE
+        let (token, head) = tortureEnter(barrier, slot, desc, irq: irq)
+#else
+        let token = barrier.pointee.enter(slot, irq: irq)
+        let head = desc.pointee.firstAction
+#endif
         barrier.pointee.step(.afterChainLoad, slot, detail: UInt(head?.pointee.owner ?? 0))
         if inband && head != nil && oobPresent && desc.pointee.has(IRQDescriptor.Setting.oob) {
             barrier.pointee.exit(slot, token)

@@ -40,12 +40,19 @@ struct QuiescenceBarrier: ~Copyable {
     let count: Int
     /// Read side pays seq_cst fences (no membarrier available or requested).
     let fenced: Bool
+#if TENON_TORTURE
+    /// Torture build only (QuiescenceBarrier+Torture.swift): the shipped build
+    /// has neither these fields nor a branch on them.
     let sabotage: BarrierConfiguration.Sabotage
     /// `sabotage == .markAfterLoad`, as a plain flag the interrupt path can test.
     let markAfterLoad: Bool
     let jitterSpins: UInt32
     /// `fenced || jitterSpins != 0`: one test on the fast path.
     let slowPath: Bool
+#else
+    /// The read side's one test: `fenced` (the torture build adds `--jitter`).
+    var slowPath: Bool { @_noLocks get { fenced } }
+#endif
     /// Write side: drains that found a CPU inside a section of the parity
     /// they wait for (straggler drain, main drain): the windows in which an
     /// unload really had to wait for a reader.
@@ -70,10 +77,12 @@ struct QuiescenceBarrier: ~Copyable {
         // Registration is per process and idempotent; decide the read side once,
         // before any reader runs, and never switch mid-run.
         fenced = configuration.fence == .fenced || ctenon_membarrier_register() != 0
+#if TENON_TORTURE
         sabotage = configuration.sabotage
         markAfterLoad = configuration.sabotage == .markAfterLoad
         jitterSpins = configuration.jitterSpins
         slowPath = fenced || configuration.jitterSpins != 0
+#endif
     }
 
     func deallocate() {
@@ -87,12 +96,14 @@ struct QuiescenceBarrier: ~Copyable {
 
     /// A named point of the barrier protocol (see ``BarrierStep``): calls the
     /// test hook in debug builds; compiles to nothing in release builds.
-    /// With `--jitter`, every read-side step also spins a random while, so
-    /// each window of the section (before the mark, between mark and load,
-    /// inside, before the unmark) gets stretched, not only one of them.
+    /// In the torture build with `--jitter`, every read-side step also spins a
+    /// random while, so each window of the section (before the mark, between
+    /// mark and load, inside, before the unmark) gets stretched, not only one.
     @inline(__always) @_noLocks
     func step(_ step: BarrierStep, _ slot: UnsafeMutablePointer<BarrierSlot>?, detail: UInt = 0) {
+#if TENON_TORTURE
         if jitterSpins != 0, let slot { jitter(slot) }
+#endif
 #if DEBUG
         let h = hook.load(ordering: .acquiring)
         if h != 0 { runHook(h, step, slot, detail) }
@@ -154,27 +165,9 @@ struct QuiescenceBarrier: ~Copyable {
     @inline(never) @_noLocks
     func enterSlowPath(_ slot: UnsafeMutablePointer<BarrierSlot>, parity p: UInt32, outer: UInt64) {
         if fenced { atomicMemoryFence(ordering: .sequentiallyConsistent) }
-        if jitterSpins != 0 {
-            // Window statistics for `tenon stress` (single-owner counters).
-            if parity.load(ordering: .relaxed) != p {
-                slot.pointee.acrossFlip.store(slot.pointee.acrossFlip.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
-            }
-            if BarrierSlot.depth(outer) != 0 {
-                slot.pointee.nested.store(slot.pointee.nested.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
-            }
-        }
-    }
-
-    @_noLocks
-    func jitter(_ slot: UnsafeMutablePointer<BarrierSlot>) {
-        var x = slot.pointee.random.load(ordering: .relaxed)
-        x ^= x &<< 13; x ^= x &>> 7; x ^= x &<< 17
-        slot.pointee.random.store(x, ordering: .relaxed)
-        var spins = x % UInt64(jitterSpins)
-        while spins != 0 {
-            HostGlue.cpuRelax()
-            spins &-= 1
-        }
+#if TENON_TORTURE
+        if jitterSpins != 0 { countWindows(slot, parity: p, outer: outer) }
+#endif
     }
 
     // MARK: - Write side (task context)
@@ -218,12 +211,13 @@ struct QuiescenceBarrier: ~Copyable {
                      cannotReach: ((UInt64) -> Bool)? = nil, skipped: inout Int,
                      phase: ((TraceEvent.Kind, UInt32, UInt64) -> Void)? = nil) -> BarrierWait {
         if let cpu = callerCPU, slot(cpu).pointee.isInside { return .wouldDeadlock(cpu: cpu) }
+#if TENON_TORTURE
         if sabotage == .skipWait { return .quiescent }
+#endif
         step(.writerStart, nil)
-        if jitterSpins != 0 {
-            var spins = ctenon_monotonic_ns() % UInt64(jitterSpins)
-            while spins != 0 { ctenon_cpu_relax(); spins -= 1 }
-        }
+#if TENON_TORTURE
+        writerJitter()
+#endif
         var e = heavyFence()
         if e != 0 { return .fenceFailed(errno: e) }
         phase?(.graceFence, 0, 0)

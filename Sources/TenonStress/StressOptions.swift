@@ -15,9 +15,17 @@ public struct StressOptions: Sendable {
     public var timerHz = 2_000
     /// Seed of the operation schedule (same seed, same schedule of operations).
     public var seed: UInt64 = 1
+#if TENON_TORTURE
     /// Widen the race windows (`BarrierConfiguration.jitterSpins`), 0 = off.
     public var jitterSpins: UInt32 = 0
     public var sabotage: BarrierConfiguration.Sabotage = .none
+    /// This build carries barrier sabotage and `--jitter` (the `Torture` trait).
+    public static let isTortureBuild = true
+#else
+    /// This build carries barrier sabotage and `--jitter` (the `Torture` trait):
+    /// false in the default (shipped) build, which has neither.
+    public static let isTortureBuild = false
+#endif
     /// false: the main phase uses the fenced read side (`--no-membarrier`).
     public var membarrier = true
     /// Seconds of an extra fenced-fallback phase after a membarrier main phase (0 = none).
@@ -30,6 +38,9 @@ public struct StressOptions: Sendable {
     public var scenarios = true
     /// The torture handler spins a random 0...this many ns.
     public var maxSpinNanos: UInt64 = 20_000
+    /// Length of the torture plugin's long in-band sections (0 = none): one is
+    /// opened on every CPU before each torture unload or swap (`.signals` storm only).
+    public var longSectionNanos: UInt64 = 2_000_000
     /// Directory holding the bundled `libtenon-*.so` (nil: next to the executable,
     /// or `$TENON_PLUGIN_DIR`).
     public var pluginDirectory: String?

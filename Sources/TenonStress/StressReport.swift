@@ -50,6 +50,10 @@ public struct StressReport: Codable, Sendable {
     public var fifoReentries: UInt64 = 0
     /// Torture handler / irq_work runs of generation g after g's exit() began.
     public var runsAfterExit: UInt64 = 0
+    /// Long in-band sections of the torture plugin that ended, and those whose
+    /// end found their generation's exit() begun or its image changed.
+    public var longSections: UInt64 = 0
+    public var longSectionViolations: UInt64 = 0
     /// How often each dangerous window was exercised in this run (0: never, the run proves nothing about it).
     public var windows: [String: UInt64] = [:]
     public var poisonedRanges = 0
@@ -81,7 +85,7 @@ public struct StressReport: Codable, Sendable {
         case irqsRaised, timerDeliveries, handlerRuns, tortureHandlerRuns, tortureEntriesPushed, tortureEntriesDrained
         case ringFullSkips, workQueued, workRuns, commandsCalled, commandErrors
         case lateExecutions, lateWorkRuns, lostIRQs, doubles, generationViolations, generations, ageHistogram
-        case fifoReentries, runsAfterExit, windows
+        case fifoReentries, runsAfterExit, longSections, longSectionViolations, windows
         case poisonedRanges, poisonMisses, scenarios
         case unloadP50, unloadP99, unloadMax, swapP50, swapP99, swapMax, graceP50, graceP99, graceMax
         case scheduleDigest, violations, notes
@@ -114,6 +118,7 @@ public struct StressReport: Codable, Sendable {
         s.append("  commands called \(commandsCalled) (errors \(commandErrors))")
         s.append("  late executions: \(lateExecutions)   late irq_work: \(lateWorkRuns)   lost IRQs: \(lostIRQs)   doubles: \(doubles)   generation violations: \(generationViolations)")
         s.append("  runs after exit() began: \(runsAfterExit)   FIFO re-entered drains: \(fifoReentries)")
+        s.append("  long in-band sections: \(longSections) (ended after exit() began or with the image changed: \(longSectionViolations))")
         s.append("  poisoned ranges: \(poisonedRanges) (misses \(poisonMisses))")
         for (k, v) in windows.sorted(by: { $0.key < $1.key }) {
             s.append("  window \(k): \(v)\(v == 0 ? " (never exercised)" : "")")

@@ -22,7 +22,8 @@ struct StressCommand: ParsableCommand {
             interleavings) still differs from run to run. \
             --sabotage breaks the barrier on purpose to prove the checks have teeth; a \
             sabotaged run enables --jitter automatically unless --no-jitter is given (the \
-            output says so).
+            output says so). --sabotage and --jitter exist in the torture build only \
+            (scripts/torture-build); the shipped build has no code for them and says so.
 
             Example: tenon stress my.so:irq=5 --duration 60
             """
@@ -35,15 +36,18 @@ struct StressCommand: ParsableCommand {
     @Option(help: "Cross-CPU raises per second per CPU (0 = flat out).") var rate = 20_000
     @Option(help: "Per-CPU timer frequency in Hz (0 = no timers).") var timerHz = 2_000
     @Option(help: "Schedule seed (default: random, printed).") var seed: UInt64?
-    @Flag(help: "Widen race windows with random spins (free when off).") var jitter = false
+    @Flag(help: "Widen race windows with random spins (torture build only).") var jitter = false
     @Flag(help: "Never enable jitter, even for --sabotage.") var noJitter = false
     @Option(help: "Upper bound of the jitter spins.") var jitterSpins: UInt32 = 2_000
-    @Option(help: "Break the barrier on purpose: mark-after-load or skip-wait.") var sabotage: String?
+    @Option(help: "Break the barrier on purpose: mark-after-load or skip-wait (torture build only); with --faults: no-recovery.")
+    var sabotage: String?
     @Flag(help: "Force the fenced read side (no membarrier) for the whole run.") var noMembarrier = false
     @Option(help: "Seconds of the extra fenced-fallback phase after a membarrier run (0 = none).") var fencedPhase: Double = 2
     @Flag(help: "Do not poison unloaded images (plain dlclose).") var noPoison = false
     @Flag(help: "Skip the stuck-handler and self-unload scenarios.") var noScenarios = false
     @Option(help: "Random torture handler duration bound, in ns.") var maxSpinNs: UInt64 = 20_000
+    @Option(help: "Microseconds of each long in-band torture section, opened on every CPU before each torture unload/swap (0 = none).")
+    var longSectionUs: UInt64 = 2_000
     @Option(help: "Directory of the bundled libtenon-*.so (default: next to this executable).") var pluginDir: String?
     @Option(help: "signals (default: a Machine, IRQs are real signals) or threads (no signals: storm threads bound to CPUs 1...N run handlers synchronously; for ThreadSanitizer, which defers asynchronous signals).")
     var storm = "signals"
@@ -61,19 +65,14 @@ struct StressCommand: ParsableCommand {
         o.rate = rate
         o.timerHz = timerHz
         o.seed = seed ?? UInt64(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds ^ UInt64(getpid()) << 32)
-        switch sabotage {
-        case nil, "none": o.sabotage = .none
-        case "mark-after-load": o.sabotage = .markAfterLoad
-        case "skip-wait": o.sabotage = .skipWait
-        case let s?: throw ValidationError("unknown --sabotage \(s): mark-after-load or skip-wait")
-        }
-        let autoJitter = o.sabotage != .none && !jitter && !noJitter
-        o.jitterSpins = (jitter || autoJitter) && !noJitter ? jitterSpins : 0
+        // Sabotage and jitter belong to the torture build (StressCommand+Torture.swift).
+        let autoJitter = try applyTortureOptions(to: &o)
         o.membarrier = !noMembarrier
         o.fencedPhase = fencedPhase
         o.poison = !noPoison
         o.scenarios = !noScenarios
         o.maxSpinNanos = maxSpinNs
+        o.longSectionNanos = longSectionUs * 1_000
         o.pluginDirectory = pluginDir
         guard let mode = StressOptions.Storm(rawValue: storm) else { throw ValidationError("--storm signals|threads") }
         o.storm = mode
