@@ -96,6 +96,7 @@ let package = Package(
             "TenonPipeline",
             "TenonMachine",
             "CTenon",
+            "CFFI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
