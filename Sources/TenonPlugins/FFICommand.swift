@@ -53,7 +53,7 @@ public final class FFICommand {
     // What a call reads, kept apart from `descriptor` so that a call does not
     // copy (retain and release) the descriptor's strings and arrays.
     private let function: @convention(c) () -> Void
-    private let parameterTypes: [CommandType]
+    private let parameterTypes: UnsafeMutableBufferPointer<CommandType>
     private let returnType: CommandType
 
     /// Prepares the call interface for `descriptor`.
@@ -76,11 +76,13 @@ public final class FFICommand {
         self.cif = cif
         self.argumentTypes = types
         self.function = descriptor.function
-        self.parameterTypes = sig.argumentTypes
+        self.parameterTypes = .allocate(capacity: count)
+        _ = self.parameterTypes.initialize(from: sig.argumentTypes)
         self.returnType = sig.returnType
     }
 
     deinit {
+        parameterTypes.deallocate()
         cif.deallocate()
         argumentTypes.deallocate()
     }
@@ -105,40 +107,51 @@ public final class FFICommand {
     }
 
     private func perform(_ arguments: [CommandArgument], site: PluginCallSite?) -> Result<CommandResult, FaultedCall> {
-        precondition(arguments.count == parameterTypes.count
-                        && zip(arguments, parameterTypes).allSatisfy { $0.type == $1 },
-                     "FFICommand.call: arguments \(arguments.map(\.type)) do not match \(signature)")
+        let count = parameterTypes.count
+        precondition(arguments.count == count,
+                     "FFICommand.call: \(arguments.count) argument(s) for \(signature)")
         // Argument layout on the stack, no heap: one 8-byte slot per argument
         // holding the C value itself (for str: the char* pointer), the array
         // of pointers to them libffi takes, and the result buffer. Only a str
         // argument is copied to the heap (a NUL-terminated copy the plugin may
-        // keep reading during the call).
-        let count = max(arguments.count, 1)
-        return withUnsafeTemporaryAllocation(byteCount: 8 * count, alignment: 8) { slotBuffer in
-            withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: count) { valueBuffer in
-                let slots = slotBuffer.baseAddress!, values = valueBuffer.baseAddress!
-                for (i, argument) in arguments.enumerated() {
-                    let slot = slots + 8 * i
-                    switch argument {
-                    case .bool(let v): slot.storeBytes(of: v ? 1 : 0, as: UInt8.self)  // C bool = one byte
-                    case .i32(let v): slot.storeBytes(of: v, as: Int32.self)
-                    case .i64(let v): slot.storeBytes(of: v, as: Int64.self)
-                    case .u32(let v): slot.storeBytes(of: v, as: UInt32.self)
-                    case .u64(let v): slot.storeBytes(of: v, as: UInt64.self)
-                    case .f64(let v): slot.storeBytes(of: v, as: Double.self)
-                    case .str(let s):
-                        // Host-owned, valid during the call only (header contract).
-                        guard let c = strdup(s) else { fatalError("FFICommand: out of memory") }
-                        slot.storeBytes(of: UnsafeMutablePointer<CChar>?(c), as: UnsafeMutablePointer<CChar>?.self)
+        // keep reading during the call). Index loops over buffers: iterators
+        // and element copies would retain and release the arrays per call.
+        return arguments.withUnsafeBufferPointer { args in
+            withUnsafeTemporaryAllocation(byteCount: 8 * max(count, 1), alignment: 8) { slotBuffer in
+                withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: max(count, 1)) { valueBuffer in
+                    let slots = slotBuffer.baseAddress!, values = valueBuffer.baseAddress!
+                    var strings = false
+                    for i in 0..<count {
+                        let slot = slots + 8 * i
+                        let type: CommandType
+                        switch args[i] {
+                        case .bool(let v): slot.storeBytes(of: v ? 1 : 0, as: UInt8.self); type = .bool  // C bool = one byte
+                        case .i32(let v): slot.storeBytes(of: v, as: Int32.self); type = .i32
+                        case .i64(let v): slot.storeBytes(of: v, as: Int64.self); type = .i64
+                        case .u32(let v): slot.storeBytes(of: v, as: UInt32.self); type = .u32
+                        case .u64(let v): slot.storeBytes(of: v, as: UInt64.self); type = .u64
+                        case .f64(let v): slot.storeBytes(of: v, as: Double.self); type = .f64
+                        case .str(let s):
+                            // Host-owned, valid during the call only (header contract).
+                            guard let c = strdup(s) else { fatalError("FFICommand: out of memory") }
+                            slot.storeBytes(of: UnsafeMutablePointer<CChar>?(c), as: UnsafeMutablePointer<CChar>?.self)
+                            type = .str
+                            strings = true
+                        }
+                        values[i] = slot
+                        guard type == parameterTypes[i] else {
+                            preconditionFailure("FFICommand.call: argument \(i) is \(type), \(signature) wants \(parameterTypes[i])")
+                        }
                     }
-                    values[i] = slot
-                }
-                defer {
-                    for (i, argument) in arguments.enumerated() {
-                        if case .str = argument { free((slots + 8 * i).load(as: UnsafeMutableRawPointer?.self)) }
+                    defer {
+                        if strings {
+                            for i in 0..<count where parameterTypes[i] == .str {
+                                free((slots + 8 * i).load(as: UnsafeMutableRawPointer?.self))
+                            }
+                        }
                     }
+                    return invoke(values, site: site)
                 }
-                return invoke(values, site: site)
             }
         }
     }
