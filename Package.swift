@@ -112,6 +112,7 @@ let package = Package(
             "TenonPipeline",
             "TenonMachine",
             "CTenon",
+            "CFFI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ], swiftSettings: tortureSettings),

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+import CTenon
 import TenonABI
 
 /// One `dlopen` handle of a plugin shared object.
@@ -26,6 +27,11 @@ package final class DynamicImage {
     /// The sealed copy this image was opened from (``open(_:copy:)``), nil
     /// when opened by path. Its descriptor must outlive the mapping.
     package let copy: PrivateImage?
+    /// The page-aligned address range the loader mapped the image at (all
+    /// its `PT_LOAD` segments and the gaps between them), recorded at open
+    /// so that ``isUnmapped()`` can probe it after ``close()``; nil if the
+    /// loader did not list the object (then only `/proc/self/maps` can tell).
+    package let span: Range<UInt>?
 
     /// `dlopen(path, RTLD_NOW | RTLD_LOCAL [| RTLD_NODELETE])`.
     ///
@@ -56,6 +62,7 @@ package final class DynamicImage {
         self.isRetained = retain
         self.handle = handle
         self.copy = nil
+        self.span = DynamicImage.span(of: handle)
     }
 
     /// `dlopen`s the sealed copy `copy` through a name of its own
@@ -83,6 +90,13 @@ package final class DynamicImage {
         self.isRetained = retain
         self.handle = handle
         self.copy = copy
+        self.span = DynamicImage.span(of: handle)
+    }
+
+    private static func span(of handle: UnsafeMutableRawPointer) -> Range<UInt>? {
+        var start: UInt = 0, end: UInt = 0
+        guard ctenon_image_span(handle, &start, &end) == 0, start < end else { return nil }
+        return start..<end
     }
 
     /// Opens a validated image, retaining it (`RTLD_NODELETE`) exactly when
@@ -102,6 +116,18 @@ package final class DynamicImage {
     package func mappings() throws(PluginError) -> [MemoryMapping] {
         if let copy { return try copy.mappings() }
         return try ProcessMaps.mappings(of: path)
+    }
+
+    /// After ``close()``: whether nothing of the image is mapped any more,
+    /// proved as ``UnmapCheck`` says (a probe of ``span``, plus
+    /// ``mappings()`` when ``UnmapCheck/alsoReadProcessMaps`` is on or the
+    /// span is unknown). False when in doubt.
+    package func isUnmapped() -> Bool {
+        precondition(handle == nil, "DynamicImage.isUnmapped() before close(): \(path)")
+        let probed = span.map { ctenon_range_unmapped($0.lowerBound, $0.upperBound) == 1 }
+        if probed == false { return false }
+        guard probed == nil || UnmapCheck.alsoReadProcessMaps else { return true }
+        return (try? mappings().isEmpty) ?? false
     }
 
     /// Address of an exported symbol, or nil (`dlsym`; the value itself may be

@@ -36,9 +36,10 @@ public enum CommandResult: Sendable, Equatable, CustomStringConvertible {
 ///
 /// The `ffi_cif` is prepared once, at construction; it and the argument-type
 /// array it points to are owned by this object and live exactly as long as it
-/// (libffi keeps the pointer, it does not copy the array). Calls cost about
-/// 30 ns of libffi overhead (measured on this machine kind): fine for `tenon call`, never for
-/// a per-IRQ path.
+/// (libffi keeps the pointer, it does not copy the array). A call lays its
+/// arguments out on the stack and allocates nothing but the copy of a `str`
+/// argument; `tenon bench --only command` measures it beside a bare
+/// `ffi_call`. Task context only, never a per-IRQ path.
 ///
 /// Not `Sendable`, and calls must respect the header: commands run [task].
 public final class FFICommand {
@@ -49,6 +50,11 @@ public final class FFICommand {
 
     private let cif: UnsafeMutablePointer<ffi_cif>
     private let argumentTypes: UnsafeMutablePointer<UnsafeMutablePointer<ffi_type>?>
+    // What a call reads, kept apart from `descriptor` so that a call does not
+    // copy (retain and release) the descriptor's strings and arrays.
+    private let function: @convention(c) () -> Void
+    private let parameterTypes: UnsafeMutableBufferPointer<CommandType>
+    private let returnType: CommandType
 
     /// Prepares the call interface for `descriptor`.
     /// - Throws: ``PluginError/ffiPrepFailed(command:signature:status:)``.
@@ -69,9 +75,14 @@ public final class FFICommand {
         self.descriptor = descriptor
         self.cif = cif
         self.argumentTypes = types
+        self.function = descriptor.function
+        self.parameterTypes = .allocate(capacity: count)
+        _ = self.parameterTypes.initialize(from: sig.argumentTypes)
+        self.returnType = sig.returnType
     }
 
     deinit {
+        parameterTypes.deallocate()
         cif.deallocate()
         argumentTypes.deallocate()
     }
@@ -96,60 +107,84 @@ public final class FFICommand {
     }
 
     private func perform(_ arguments: [CommandArgument], site: PluginCallSite?) -> Result<CommandResult, FaultedCall> {
-        precondition(arguments.map(\.type) == signature.argumentTypes,
-                     "FFICommand.call: arguments \(arguments.map(\.type)) do not match \(signature)")
-        // One 8-byte slot per argument, each holding the C value itself (for
-        // str: the char* pointer); libffi takes an array of pointers to them.
-        let slots = UnsafeMutableRawPointer.allocate(byteCount: 8 * max(arguments.count, 1), alignment: 8)
-        let values = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: max(arguments.count, 1))
-        var strings: [UnsafeMutablePointer<CChar>] = []
-        defer {
-            for s in strings { free(s) }
-            values.deallocate()
-            slots.deallocate()
-        }
-        for (i, argument) in arguments.enumerated() {
-            let slot = slots + 8 * i
-            switch argument {
-            case .bool(let v): slot.storeBytes(of: v ? 1 : 0, as: UInt8.self)  // C bool = one byte
-            case .i32(let v): slot.storeBytes(of: v, as: Int32.self)
-            case .i64(let v): slot.storeBytes(of: v, as: Int64.self)
-            case .u32(let v): slot.storeBytes(of: v, as: UInt32.self)
-            case .u64(let v): slot.storeBytes(of: v, as: UInt64.self)
-            case .f64(let v): slot.storeBytes(of: v, as: Double.self)
-            case .str(let s):
-                // Host-owned, valid during the call only (header contract).
-                guard let c = strdup(s) else { fatalError("FFICommand: out of memory") }
-                strings.append(c)
-                slot.storeBytes(of: UnsafeMutablePointer<CChar>?(c), as: UnsafeMutablePointer<CChar>?.self)
+        let count = parameterTypes.count
+        precondition(arguments.count == count,
+                     "FFICommand.call: \(arguments.count) argument(s) for \(signature)")
+        // Argument layout on the stack, no heap: one 8-byte slot per argument
+        // holding the C value itself (for str: the char* pointer), the array
+        // of pointers to them libffi takes, and the result buffer. Only a str
+        // argument is copied to the heap (a NUL-terminated copy the plugin may
+        // keep reading during the call). Index loops over buffers: iterators
+        // and element copies would retain and release the arrays per call.
+        return arguments.withUnsafeBufferPointer { args in
+            withUnsafeTemporaryAllocation(byteCount: 8 * max(count, 1), alignment: 8) { slotBuffer in
+                withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: max(count, 1)) { valueBuffer in
+                    let slots = slotBuffer.baseAddress!, values = valueBuffer.baseAddress!
+                    var strings = false
+                    for i in 0..<count {
+                        let slot = slots + 8 * i
+                        let type: CommandType
+                        switch args[i] {
+                        case .bool(let v): slot.storeBytes(of: v ? 1 : 0, as: UInt8.self); type = .bool  // C bool = one byte
+                        case .i32(let v): slot.storeBytes(of: v, as: Int32.self); type = .i32
+                        case .i64(let v): slot.storeBytes(of: v, as: Int64.self); type = .i64
+                        case .u32(let v): slot.storeBytes(of: v, as: UInt32.self); type = .u32
+                        case .u64(let v): slot.storeBytes(of: v, as: UInt64.self); type = .u64
+                        case .f64(let v): slot.storeBytes(of: v, as: Double.self); type = .f64
+                        case .str(let s):
+                            // Host-owned, valid during the call only (header contract).
+                            guard let c = strdup(s) else { fatalError("FFICommand: out of memory") }
+                            slot.storeBytes(of: UnsafeMutablePointer<CChar>?(c), as: UnsafeMutablePointer<CChar>?.self)
+                            type = .str
+                            strings = true
+                        }
+                        values[i] = slot
+                        guard type == parameterTypes[i] else {
+                            preconditionFailure("FFICommand.call: argument \(i) is \(type), \(signature) wants \(parameterTypes[i])")
+                        }
+                    }
+                    defer {
+                        if strings {
+                            for i in 0..<count where parameterTypes[i] == .str {
+                                free((slots + 8 * i).load(as: UnsafeMutableRawPointer?.self))
+                            }
+                        }
+                    }
+                    return invoke(values, site: site)
+                }
             }
-            values[i] = slot
         }
+    }
+
+    /// Calls with the argument array ready and decodes the result.
+    private func invoke(_ values: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
+                        site: PluginCallSite?) -> Result<CommandResult, FaultedCall> {
         // libffi widens integer results narrower than a register to a full
         // ffi_arg and writes the whole ffi_arg, so the buffer must be at least
         // ffi_arg-sized and narrow results are read back from it as ffi_arg.
-        let result = UnsafeMutableRawPointer.allocate(byteCount: 16, alignment: 16)
-        defer { result.deallocate() }
-        result.initializeMemory(as: UInt8.self, repeating: 0, count: 16)
-        if let site {
-            if let seq = PluginCall.invoke(site, context: CTENON_CTX_COMMAND, cif: cif,
-                                           function: unsafeBitCast(descriptor.function, to: UnsafeRawPointer.self),
-                                           result: result, arguments: values) {
-                return .failure(FaultedCall(seq: seq))
+        withUnsafeTemporaryAllocation(byteCount: 16, alignment: 16) { buffer in
+            let result = buffer.baseAddress!
+            result.initializeMemory(as: UInt8.self, repeating: 0, count: 16)
+            if let site {
+                if let seq = PluginCall.invoke(site, context: CTENON_CTX_COMMAND, cif: cif,
+                                               function: unsafeBitCast(function, to: UnsafeRawPointer.self),
+                                               result: result, arguments: values) {
+                    return .failure(FaultedCall(seq: seq))
+                }
+            } else {
+                ffi_call(cif, function, result, values)
             }
-        } else {
-            ffi_call(cif, descriptor.function, result, values)
-        }
-        switch signature.returnType {
-        case .void: return .success(.void)
-        case .bool: return .success(.bool(UInt8(truncatingIfNeeded: result.load(as: ffi_arg.self)) != 0))
-        case .i32: return .success(.int(Int64(Int32(truncatingIfNeeded: result.load(as: ffi_sarg.self)))))
-        case .u32: return .success(.uint(UInt64(UInt32(truncatingIfNeeded: result.load(as: ffi_arg.self)))))
-        case .i64: return .success(.int(result.load(as: Int64.self)))
-        case .u64: return .success(.uint(result.load(as: UInt64.self)))
-        case .f64: return .success(.double(result.load(as: Double.self)))
-        case .str:
-            return .success(.string(result.load(as: UnsafePointer<CChar>?.self).map { String(cString: $0) }))
+            switch returnType {
+            case .void: return .success(.void)
+            case .bool: return .success(.bool(UInt8(truncatingIfNeeded: result.load(as: ffi_arg.self)) != 0))
+            case .i32: return .success(.int(Int64(Int32(truncatingIfNeeded: result.load(as: ffi_sarg.self)))))
+            case .u32: return .success(.uint(UInt64(UInt32(truncatingIfNeeded: result.load(as: ffi_arg.self)))))
+            case .i64: return .success(.int(result.load(as: Int64.self)))
+            case .u64: return .success(.uint(result.load(as: UInt64.self)))
+            case .f64: return .success(.double(result.load(as: Double.self)))
+            case .str:
+                return .success(.string(result.load(as: UnsafePointer<CChar>?.self).map { String(cString: $0) }))
+            }
         }
     }
 

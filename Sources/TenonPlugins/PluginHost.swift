@@ -15,7 +15,7 @@ import TenonPipeline
 /// while a CPU may still execute it.** Unload is: unpublish (`suspend`) →
 /// quiescence barrier (`synchronize`) → plugin `exit()` → timers drained →
 /// `revoke` (everything the owner registered; its queued irq_work was already
-/// dead-flagged by `suspend`) → `dlclose` or retire → `/proc/self/maps` check.
+/// dead-flagged by `suspend`) → `dlclose` or retire → unmap check (``UnmapCheck``).
 ///
 /// Thread safety: control operations may come from any task thread at once.
 /// No lock is held while plugin code runs (constructors, `init()`, `exit()`,
@@ -387,7 +387,7 @@ public final class PluginHost: @unchecked Sendable {
             logger.error("\(error)")
         }
         guard !image.isRetained else { return false }
-        let gone = (try? image.mappings().isEmpty) ?? false
+        let gone = image.isUnmapped()
         if gone { image.copy?.close() } else { image.copy?.pin() }
         return gone
     }

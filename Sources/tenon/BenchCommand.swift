@@ -5,12 +5,17 @@ import TenonPipeline
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure the quiescence barrier's read-side cost against a bare call and a shared refcount.",
+        abstract: "Measure the interrupt path, unload and command calls, each beside its bare baseline.",
         discussion: """
-            Then the cost of one IRQ through the pipeline to the C counter plugin and to the \
-            same handler on TenonPluginKit (embedded-counter), as a ratio (needs the bundled plugins).
+            barrier: the quiescence barrier's read side against a bare call and a shared refcount. \
+            handler: one IRQ through the pipeline to the C counter plugin and to the same handler on \
+            TenonPluginKit (embedded-counter). unload: idle unload p50/p99 on machines of --cpus CPUs beside \
+            a bare dlopen + dlsym + dlclose of the same file, with the load and the private copy apart. \
+            command: a plugin command through FFICommand and PluginHost beside a bare ffi_call. \
+            The handler, unload and command parts need the bundled plugins.
 
-            Example: swift run -c release tenon bench
+            Examples: swift run -c release tenon bench
+                      tenon bench --only unload --cpus 2,4,16,64 --cycles 400
             """
     )
 
@@ -20,11 +25,40 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Rounds; each figure is the best round.")
     var rounds: Int = 5
 
+    @Option(name: .long, help: "Run only these parts (barrier, handler, unload, command; repeatable).")
+    var only: [BenchSection] = []
+
+    @Option(name: .long, help: "Machine sizes for the unload part, comma-separated.")
+    var cpus: String = "2,4,16,64"
+
+    @Option(name: .long, help: "Load/unload cycles per machine size.")
+    var cycles: Int = 200
+
     func validate() throws {
         guard iterations >= 1000, rounds >= 1 else { throw ValidationError("--iterations must be >= 1000 and --rounds >= 1") }
+        guard cycles >= 2 else { throw ValidationError("--cycles must be >= 2") }
+        _ = try machineSizes()
     }
 
-    func run() {
+    private func machineSizes() throws -> [Int] {
+        try cpus.split(separator: ",").map { text in
+            guard let n = Int(text), (1...64).contains(n) else {
+                throw ValidationError("--cpus: '\(text)' is not a CPU count from 1 to 64 (e.g. --cpus 2,4,16,64)")
+            }
+            return n
+        }
+    }
+
+    private func wants(_ section: BenchSection) -> Bool { only.isEmpty || only.contains(section) }
+
+    func run() throws {
+        if wants(.barrier) { barrier() }
+        if wants(.handler) { handler() }
+        if wants(.unload) { try unload() }
+        if wants(.command) { command() }
+    }
+
+    private func barrier() {
         let r = BarrierBenchmark.run(iterations: iterations, rounds: rounds)
         func row(_ name: String, _ ns: Double) {
             let added = ns - r.bareCall
@@ -39,6 +73,9 @@ struct BenchCommand: ParsableCommand {
         print("recovery point: +\(fmt(r.recoveryPoint - r.membarrierReadSide)) ns per IRQ over the default read side "
               + "(x\(fmt(r.recoveryPoint / r.membarrierReadSide))); one _setjmp and state snapshot per pipeline entry, "
               + "an owner marker per handler call")
+    }
+
+    private func handler() {
 
         let raises = max(iterations / 20, 1000)
         print("one IRQ through the pipeline to a plugin handler (\(raises) raises, best of \(rounds) rounds)")
@@ -46,6 +83,36 @@ struct BenchCommand: ParsableCommand {
             let h = try PluginHandlerBenchmark.run(iterations: raises, rounds: rounds)
             print("\("C counter (Plugins/Counter)".padding(44)) \(fmt(h.c)) ns/IRQ")
             print("\("TenonPluginKit counter (embedded-counter)".padding(44)) \(fmt(h.kit)) ns/IRQ   x\(fmt(h.kit / h.c)) of C")
+        } catch {
+            print("skipped: \(error)")
+        }
+    }
+
+    private func unload() throws {
+        print("idle unload of the C counter on an idle machine, beside a bare dlopen + dlsym + dlclose of the same file "
+              + "(\(cycles) cycles per size, interleaved; microseconds)")
+        print("cpus   bare p50/p99   unload p50/p99   x bare   full maps check p50/p99   x bare   grace p50   load p50   private copy p50")
+        for n in try machineSizes() {
+            let f = try UnloadBenchmark.run(cpus: n, cycles: cycles)
+            func p(_ v: [UInt64], _ q: Double) -> String { fmt(UnloadBenchmark.percentile(v, q)) }
+            let bare = UnloadBenchmark.percentile(f.bare, 0.5)
+            let ratio = UnloadBenchmark.percentile(f.unload, 0.5) / bare
+            let fullRatio = UnloadBenchmark.percentile(f.unloadFullMaps, 0.5) / bare
+            print("\(String(n).padding(6)) \((p(f.bare, 0.5) + "/" + p(f.bare, 0.99)).padding(14)) "
+                  + "\((p(f.unload, 0.5) + "/" + p(f.unload, 0.99)).padding(16)) \(("x" + fmt(ratio)).padding(8)) "
+                  + "\((p(f.unloadFullMaps, 0.5) + "/" + p(f.unloadFullMaps, 0.99)).padding(25)) \(("x" + fmt(fullRatio)).padding(8)) "
+                  + "\(p(f.grace, 0.5).padding(11)) \(p(f.load, 0.5).padding(10)) \(p(f.privateCopy, 0.5))")
+        }
+    }
+
+    private func command() {
+        let calls = max(iterations / 20, 1000)
+        print("one plugin command, counter's count(u32) -> u64 (\(calls) calls, best of \(rounds) rounds)")
+        do {
+            let f = try CommandBenchmark.run(iterations: calls, rounds: rounds)
+            print("\("bare ffi_call (baseline)".padding(44)) \(fmt(f.bare)) ns/call")
+            print("\("FFICommand.call(converted:)".padding(44)) \(fmt(f.typed)) ns/call   x\(fmt(f.typed / f.bare))")
+            print("\("PluginHost.call (names, strings, guarded)".padding(44)) \(fmt(f.host)) ns/call   x\(fmt(f.host / f.bare))")
         } catch {
             print("skipped: \(error)")
         }
