@@ -17,8 +17,8 @@ struct IRQBenchCommand: ParsableCommand {
 
     @Option(help: "Simulated CPUs (default: usable cores).")
     var cpus: Int?
-    @Option(help: "Seconds of measurement per CPU (CPUs are probed one after the other).")
-    var duration: Double = 3
+    @Option(help: "Measurement per CPU (CPUs are probed one after the other): 3s, 500ms (a bare number is seconds).")
+    var duration: String = "3s"
     @Option(help: "Latency probes per second per CPU (a cross-CPU raise, then a bare tgkill).")
     var rate: Int = 2000
     @Option(name: .customLong("timer-hz"), help: "Per-CPU timer frequency while probing (0: no timers, for the quietest figures).")
@@ -28,7 +28,12 @@ struct IRQBenchCommand: ParsableCommand {
     static let probeIRQ: UInt32 = 1
     static let inbandIRQ: UInt32 = 2
 
+    func validate() throws {
+        guard let ns = DurationText.nanoseconds(duration), ns > 0 else { throw ValidationError(DurationText.invalid("--duration", duration)) }
+    }
+
     func run() throws {
+        let duration = Double(DurationText.nanoseconds(self.duration) ?? 3_000_000_000) / 1e9
         let m = try Machine(cpus: cpus ?? HostCores.online)
         defer { m.stop() }
         let n = m.cpuCount

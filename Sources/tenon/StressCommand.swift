@@ -32,7 +32,7 @@ struct StressCommand: ParsableCommand {
     @Argument(help: "Plugin images to torture (PATH or PATH:key=value,...). Default: the bundled examples.")
     var plugins: [String] = []
     @Option(help: "Simulated CPUs.") var cpus = 4
-    @Option(help: "Seconds of the main phase.") var duration: Double = 20
+    @Option(help: "How long the main phase lasts: 20s, 1m, 500ms (a bare number is seconds).") var duration: String = "20s"
     @Option(help: "Cross-CPU raises per second per CPU (0 = flat out).") var rate = 20_000
     @Option(help: "Per-CPU timer frequency in Hz (0 = no timers).") var timerHz = 2_000
     @Option(help: "Schedule seed (default: random, printed).") var seed: UInt64?
@@ -42,7 +42,7 @@ struct StressCommand: ParsableCommand {
     @Option(help: "Break the barrier on purpose: mark-after-load or skip-wait (torture build only); with --faults: no-recovery.")
     var sabotage: String?
     @Flag(help: "Force the fenced read side (no membarrier) for the whole run.") var noMembarrier = false
-    @Option(help: "Seconds of the extra fenced-fallback phase after a membarrier run (0 = none).") var fencedPhase: Double = 2
+    @Option(help: "How long the extra fenced-fallback phase after a membarrier run lasts (0 = none): 2s, 500ms.") var fencedPhase: String = "2s"
     @Flag(help: "Do not poison unloaded images (plain dlclose).") var noPoison = false
     @Flag(help: "Skip the stuck-handler and self-unload scenarios.") var noScenarios = false
     @Option(help: "Random torture handler duration bound, in ns.") var maxSpinNs: UInt64 = 20_000
@@ -56,19 +56,28 @@ struct StressCommand: ParsableCommand {
     var faults = false
     @Option(help: "With --faults: a faulting generation faults in one handler run in N.") var faultOneIn: UInt64 = 200
 
+    func validate() throws {
+        for (option, text) in [("--duration", duration), ("--fenced-phase", fencedPhase)] where DurationText.nanoseconds(text) == nil {
+            throw ValidationError(DurationText.invalid(option, text))
+        }
+    }
+
+    /// Seconds of a validated duration option.
+    static func seconds(_ text: String) -> Double { Double(DurationText.nanoseconds(text) ?? 0) / 1e9 }
+
     mutating func run() throws {
         if faults { return try runFaults() }
         var o = StressOptions()
         o.plugins = plugins
         o.cpus = cpus
-        o.duration = duration
+        o.duration = Self.seconds(duration)
         o.rate = rate
         o.timerHz = timerHz
         o.seed = seed ?? UInt64(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds ^ UInt64(getpid()) << 32)
         // Sabotage and jitter belong to the torture build (StressCommand+Torture.swift).
         let autoJitter = try applyTortureOptions(to: &o)
         o.membarrier = !noMembarrier
-        o.fencedPhase = fencedPhase
+        o.fencedPhase = Self.seconds(fencedPhase)
         o.poison = !noPoison
         o.scenarios = !noScenarios
         o.maxSpinNanos = maxSpinNs
@@ -98,7 +107,7 @@ struct StressCommand: ParsableCommand {
     func runFaults() throws {
         var o = FaultStressOptions()
         o.cpus = cpus
-        o.duration = duration
+        o.duration = Self.seconds(duration)
         o.seed = seed ?? UInt64(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds ^ UInt64(getpid()) << 32)
         o.faultOneIn = max(1, faultOneIn)
         o.timerHz = timerHz == 2_000 ? 1_000 : timerHz
