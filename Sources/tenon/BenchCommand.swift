@@ -25,7 +25,7 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "Rounds; each figure is the best round.")
     var rounds: Int = 5
 
-    @Option(name: .long, help: "Run only these parts (barrier, handler, unload, command; repeatable).")
+    @Option(name: .long, help: "Run only these parts (barrier, handler, unload, command, trace; repeatable).")
     var only: [BenchSection] = []
 
     @Option(name: .long, help: "Machine sizes for the unload part, comma-separated.")
@@ -56,6 +56,15 @@ struct BenchCommand: ParsableCommand {
         if wants(.handler) { handler() }
         if wants(.unload) { try unload() }
         if wants(.command) { command() }
+        if wants(.trace) { trace() }
+    }
+
+    private func trace() {
+        let r = TraceBenchmark.run(iterations: iterations, rounds: rounds)
+        print("trace points around one indirect handler call (\(iterations) calls, best of \(rounds) rounds)")
+        print("\("bare indirect call (baseline)".padding(44)) \(fmt(r.bareCall)) ns/call")
+        print("\("2 trace points, tracing off (default)".padding(44)) \(fmt(r.traceOff)) ns/call   +\(fmt(r.traceOff - r.bareCall)) ns   x\(fmt(r.traceOff / r.bareCall))")
+        print("\("2 trace points, tracing on (2 records)".padding(44)) \(fmt(r.traceOn)) ns/call   +\(fmt(r.traceOn - r.bareCall)) ns   x\(fmt(r.traceOn / r.bareCall))")
     }
 
     private func barrier() {

@@ -10,4 +10,6 @@ enum BenchSection: String, CaseIterable, ExpressibleByArgument {
     case unload
     /// One plugin command call beside a bare ffi_call.
     case command
+    /// Two trace points around a handler call, tracing off and on.
+    case trace
 }
