@@ -97,6 +97,7 @@ public struct StressReport: Codable, Sendable {
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(self),
               var object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return "{}" }
+        object["schema"] = "tenon.stress/1"
         object["cycles"] = cycles
         object["passed"] = passed
         guard let out = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else { return "{}" }

@@ -23,6 +23,11 @@ struct IRQBenchCommand: ParsableCommand {
     var rate: Int = 2000
     @Option(name: .customLong("timer-hz"), help: "Per-CPU timer frequency while probing (0: no timers, for the quietest figures).")
     var timerHz: Int = 1000
+    @Flag(name: .long, help: "Print the figures as one JSON object (schema tenon.irqbench/1, docs/latency.md).")
+    var json = false
+
+    /// Text output; silent with --json (the figures then come as one object at the end).
+    func print(_ text: String = "") { if !json { Swift.print(text) } }
 
     static let timerIRQ: UInt32 = 0
     static let probeIRQ: UInt32 = 1
@@ -139,6 +144,21 @@ struct IRQBenchCommand: ParsableCommand {
         print("  lazy flag (hard_local_irq_save/restore): " + lpad(fmt(flagNs, 2), 9) + " ns")
         print("  pthread_sigmask block + restore:         " + lpad(fmt(maskNs, 2), 9) + " ns")
         print("  ratio: sigmask costs " + fmt(maskNs / max(flagNs, 0.001), 0) + "x the lazy flag")
+        if json {
+            let perCPU = (0..<n).map {
+                IRQBenchJSON.PerCPU(cpu: $0, tenon: .init(lat.samples(cpu: $0)), baseline: .init(base[$0]), placement: placements[$0])
+            }
+            let tenon = IRQBenchJSON.Latency(allM), bare = IRQBenchJSON.Latency(allB)
+            func ratio(_ a: Double?, _ b: Double?) -> Double? { a.flatMap { a in b.flatMap { $0 > 0 ? (a / $0 * 1000).rounded() / 1000 : nil } } }
+            let doc = IRQBenchJSON(command: CommandLine.arguments, cpus: n, probesPerCPU: probes, rateHz: rate, timerHz: timerHz,
+                                   elapsed_s: (elapsed * 1000).rounded() / 1000, perCPU: perCPU,
+                                   all: n > 0 ? IRQBenchJSON.PerCPU(cpu: -1, tenon: tenon, baseline: bare, placement: "all CPUs") : nil,
+                                   ratios: .init(p50: ratio(tenon.p50_us, bare.p50_us), p99: ratio(tenon.p99_us, bare.p99_us),
+                                                 max: ratio(tenon.max_us, bare.max_us)),
+                                   lostProbes: lost, hardMaskPair_ns: (flagNs * 100).rounded() / 100,
+                                   sigmaskPair_ns: (maskNs * 100).rounded() / 100)
+            Swift.print(ClientOptions.encode(doc))
+        }
     }
 
     /// Stamps, raises the probe IRQ on `k`, waits for the oob handler's stamp.
