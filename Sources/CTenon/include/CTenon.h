@@ -25,6 +25,10 @@ uint64_t ctenon_monotonic_ns(void);
  * pointer to it cannot be inlined: the baseline of the barrier benchmark. */
 int32_t ctenon_bench_handler(uint32_t irq, void *dev_id);
 
+/* A compiler barrier with atomic_signal_fence semantics: orders this thread's
+ * memory accesses against its own signal handlers, emits no instruction. */
+static inline void ctenon_signal_fence(void) { __atomic_signal_fence(__ATOMIC_SEQ_CST); }
+
 /* A CPU-relax hint for spin loops. */
 static inline void ctenon_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -107,6 +111,17 @@ static inline uint64_t ctenon_word_load64(uint64_t *w) { return __atomic_load_n(
 /* Bench: a plain handler that stamps CLOCK_MONOTONIC; take returns and clears it. */
 int ctenon_baseline_install(int signo);
 uint64_t ctenon_baseline_take(void);
+
+/* `tenon doorbellbench` (doorbell_bench.c): in-band work that counts
+ * iterations until `end_ns`; a handler counting into the uint64_t at dev_id
+ * (single writer); the drain-once C doorbell scheme under a raise flood; and
+ * ping-pong over bare RT signals (one outstanding at a time). */
+uint64_t ctenon_spin_until(uint64_t end_ns);
+int32_t ctenon_count_handler(uint32_t irq, void *dev_id);
+int ctenon_flood_c(int signo, int target_core, int raiser_core, uint32_t lines, uint64_t ns, int busy,
+                   uint64_t *inband, uint64_t *handled);
+int ctenon_pingpong_c(int signo, int target_core, int raiser_core, uint64_t ns, uint64_t *pings);
+uint64_t ctenon_pingpong_wait(const uint64_t *counter, uint64_t n);
 double ctenon_sigmask_pair_ns(long pairs, int signo);
 /* ---- Fault containment (fault.c) ----
  * A fault (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT) or an exit()
