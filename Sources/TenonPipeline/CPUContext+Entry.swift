@@ -165,7 +165,7 @@ extension CPUContext {
                 continue
             }
             barrier.pointee.running(slot, token, irq: irq, owner: owner)
-            let r = callOut(core: core, owner: owner, context: context, handler: a.pointee.handler, work: nil,
+            let r = callOut(cpu: self, owner: owner, context: context, handler: a.pointee.handler, work: nil,
                             irq: irq, argument: a.pointee.devId)
             result |= r == faultedCallResult ? IRQ_HANDLED : r
             called &+= 1

@@ -115,7 +115,7 @@ extension CPUContext {
                 let claim = UnsafeMutableRawPointer(work).advanced(by: IRQWork.pendingOffset)
                     .assumingMemoryBound(to: Atomic<UInt64>.self)
                 claim.pointee.store(0, ordering: .releasing)
-                _ = callOut(core: core, owner: owner, context: UInt32(CTENON_CTX_WORK.rawValue), handler: nil,
+                _ = callOut(cpu: self, owner: owner, context: UInt32(CTENON_CTX_WORK.rawValue), handler: nil,
                             work: work.pointee.function, irq: irq, argument: UnsafeMutableRawPointer(work))
             }
             barrier.pointee.exit(slot, token)

@@ -85,6 +85,8 @@ extension CPUContext {
         if rest != 0 && (data.pointee.takeWord != Int(state[4]) || rest != state[5]) {
             controller.pointee.leaves[data.pointee.takeWord].bitwiseOr(rest, ordering: .sequentiallyConsistent)
             reraised = true
+            // Put back with no doorbell: a drain that stops on its budget rings.
+            data.pointee.bellMissed = true
         }
         if reenter || reraised { controller.pointee.summary.store(1, ordering: .sequentiallyConsistent) }
         data.pointee.takeWord = Int(state[4])

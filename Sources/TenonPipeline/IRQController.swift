@@ -49,6 +49,16 @@ struct IRQController: ~Copyable {
         return summary.exchange(1, ordering: .sequentiallyConsistent) == 0
     }
 
+    /// Marks `irq` raised by its own CPU, which takes it right after (no
+    /// doorbell). Returns whether it was already pending.
+    @_noLocks
+    func raiseLocal(_ irq: UInt32) -> Bool {
+        let bit: UInt64 = 1 &<< UInt64(irq & 63)
+        let old = leaves[Int(irq >> 6)].bitwiseOr(bit, ordering: .sequentiallyConsistent).oldValue
+        summary.store(1, ordering: .sequentiallyConsistent)
+        return old & bit != 0
+    }
+
     @_noLocks
     func mayHavePending() -> Bool {
         summary.load(ordering: .relaxed) != 0

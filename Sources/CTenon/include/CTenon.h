@@ -175,8 +175,9 @@ int ctenon_fault_ensure_altstack(void);
  * `owner`, marking the thread as running it. Inside a pipeline entry the
  * entry's recovery point covers the call; outside one (a task-context sync
  * loop) the call gets its own. Returns the handler's result, IRQ_HANDLED for
- * work, or CTENON_FAULTED if the call was abandoned by a fault. */
-int32_t ctenon_call_out(const void *domain, uint32_t owner, uint32_t irq, uint32_t context,
+ * work, or CTENON_FAULTED if the call was abandoned by a fault. `cpu` is the
+ * pipeline CPU the call runs on (what a recovery puts back), or NULL. */
+int32_t ctenon_call_out(const void *domain, void *cpu, uint32_t owner, uint32_t irq, uint32_t context,
                         int32_t (*handler)(uint32_t, void *), void (*work)(void *), void *arg);
 
 /* The one task-context door into plugin code: invoke(cif, fn, rvalue,
