@@ -59,6 +59,24 @@ package struct InterruptPath: @unchecked Sendable {
         return 0
     }
 
+    /// Marks the calling CPU's task context idle or busy (a machine's idle
+    /// loop, around its sleep): see ``IRQPipeline/drainBudget``.
+    @_noLocks
+    package func setIdle(_ idle: Bool) {
+        guard let cpu = current() else { return }
+        cpu.data.pointee.inbandIdle = idle
+        compilerBarrier()
+    }
+
+    /// Whether the calling CPU's controller may hold IRQs (its idle loop
+    /// takes them before it sleeps).
+    package var hasPending: Bool {
+        @_noLocks get {
+            guard let cpu = current() else { return false }
+            return core.pointee.controllers[cpu.index].mayHavePending()
+        }
+    }
+
     /// Rings the doorbell of every CPU whose controller holds IRQs (see
     /// ``IRQPipeline/ringPendingDoorbells()``). Task context.
     package func ringPending() {

@@ -17,12 +17,20 @@ package struct MachineHooks: @unchecked Sendable {
     package typealias Close = @convention(c) (Int32, UInt32) -> Void
 
     package var ring: Ring
+    /// Rings `cpu` after a pause (a drain that stopped on its budget while
+    /// the CPU had in-band work: the pause is that work's turn).
+    package var later: Ring
+    /// Wakes `cpu`'s idle loop, which takes what an entry left on its budget
+    /// in task context (NAPI's ksoftirqd); called on that CPU's own thread.
+    package var wake: Ring
     package var context: UnsafeMutableRawPointer?
     package var open: Open
     package var close: Close
 
-    package init(ring: Ring, context: UnsafeMutableRawPointer?, open: Open, close: Close) {
+    package init(ring: Ring, later: Ring, wake: Ring, context: UnsafeMutableRawPointer?, open: Open, close: Close) {
         self.ring = ring
+        self.later = later
+        self.wake = wake
         self.context = context
         self.open = open
         self.close = close

@@ -39,9 +39,9 @@ struct PerCPUPipeline {
     /// rest back in the controller (see ``CPUContext/takeRaised()``).
     var takeWord = 0
     var takeRest: UInt64 = 0
-    /// A doorbell landed while this CPU was hard-off (its entry returned at
-    /// once): an entry that stops on its budget rings again (``CPUContext/drain(signalled:)``).
-    var bellMissed = false
+    /// The CPU's task context sleeps in its idle loop: a drain that stops on
+    /// its budget comes back at once, as nothing in-band waits for its turn.
+    var inbandIdle = false
     var inbandLog = IRQLog()
     var oobLog = IRQLog()
     var work = IRQWorkQueue()

@@ -42,6 +42,8 @@ struct PipelineCore: ~Copyable {
     /// takes them). Set with ``IRQPipeline/attach(_:)``.
     let doorbell = Atomic<UInt>(0)
     let doorbellContext = Atomic<UInt>(0)
+    let doorbellLater = Atomic<UInt>(0)
+    let idleWake = Atomic<UInt>(0)
     let entryOpen = Atomic<UInt>(0)
     let entryClose = Atomic<UInt>(0)
     /// Passes over the controller per entry while a machine is attached

@@ -70,32 +70,35 @@ struct DoorbellBenchCommand: ParsableCommand {
             add("c.busy", Double(handled) / seconds)
             let (share, busyRate) = floodTenon(m, counter, ns: ns, busy: true)
             add("t.share", share / reference)
+            add("r.share", (share / reference) / max(rows["c.share"]!.last!, 1e-9))
             add("t.busy", busyRate)
             _ = ctenon_flood_c(Self.baselineSignal, target, raiser, UInt32(lines), ns, 0, &inband, &handled)
             add("c.idle", Double(handled) / seconds)
             add("t.idle", floodTenon(m, counter, ns: ns, busy: false).1)
+            add("r.idle", rows["t.idle"]!.last! / max(rows["c.idle"]!.last!, 1e-9))
             var pings: UInt64 = 0
             _ = ctenon_pingpong_c(Self.baselineSignal, target, raiser, ns, &pings)
             add("c.ping", Double(pings) / seconds)
             add("t.ping", pingPongTenon(m, counter, ns: ns))
+            add("r.ping", rows["t.ping"]!.last! / max(rows["c.ping"]!.last!, 1e-9))
         }
         func med(_ key: String) -> Double {
             let s = rows[key, default: [0]].sorted()
             return s[s.count / 2]
         }
-        print("doorbell bench: \(rounds) interleaved rounds of \(seconds) s, medians; target core \(target), "
+        print("doorbell bench: \(rounds) interleaved rounds of \(seconds) s, medians (a ratio: the median of each round's); target core \(target), "
               + "raiser core \(raiser), flood over \(lines) lines")
         print("  flood, target running an in-band spin:")
         print("    in-band share    C drain-once " + f(med("c.share"), 3) + "   Tenon " + f(med("t.share"), 3)
-              + "   ratio Tenon/C " + f(med("t.share") / max(med("c.share"), 1e-9), 2))
+              + "   ratio Tenon/C " + f(med("r.share"), 2))
         print("    handler runs/s   C drain-once " + f(med("c.busy") / 1e6, 2) + " M   Tenon "
               + f(med("t.busy") / 1e6, 2) + " M")
         print("  flood, target idle (peak handler throughput):")
         print("    handler runs/s   C drain-once " + f(med("c.idle") / 1e6, 2) + " M   Tenon "
-              + f(med("t.idle") / 1e6, 2) + " M   ratio Tenon/C " + f(med("t.idle") / max(med("c.idle"), 1e-9), 2))
+              + f(med("t.idle") / 1e6, 2) + " M   ratio Tenon/C " + f(med("r.idle"), 2))
         print("  ping-pong (one outstanding IRQ):")
         print("    round trips/s    bare RT signal " + f(med("c.ping") / 1e3, 1) + " k   Tenon "
-              + f(med("t.ping") / 1e3, 1) + " k   ratio Tenon/bare " + f(med("t.ping") / max(med("c.ping"), 1e-9), 2))
+              + f(med("t.ping") / 1e3, 1) + " k   ratio Tenon/bare " + f(med("r.ping"), 2))
     }
 
     /// One flood at the machine's CPU 0: (in-band spin iterations, handler runs/s).
@@ -125,6 +128,9 @@ struct DoorbellBenchCommand: ParsableCommand {
         // (it writes `spun`, freed below).
         while busy && ctenon_word_load64(spun) == 0 { usleep(1000) }
         let iterations = busy ? ctenon_word_load64(spun) : 0
+        if getenv("TENON_DBG") != nil {
+            print("dbg busy=\(busy) iterations=\(iterations) squeezes=\(m.pipeline.drainSqueezes(cpu: 0)) handled=\(ctenon_word_load64(counter) &- before)")
+        }
         return (Double(iterations), Double(handled) / (Double(ns) / 1e9))
     }
 

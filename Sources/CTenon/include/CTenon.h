@@ -57,8 +57,6 @@ int ctenon_install_doorbell(int signo, void (*entry)(void *cpu));
 int ctenon_install_sources(int timer_signo, int fd_signo, int32_t (*entry)(void *cpu, uint32_t irq));
 /* Restores the disposition saved by the first install of `signo`. */
 int ctenon_restore_signal(int signo);
-/* The calling thread's idle word: bumped after every signal entry. */
-void ctenon_set_idle_word(uint32_t *word);
 
 struct ctenon_timer;
 struct ctenon_timer *ctenon_timer_create(int tid, int signo, uint32_t irq);
@@ -84,6 +82,17 @@ void ctenon_bell_free(struct ctenon_bell *b);
 void ctenon_bell_set_tid(struct ctenon_bell *b, int cpu, int tid);
 /* A DoorbellFunction: tgkill(pid, tid[cpu], signo). Async-signal-safe. */
 void ctenon_bell_ring(void *context, int32_t cpu);
+/* The same after a pause: arms CPU `cpu`'s one-shot timer (created on its
+ * thread `tid`, delivering `timer_signo` as a doorbell entry) to fire in
+ * `pause_ns`; a plain ring if the CPU has none. Async-signal-safe
+ * (timer_settime). Delete before the thread exits; freed with the bell. */
+int ctenon_bell_later_create(struct ctenon_bell *b, int cpu, int tid, int timer_signo, uint64_t pause_ns);
+void ctenon_bell_later_delete(struct ctenon_bell *b, int cpu);
+void ctenon_bell_ring_later(void *context, int32_t cpu);
+/* CPU `cpu`'s idle-loop futex word; wake bumps it (no syscall: called on
+ * that CPU's own thread, whose interrupted futex wait then returns). */
+void ctenon_bell_set_word(struct ctenon_bell *b, int cpu, uint32_t *word);
+void ctenon_bell_wake(void *context, int32_t cpu);
 
 int ctenon_gettid(void);
 /* Deepest doorbell-handler nesting seen on any thread (diagnostics). */
