@@ -95,7 +95,7 @@ final class CPUThread: @unchecked Sendable {
         ctenon_bell_set_tid(bell, Int32(index), tid.load(ordering: .relaxed))
         // Without it a drain over budget comes back at once (a plain ring).
         _ = ctenon_bell_later_create(bell, Int32(index), tid.load(ordering: .relaxed), MachineSignals.timer,
-                                     Machine.drainPauseNanos)
+                                     Machine.drainBackstopNanos)
         ready.store(true, ordering: .releasing)
         // Whatever was raised before the doorbell could reach this thread.
         pipeline.takePendingIRQs()
@@ -104,8 +104,8 @@ final class CPUThread: @unchecked Sendable {
             let job = queue.withLock { $0.isEmpty ? nil : $0.removeFirst() }
             if let job {
                 // What an entry left on its drain budget while this CPU
-                // idled: one bounded pass, and the rest comes back after the
-                // machine's pause, while the job runs.
+                // idled: one bounded pass; the rest comes back with the next
+                // raise or the backstop, while the job runs.
                 if path.hasPending { pipeline.takePendingIRQs() }
                 job()
                 normalize()

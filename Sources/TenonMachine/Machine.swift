@@ -17,10 +17,11 @@ import TenonPipeline
 public final class Machine: @unchecked Sendable {
     /// The largest machine.
     public static let maxCPUs = 64
-    /// How long a CPU's in-band work runs before the CPU comes back for IRQs
-    /// an entry left on its ``IRQPipeline/drainBudget`` (a one-shot timer;
-    /// plus the kernel's timer slack, 50 µs for SCHED_OTHER threads).
-    public static let drainPauseNanos: UInt64 = 20_000
+    /// The longest a CPU's in-band work runs before the CPU comes back for
+    /// IRQs an entry left on its ``IRQPipeline/drainBudget``, if no new raise
+    /// rings it first (a per-CPU one-shot timer; plus the kernel's timer
+    /// slack, 50 µs for SCHED_OTHER threads).
+    public static let drainBackstopNanos: UInt64 = 200_000
     /// The pipeline all CPUs run. Request IRQs and install the oob stage here.
     public let pipeline: IRQPipeline
     /// Number of CPUs.

@@ -10,13 +10,14 @@
 /// already taking its IRQs; a pass that finds nothing new completes the drain
 /// (``IRQController/complete()``), after which a raise rings again.
 ///
-/// Nothing is left behind silently. An entry that stops on its budget leaves
-/// the summary set (raisers still do not ring) and has the machine bring the
-/// CPU back: after a pause (``MachineHooks/later``) if it interrupted in-band
-/// work, which runs meanwhile; at once through the idle loop
-/// (``MachineHooks/wake``) if the CPU was idle, which takes the rest in task
-/// context between checks for submitted work. Without a machine (the
-/// deterministic model) the loop drains until the controller is idle.
+/// Nothing is left behind silently. An entry that stops on its budget while
+/// the CPU idles wakes the idle loop (``MachineHooks/wake``), which takes the
+/// rest in task context between checks for submitted work. One that
+/// interrupted in-band work clears the summary, so the next raise rings (the
+/// work runs until then, as with a handler that drains once per signal), and
+/// makes sure the machine's backstop timer (``MachineHooks/later``) is
+/// pending, for when no raise comes. Without a machine (the deterministic
+/// model) the loop drains until the controller is idle.
 extension CPUContext {
     /// The body of a signal entry (the machine's signals are blocked on entry
     /// and exit). The entry honours the lazy hard-off flag first (if the
@@ -63,19 +64,31 @@ extension CPUContext {
         }
     }
 
-    /// The budget is spent and IRQs wait: count it and arrange the return
-    /// (the summary stays set, so no raiser rings meanwhile).
+    /// The budget is spent and IRQs wait: count it and arrange the return.
     @_noLocks
     func stopOnBudget() {
         let squeezes = data.pointee.squeezes
         squeezes.pointee.store(squeezes.pointee.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
         let context = core.pointee.doorbellContext.load(ordering: .relaxed)
-        // Busy: the interrupted in-band work runs for the machine's pause.
-        // Idle: the idle loop takes the rest in task context, where it also
-        // sees work submitted meanwhile (ringing at once would chain signal
-        // deliveries that never let it run).
-        let hook = data.pointee.inbandIdle ? core.pointee.idleWake.load(ordering: .relaxed)
-            : core.pointee.doorbellLater.load(ordering: .relaxed)
-        HostGlue.ring(hook, context: context, cpu: index)
+        if data.pointee.inbandIdle {
+            // The idle loop takes the rest in task context, where it also sees
+            // work submitted meanwhile (ringing at once would chain signal
+            // deliveries that never let it run). The summary stays set.
+            HostGlue.ring(core.pointee.idleWake.load(ordering: .relaxed), context: context, cpu: index)
+            return
+        }
+        // Busy: the interrupted in-band work runs until the next raise rings
+        // (the summary is cleared, as by a drain-once handler), and the
+        // machine's backstop timer is pending in case no raise comes: armed
+        // for a full period at most half a period ago, so it always fires
+        // after this point (one arm per half period under a flood, not one
+        // per entry: arming a timer is a syscall, and a VM exit in a guest).
+        let now = HostGlue.monotonicNanos()
+        let half = core.pointee.backstopNanos.load(ordering: .relaxed) / 2
+        if now &- data.pointee.backstopArmedAt >= half {
+            data.pointee.backstopArmedAt = now
+            HostGlue.ring(core.pointee.doorbellLater.load(ordering: .relaxed), context: context, cpu: index)
+        }
+        core.pointee.controllers[index].summary.store(0, ordering: .sequentiallyConsistent)
     }
 }

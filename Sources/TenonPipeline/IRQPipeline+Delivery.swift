@@ -19,6 +19,7 @@ extension IRQPipeline {
         core.pointee.doorbellContext.store(UInt(bitPattern: hooks?.context), ordering: .relaxed)
         core.pointee.doorbellLater.store(hooks.map { unsafeBitCast($0.later, to: UInt.self) } ?? 0, ordering: .relaxed)
         core.pointee.idleWake.store(hooks.map { unsafeBitCast($0.wake, to: UInt.self) } ?? 0, ordering: .relaxed)
+        core.pointee.backstopNanos.store(hooks?.laterNanos ?? 0, ordering: .relaxed)
         core.pointee.entryOpen.store(hooks.map { unsafeBitCast($0.open, to: UInt.self) } ?? 0, ordering: .relaxed)
         core.pointee.entryClose.store(hooks.map { unsafeBitCast($0.close, to: UInt.self) } ?? 0, ordering: .relaxed)
         core.pointee.doorbell.store(hooks.map { unsafeBitCast($0.ring, to: UInt.self) } ?? 0, ordering: .releasing)
@@ -27,10 +28,12 @@ extension IRQPipeline {
     /// Passes an entry makes over a CPU's controller before it returns to the
     /// interrupted work, while a machine is attached (NAPI's budget; at least
     /// 1). A pass takes every line raised at its start once. IRQs raised
-    /// meanwhile are never dropped: the CPU comes back for them, at once if
-    /// it was idle, else after the machine's pause, the in-band work's turn
-    /// (see docs/machine.md, "Bounded drain"). Default 1: under a raise flood
-    /// the flooded CPU's in-band work keeps its share (`tenon doorbellbench`).
+    /// meanwhile are never dropped: the CPU comes back for them, through its
+    /// idle loop if it was idle, else with the next raise's doorbell or the
+    /// machine's backstop timer, whichever first; the in-band work runs
+    /// meanwhile (see docs/machine.md, "Bounded drain"). Default 1: under a
+    /// raise flood the flooded CPU's in-band work keeps its share
+    /// (`tenon doorbellbench`).
     public var drainBudget: Int {
         get { Int(core.pointee.drainBudget.load(ordering: .relaxed)) }
         set {

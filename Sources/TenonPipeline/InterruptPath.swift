@@ -68,12 +68,17 @@ package struct InterruptPath: @unchecked Sendable {
         compilerBarrier()
     }
 
-    /// Whether the calling CPU's controller may hold IRQs (its idle loop
-    /// takes them before it sleeps).
+    /// Whether the calling CPU's controller may hold IRQs, including any a
+    /// drain left on its budget (its idle loop takes them before it sleeps).
     package var hasPending: Bool {
         @_noLocks get {
             guard let cpu = current() else { return false }
-            return core.pointee.controllers[cpu.index].mayHavePending()
+            let controller = core.pointee.controllers + cpu.index
+            if controller.pointee.mayHavePending() { return true }
+            if !controller.pointee.hasRaised() { return false }
+            // Left with the summary clear: set it, as the drain's loop requires.
+            controller.pointee.summary.store(1, ordering: .sequentiallyConsistent)
+            return true
         }
     }
 

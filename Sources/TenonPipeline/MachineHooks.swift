@@ -17,9 +17,11 @@ package struct MachineHooks: @unchecked Sendable {
     package typealias Close = @convention(c) (Int32, UInt32) -> Void
 
     package var ring: Ring
-    /// Rings `cpu` after a pause (a drain that stopped on its budget while
-    /// the CPU had in-band work: the pause is that work's turn).
+    /// Rings `cpu` after ``laterNanos`` (a one-shot backstop, re-armed by
+    /// each call): a drain that stopped on its budget while the CPU had
+    /// in-band work comes back even if no raise rings.
     package var later: Ring
+    package var laterNanos: UInt64
     /// Wakes `cpu`'s idle loop, which takes what an entry left on its budget
     /// in task context (NAPI's ksoftirqd); called on that CPU's own thread.
     package var wake: Ring
@@ -27,9 +29,11 @@ package struct MachineHooks: @unchecked Sendable {
     package var open: Open
     package var close: Close
 
-    package init(ring: Ring, later: Ring, wake: Ring, context: UnsafeMutableRawPointer?, open: Open, close: Close) {
+    package init(ring: Ring, later: Ring, laterNanos: UInt64, wake: Ring, context: UnsafeMutableRawPointer?,
+                 open: Open, close: Close) {
         self.ring = ring
         self.later = later
+        self.laterNanos = laterNanos
         self.wake = wake
         self.context = context
         self.open = open

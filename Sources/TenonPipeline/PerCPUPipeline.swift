@@ -42,6 +42,8 @@ struct PerCPUPipeline {
     /// The CPU's task context sleeps in its idle loop: a drain that stops on
     /// its budget comes back at once, as nothing in-band waits for its turn.
     var inbandIdle = false
+    /// When this CPU last armed its drain backstop (``CPUContext/stopOnBudget()``).
+    var backstopArmedAt: UInt64 = 0
     var inbandLog = IRQLog()
     var oobLog = IRQLog()
     var work = IRQWorkQueue()

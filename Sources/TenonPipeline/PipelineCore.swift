@@ -44,6 +44,8 @@ struct PipelineCore: ~Copyable {
     let doorbellContext = Atomic<UInt>(0)
     let doorbellLater = Atomic<UInt>(0)
     let idleWake = Atomic<UInt>(0)
+    /// The period of the machine's backstop timer (``MachineHooks/laterNanos``).
+    let backstopNanos = Atomic<UInt64>(0)
     let entryOpen = Atomic<UInt>(0)
     let entryClose = Atomic<UInt>(0)
     /// Passes over the controller per entry while a machine is attached

@@ -128,9 +128,6 @@ struct DoorbellBenchCommand: ParsableCommand {
         // (it writes `spun`, freed below).
         while busy && ctenon_word_load64(spun) == 0 { usleep(1000) }
         let iterations = busy ? ctenon_word_load64(spun) : 0
-        if getenv("TENON_DBG") != nil {
-            print("dbg busy=\(busy) iterations=\(iterations) squeezes=\(m.pipeline.drainSqueezes(cpu: 0)) handled=\(ctenon_word_load64(counter) &- before)")
-        }
         return (Double(iterations), Double(handled) / (Double(ns) / 1e9))
     }
 
