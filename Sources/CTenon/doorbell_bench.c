@@ -141,14 +141,15 @@ int ctenon_flood_c(int signo, int target_core, int raiser_core, uint32_t lines, 
     return 0;
 }
 
-int ctenon_pingpong_c(int signo, int target_core, int raiser_core, uint64_t ns, uint64_t *pings)
+int ctenon_pingpong_c(int signo, int target_core, int raiser_core, uint64_t ns, int busy, uint64_t *pings)
 {
     pthread_t t;
-    int rc = target_start(&t, signo, ping_handler, target_core, 0);
+    int rc = target_start(&t, signo, ping_handler, target_core, busy);
     if (rc) return rc;
     ctenon_pin_self(raiser_core);
     int pid = getpid();
     uint64_t end = ctenon_monotonic_ns() + ns;
+    __atomic_store_n(&dt.end_ns, end, __ATOMIC_RELEASE);
     uint64_t n = 0;
     while (ctenon_monotonic_ns() < end) {
         for (int i = 0; i < 64; i++) {
@@ -158,6 +159,7 @@ int ctenon_pingpong_c(int signo, int target_core, int raiser_core, uint64_t ns, 
         }
     }
     *pings = n;
+    if (busy) while (__atomic_load_n(&dt.inband, __ATOMIC_ACQUIRE) == 0) usleep(1000);
     target_stop(t, signo);
     return 0;
 }

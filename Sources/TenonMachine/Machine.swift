@@ -21,7 +21,7 @@ public final class Machine: @unchecked Sendable {
     /// IRQs an entry left on its ``IRQPipeline/drainBudget``, if no new raise
     /// rings it first (a per-CPU one-shot timer; plus the kernel's timer
     /// slack, 50 µs for SCHED_OTHER threads).
-    public static let drainBackstopNanos: UInt64 = 200_000
+    public static let drainBackstopNanos: UInt64 = 100_000
     /// The pipeline all CPUs run. Request IRQs and install the oob stage here.
     public let pipeline: IRQPipeline
     /// Number of CPUs.

@@ -44,6 +44,12 @@ extension CPUContext {
         let bell = core.pointee.doorbell.load(ordering: .acquiring)
         let budget = bell == 0 ? UInt32.max : core.pointee.drainBudget.load(ordering: .relaxed)
         var passes: UInt32 = 0
+        if !data.pointee.hardOff && !controller.pointee.mayHavePending() {
+            // IRQs a drain left on its budget with the summary clear (the
+            // backstop's entry, or a doorbell that beat it): mark them again.
+            if !controller.pointee.hasRaised() { return }
+            controller.pointee.summary.store(1, ordering: .sequentiallyConsistent)
+        }
         while !data.pointee.hardOff && controller.pointee.mayHavePending() {
             if passes == budget {
                 stopOnBudget()

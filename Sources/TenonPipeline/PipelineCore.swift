@@ -51,7 +51,7 @@ struct PipelineCore: ~Copyable {
     /// Passes over the controller per entry while a machine is attached
     /// (``IRQPipeline/drainBudget``).
     let drainBudget = Atomic<UInt32>(PipelineCore.defaultDrainBudget)
-    static var defaultDrainBudget: UInt32 { @_noLocks get { 1 } }
+    static var defaultDrainBudget: UInt32 { @_noLocks get { 4 } }
 
     @inline(__always) @_noLocks
     func isLive(_ owner: UInt32) -> Bool {

@@ -16,7 +16,8 @@ struct DoorbellBenchCommand: ParsableCommand {
             core while that CPU runs an in-band spin; reports the spin's share of an \
             unflooded spin and the handler runs per second, beside a C doorbell that \
             drains once per signal, and the same with the target idle (peak throughput). \
-            Ping-pong: one outstanding IRQ at a time, beside bare tgkill to a C handler. \
+            Ping-pong: one outstanding IRQ at a time, beside bare tgkill to a C handler, \
+            the target idle (each round trip wakes it) and busy (spinning in-band). \
             Needs two usable cores. Example: swift run -c release tenon doorbellbench
             """
     )
@@ -27,10 +28,12 @@ struct DoorbellBenchCommand: ParsableCommand {
     var seconds: Double = 0.5
     @Option(help: "IRQ lines the flood raises round robin (1...64).")
     var lines: Int = 16
+    @Option(help: "The machine's drain budget, passes per entry (default: IRQPipeline's, 4).")
+    var budget: Int?
 
     func validate() throws {
-        guard rounds >= 1, seconds > 0, (1...64).contains(lines) else {
-            throw ValidationError("--rounds must be >= 1, --seconds > 0 and --lines in 1...64")
+        guard rounds >= 1, seconds > 0, (1...64).contains(lines), (budget ?? 1) >= 1 else {
+            throw ValidationError("--rounds must be >= 1, --seconds > 0, --lines in 1...64 and --budget >= 1")
         }
         guard HostCores.allowed.count >= 2 else {
             throw ValidationError("doorbellbench needs two usable cores (the raiser and the target), found 1")
@@ -48,6 +51,7 @@ struct DoorbellBenchCommand: ParsableCommand {
         defer { m.stop() }
         let pipe = m.pipeline
         guard pipe.enable_oob_stage("doorbellbench") == 0 else { throw BenchSetupError.oobStage }
+        if let budget { pipe.drainBudget = budget }
         let counter = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
         counter.initialize(to: 0)
         for irq in 0..<UInt32(lines) {
@@ -77,10 +81,14 @@ struct DoorbellBenchCommand: ParsableCommand {
             add("t.idle", floodTenon(m, counter, ns: ns, busy: false).1)
             add("r.idle", rows["t.idle"]!.last! / max(rows["c.idle"]!.last!, 1e-9))
             var pings: UInt64 = 0
-            _ = ctenon_pingpong_c(Self.baselineSignal, target, raiser, ns, &pings)
+            _ = ctenon_pingpong_c(Self.baselineSignal, target, raiser, ns, 0, &pings)
             add("c.ping", Double(pings) / seconds)
-            add("t.ping", pingPongTenon(m, counter, ns: ns))
+            add("t.ping", pingPongTenon(m, counter, ns: ns, busy: false))
             add("r.ping", rows["t.ping"]!.last! / max(rows["c.ping"]!.last!, 1e-9))
+            _ = ctenon_pingpong_c(Self.baselineSignal, target, raiser, ns, 1, &pings)
+            add("c.pingb", Double(pings) / seconds)
+            add("t.pingb", pingPongTenon(m, counter, ns: ns, busy: true))
+            add("r.pingb", rows["t.pingb"]!.last! / max(rows["c.pingb"]!.last!, 1e-9))
         }
         func med(_ key: String) -> Double {
             let s = rows[key, default: [0]].sorted()
@@ -96,9 +104,11 @@ struct DoorbellBenchCommand: ParsableCommand {
         print("  flood, target idle (peak handler throughput):")
         print("    handler runs/s   C drain-once " + f(med("c.idle") / 1e6, 2) + " M   Tenon "
               + f(med("t.idle") / 1e6, 2) + " M   ratio Tenon/C " + f(med("r.idle"), 2))
-        print("  ping-pong (one outstanding IRQ):")
-        print("    round trips/s    bare RT signal " + f(med("c.ping") / 1e3, 1) + " k   Tenon "
+        print("  ping-pong (one outstanding IRQ), round trips/s:")
+        print("    target idle      bare RT signal " + f(med("c.ping") / 1e3, 1) + " k   Tenon "
               + f(med("t.ping") / 1e3, 1) + " k   ratio Tenon/bare " + f(med("r.ping"), 2))
+        print("    target busy      bare RT signal " + f(med("c.pingb") / 1e3, 1) + " k   Tenon "
+              + f(med("t.pingb") / 1e3, 1) + " k   ratio Tenon/bare " + f(med("r.pingb"), 2))
     }
 
     /// One flood at the machine's CPU 0: (in-band spin iterations, handler runs/s).
@@ -131,11 +141,22 @@ struct DoorbellBenchCommand: ParsableCommand {
         return (Double(iterations), Double(handled) / (Double(ns) / 1e9))
     }
 
-    /// Ping-pong at CPU 0: raise, wait until the handler ran, raise again.
-    func pingPongTenon(_ m: Machine, _ counter: UnsafeMutablePointer<UInt64>, ns: UInt64) -> Double {
+    /// Ping-pong at CPU 0: raise, wait until the handler ran, raise again;
+    /// with `busy`, CPU 0 spins in-band meanwhile (no wake-up from idle).
+    func pingPongTenon(_ m: Machine, _ counter: UnsafeMutablePointer<UInt64>, ns: UInt64, busy: Bool) -> Double {
         var n = ctenon_word_load64(counter)
         let start = n
         let end = ctenon_monotonic_ns() + ns
+        let spun = UnsafeMutablePointer<UInt64>.allocate(capacity: 1)
+        spun.initialize(to: 0)
+        defer { spun.deallocate() }
+        let box = UInt(bitPattern: spun)
+        if busy {
+            m.submit(cpu: 0) {
+                ctenon_word_store64(UnsafeMutablePointer<UInt64>(bitPattern: box)!, ctenon_spin_until(end))
+            }
+        }
+        defer { while busy && ctenon_word_load64(spun) == 0 { usleep(1000) } }
         while ctenon_monotonic_ns() < end {
             for _ in 0..<64 {
                 n += 1

@@ -43,7 +43,8 @@ extension MachineTests {
         let m = try Machine(cpus: 2)
         defer { m.stop() }
         let pipe = m.pipeline
-        #expect(pipe.drainBudget == 1)
+        #expect(pipe.drainBudget == 4)
+        pipe.drainBudget = 1
         #expect(pipe.enable_oob_stage("test") == 0)
         let seq = LineSequences(lines: lines)
         for l in 0..<lines {
@@ -90,6 +91,7 @@ extension MachineTests {
         let m = try Machine(cpus: 1)
         defer { m.stop() }
         let pipe = m.pipeline
+        pipe.drainBudget = 1
         #expect(pipe.enable_oob_stage("test") == 0)
         let probe = Probe()
         let a: UInt32 = 50
@@ -105,6 +107,42 @@ extension MachineTests {
         #expect(waitUntil(seconds: 10) { probe.handled.load(ordering: .relaxed) == steps })
         #expect(probe.handled.load(ordering: .relaxed) == steps)
         // Every pass but the last stopped on the budget with the next IRQ pending.
+        #expect(pipe.drainSqueezes(cpu: 0) - squeezedBefore >= UInt64(steps / 2))
+    }
+}
+
+extension MachineTests {
+    /// The same chain while CPU 0 runs in-band work: each entry stops on its
+    /// budget with the next IRQ pending and no raiser to ring for it, so only
+    /// the machine's backstop timer brings the CPU back. The chain must still
+    /// run to its end (it would stall on the first stop without the backstop).
+    @Test func chainOnBusyCPURunsOnTheBackstop() throws {
+        let steps = 200
+        let m = try Machine(cpus: 1)
+        defer { m.stop() }
+        let pipe = m.pipeline
+        pipe.drainBudget = 1
+        #expect(pipe.enable_oob_stage("test") == 0)
+        let probe = Probe()
+        let a: UInt32 = 52
+        let b: UInt32 = 53
+        for (me, next) in [(a, b), (b, a)] {
+            #expect(pipe.request_irq(me, flags: IRQF_OOB, name: "chain\(me)") { _ in
+                if probe.handled.wrappingAdd(1, ordering: .relaxed).newValue < steps { pipe.raise(next, on: 0) }
+                return IRQ_HANDLED
+            } == 0)
+        }
+        m.submit(cpu: 0) {
+            probe.go.store(true, ordering: .releasing)
+            while !probe.done.load(ordering: .acquiring) { ctenon_cpu_relax() }
+        }
+        #expect(waitUntil(seconds: 10) { probe.go.load(ordering: .acquiring) })
+        let squeezedBefore = pipe.drainSqueezes(cpu: 0)
+        m.raise(a, on: 0)
+        let finished = waitUntil(seconds: 20) { probe.handled.load(ordering: .relaxed) == steps }
+        probe.done.store(true, ordering: .releasing)
+        #expect(finished)
+        #expect(probe.handled.load(ordering: .relaxed) == steps)
         #expect(pipe.drainSqueezes(cpu: 0) - squeezedBefore >= UInt64(steps / 2))
     }
 }

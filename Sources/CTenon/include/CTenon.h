@@ -124,12 +124,13 @@ uint64_t ctenon_baseline_take(void);
 /* `tenon doorbellbench` (doorbell_bench.c): in-band work that counts
  * iterations until `end_ns`; a handler counting into the uint64_t at dev_id
  * (single writer); the drain-once C doorbell scheme under a raise flood; and
- * ping-pong over bare RT signals (one outstanding at a time). */
+ * ping-pong over bare RT signals (one outstanding at a time), the target
+ * sleeping or (busy) spinning in its task context. */
 uint64_t ctenon_spin_until(uint64_t end_ns);
 int32_t ctenon_count_handler(uint32_t irq, void *dev_id);
 int ctenon_flood_c(int signo, int target_core, int raiser_core, uint32_t lines, uint64_t ns, int busy,
                    uint64_t *inband, uint64_t *handled);
-int ctenon_pingpong_c(int signo, int target_core, int raiser_core, uint64_t ns, uint64_t *pings);
+int ctenon_pingpong_c(int signo, int target_core, int raiser_core, uint64_t ns, int busy, uint64_t *pings);
 uint64_t ctenon_pingpong_wait(const uint64_t *counter, uint64_t n);
 double ctenon_sigmask_pair_ns(long pairs, int signo);
 /* ---- Fault containment (fault.c) ----
