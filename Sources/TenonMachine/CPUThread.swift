@@ -93,7 +93,7 @@ final class CPUThread: @unchecked Sendable {
         }
         ctenon_bell_set_word(bell, Int32(index), word)
         ctenon_bell_set_tid(bell, Int32(index), tid.load(ordering: .relaxed))
-        // Without it a drain over budget comes back at once (a plain ring).
+        // The drain backstop; without it, ring-later is a plain ring.
         _ = ctenon_bell_later_create(bell, Int32(index), tid.load(ordering: .relaxed), MachineSignals.timer,
                                      Machine.drainBackstopNanos)
         ready.store(true, ordering: .releasing)
@@ -115,7 +115,7 @@ final class CPUThread: @unchecked Sendable {
             path.setIdle(true)
             if path.hasPending {
                 // Idle under a flood: over its budget this pass bumps the
-                // word instead of arming the pause, and the loop comes back.
+                // word instead of arming the backstop, and the loop comes back.
                 pipeline.takePendingIRQs()
                 path.setIdle(false)
                 continue

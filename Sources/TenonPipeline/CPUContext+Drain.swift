@@ -46,7 +46,10 @@ extension CPUContext {
         var passes: UInt32 = 0
         if !data.pointee.hardOff && !controller.pointee.mayHavePending() {
             // IRQs a drain left on its budget with the summary clear (the
-            // backstop's entry, or a doorbell that beat it): mark them again.
+            // backstop's entry): mark them again. Only then are the leaves
+            // read: a hard enable must not pay for it every time.
+            if !data.pointee.leftBehind { return }
+            data.pointee.leftBehind = false
             if !controller.pointee.hasRaised() { return }
             controller.pointee.summary.store(1, ordering: .sequentiallyConsistent)
         }
@@ -95,6 +98,7 @@ extension CPUContext {
             data.pointee.backstopArmedAt = now
             HostGlue.ring(core.pointee.doorbellLater.load(ordering: .relaxed), context: context, cpu: index)
         }
+        data.pointee.leftBehind = true
         core.pointee.controllers[index].summary.store(0, ordering: .sequentiallyConsistent)
     }
 }

@@ -44,6 +44,9 @@ struct PerCPUPipeline {
     var inbandIdle = false
     /// When this CPU last armed its drain backstop (``CPUContext/stopOnBudget()``).
     var backstopArmedAt: UInt64 = 0
+    /// A drain stopped on its budget and cleared the summary with IRQs left
+    /// in the leaves: the next entry looks at them even with the summary clear.
+    var leftBehind = false
     var inbandLog = IRQLog()
     var oobLog = IRQLog()
     var work = IRQWorkQueue()
