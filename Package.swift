@@ -67,9 +67,11 @@ let package = Package(
                        providers: [.apt(["libffi-dev"])]),
 
         // MARK: - Swift modules
-        // The deterministic two-stage pipeline model (no threads, no signals).
+        // The two-stage pipeline model and the quiescence barrier: signal-safe, but it
+        // installs no signal and starts no thread (a machine plugs in through MachineHooks).
         .target(name: "TenonPipeline", dependencies: ["CTenon"], swiftSettings: tortureSettings),
-        // Real CPUs (pinned threads) and real IRQs (RT signals, POSIX timers, fds).
+        // Real CPUs (pinned threads) and real IRQs (RT signals, POSIX timers, fds): the
+        // signal-mask protocol and the C entry points of the interrupt path.
         .target(name: "TenonMachine", dependencies: ["TenonPipeline", "CTenon"]),
         // Plugin loader building blocks: ELF checks, dlopen, descriptor, params, libffi.
         .target(name: "TenonPlugins", dependencies: [

@@ -406,7 +406,7 @@ uint32_t ctenon_host_section_enter(void)
 void ctenon_host_section_leave(uint32_t owner) { ctenon_ft.marker.owner = owner; }
 
 /* ---- calls into plugin code ---- */
-int32_t ctenon_call_out(const void *domain, uint32_t owner, uint32_t irq, uint32_t context,
+int32_t ctenon_call_out(const void *domain, void *cpu, uint32_t owner, uint32_t irq, uint32_t context,
                         int32_t (*handler)(uint32_t, void *), void (*work)(void *), void *arg)
 {
     struct ctenon_fault_thread *t = &ctenon_ft;
@@ -422,7 +422,6 @@ int32_t ctenon_call_out(const void *domain, uint32_t owner, uint32_t irq, uint32
         t->marker = saved;
         return result;
     }
-    void *cpu = ctenon_current_cpu();
     struct ctenon_recovery rec;
     rec.prev = t->top;
     rec.kind = CTENON_REC_CALL;
@@ -534,7 +533,7 @@ int32_t ctenon_bench_recovery_entry(void *cpu, const void *domain, int32_t (*han
     volatile int32_t r = 0;
     if (_setjmp(rec.env) == 0) {
         t->top = &rec;
-        r = ctenon_call_out(domain, 1, irq, CTENON_CTX_OOB, handler, NULL, NULL);
+        r = ctenon_call_out(domain, cpu, 1, irq, CTENON_CTX_OOB, handler, NULL, NULL);
     }
     t->top = rec.prev;
     return r;

@@ -19,18 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* ---- per-thread idle word: bumped after every entry so a restarted futex
- * wait of the idle loop sees a changed value and the loop re-checks. ---- */
-static __thread uint32_t *idle_word __attribute__((tls_model("initial-exec")));
-
-void ctenon_set_idle_word(uint32_t *word) { idle_word = word; }
-
-static inline void kick_idle(void)
-{
-    uint32_t *w = idle_word;
-    if (w) __atomic_fetch_add(w, 1, __ATOMIC_SEQ_CST);
-}
-
 /* The machine's signals (doorbell, timer, fd). Every machine handler is
  * installed with all of them in sa_mask and without SA_NODEFER: like a CPU
  * taking an interrupt, the entry starts with interrupts really off. The Swift
@@ -52,11 +40,6 @@ const sigset_t *ctenon_machine_sigset(void) { return &irq_signals; }
 void ctenon_irq_signals_block(void) { pthread_sigmask(SIG_BLOCK, &irq_signals, NULL); }
 void ctenon_irq_signals_block_old(sigset_t *old) { pthread_sigmask(SIG_BLOCK, &irq_signals, old); }
 void ctenon_irq_signals_unblock(void) { pthread_sigmask(SIG_UNBLOCK, &irq_signals, NULL); }
-
-static inline void epilogue(void)
-{
-    kick_idle();
-}
 
 /* ---- entries into the pipeline (set once; same for every machine) ---- */
 static void (*volatile doorbell_entry)(void *cpu);
@@ -155,7 +138,6 @@ static void doorbell_handler(int sig, siginfo_t *si, void *uc)
     void *cpu = ctenon_current_cpu();
     if (cpu && doorbell_entry) {
         guarded_entry(cpu, NO_IRQ);
-        epilogue();
     }
     nesting--;
     errno = e;
@@ -202,7 +184,6 @@ static void timer_handler(int sig, siginfo_t *si, void *uc)
         if (cpu && entry) {
             if (guarded_entry(cpu, t->irq))
                 __atomic_fetch_add(&t->merged, 1, __ATOMIC_RELAXED);
-            epilogue();
         }
     }
     nesting--;
@@ -223,10 +204,7 @@ static void fd_handler(int sig, siginfo_t *si, void *uc)
     int32_t (*entry)(void *, uint32_t) = raise_entry;
     if (fd >= 0 && fd < CTENON_MAX_FD && cpu && entry) {
         uint32_t v = __atomic_load_n(&fd_irq[fd], __ATOMIC_ACQUIRE);
-        if (v) {
-            guarded_entry(cpu, v - 1);
-            epilogue();
-        }
+        if (v) guarded_entry(cpu, v - 1);
     }
     nesting--;
     errno = e;
@@ -329,6 +307,12 @@ struct ctenon_bell {
     int signo;
     int ncpus;
     int tids[64];
+    /* Per-CPU one-shot timers that ring later (a doorbell entry: their irq
+     * is NO_IRQ), and the pause they wait; see ctenon_bell_ring_later. */
+    struct ctenon_timer *later[64];
+    uint64_t later_ns;
+    /* Per-CPU idle-loop futex words (sequence counters), for wake. */
+    uint32_t *words[64];
 };
 
 struct ctenon_bell *ctenon_bell_create(int signo, int ncpus)
@@ -341,7 +325,57 @@ struct ctenon_bell *ctenon_bell_create(int signo, int ncpus)
     return b;
 }
 
-void ctenon_bell_free(struct ctenon_bell *b) { free(b); }
+void ctenon_bell_free(struct ctenon_bell *b)
+{
+    for (int i = 0; i < 64; i++) ctenon_timer_free(b->later[i]);
+    free(b);
+}
+
+int ctenon_bell_later_create(struct ctenon_bell *b, int cpu, int tid, int timer_signo, uint64_t pause_ns)
+{
+    if (cpu < 0 || cpu >= b->ncpus || b->later[cpu]) return -EINVAL;
+    struct ctenon_timer *t = ctenon_timer_create(tid, timer_signo, NO_IRQ);
+    if (!t) return -errno;
+    __atomic_store_n(&b->later_ns, pause_ns, __ATOMIC_RELAXED);
+    __atomic_store_n(&b->later[cpu], t, __ATOMIC_RELEASE);
+    return 0;
+}
+
+void ctenon_bell_later_delete(struct ctenon_bell *b, int cpu)
+{
+    if (cpu < 0 || cpu >= b->ncpus) return;
+    struct ctenon_timer *t = __atomic_load_n(&b->later[cpu], __ATOMIC_ACQUIRE);
+    if (t) ctenon_timer_delete(t); /* the record is freed with the bell */
+}
+
+void ctenon_bell_set_word(struct ctenon_bell *b, int cpu, uint32_t *word)
+{
+    if (cpu >= 0 && cpu < 64) __atomic_store_n(&b->words[cpu], word, __ATOMIC_RELEASE);
+}
+
+void ctenon_bell_wake(void *context, int32_t cpu)
+{
+    struct ctenon_bell *b = context;
+    if (!b || cpu < 0 || cpu >= b->ncpus) return;
+    uint32_t *w = __atomic_load_n(&b->words[cpu], __ATOMIC_ACQUIRE);
+    if (w) __atomic_fetch_add(w, 1, __ATOMIC_SEQ_CST);
+}
+
+void ctenon_bell_ring_later(void *context, int32_t cpu)
+{
+    struct ctenon_bell *b = context;
+    if (!b || cpu < 0 || cpu >= b->ncpus) return;
+    struct ctenon_timer *t = __atomic_load_n(&b->later[cpu], __ATOMIC_ACQUIRE);
+    if (!t) { ctenon_bell_ring(context, cpu); return; }
+    int e = errno;
+    struct itimerspec its = { .it_interval = { 0, 0 } };
+    uint64_t ns = __atomic_load_n(&b->later_ns, __ATOMIC_RELAXED);
+    its.it_value.tv_sec = (time_t)(ns / 1000000000u);
+    its.it_value.tv_nsec = (long)(ns % 1000000000u);
+    if (ns == 0) its.it_value.tv_nsec = 1;
+    timer_settime(t->id, 0, &its, NULL);
+    errno = e;
+}
 
 void ctenon_bell_set_tid(struct ctenon_bell *b, int cpu, int tid)
 {

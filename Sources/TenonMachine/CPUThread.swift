@@ -8,9 +8,10 @@ import TenonPipeline
 ///
 /// Lost wake-ups are avoided with the futex word as a sequence counter: the
 /// loop reads it before checking for work, and sleeps only if it is
-/// unchanged. Submitters bump it and wake; the signal trampolines bump it
-/// after every entry, so a wait restarted by `SA_RESTART` sees a new value
-/// and the loop re-checks.
+/// unchanged. Submitters bump it and wake. An IRQ entry bumps it only when it
+/// stopped on its drain budget while the CPU idled, so the loop (whose wait
+/// `SA_RESTART` restarts) takes the rest; bumping it after every entry cost
+/// each IRQ of an idle CPU a futex round trip and a lock.
 final class CPUThread: @unchecked Sendable {
     let index: Int
     let core: Int
@@ -85,12 +86,16 @@ final class CPUThread: @unchecked Sendable {
         tid.store(ctenon_gettid(), ordering: .relaxed)
         _ = ctenon_pin_self(Int32(core))
         let altStack = ctenon_altstack_create(Self.altStackSize)
-        ctenon_set_idle_word(word)
         pipeline.bindCurrentThread(to: index)
+        let path = pipeline.interruptPath
         for sig in [MachineSignals.doorbell, MachineSignals.timer, MachineSignals.fileDescriptor] {
             _ = ctenon_unblock_signal(sig)
         }
+        ctenon_bell_set_word(bell, Int32(index), word)
         ctenon_bell_set_tid(bell, Int32(index), tid.load(ordering: .relaxed))
+        // The drain backstop; without it, ring-later is a plain ring.
+        _ = ctenon_bell_later_create(bell, Int32(index), tid.load(ordering: .relaxed), MachineSignals.timer,
+                                     Machine.drainBackstopNanos)
         ready.store(true, ordering: .releasing)
         // Whatever was raised before the doorbell could reach this thread.
         pipeline.takePendingIRQs()
@@ -98,17 +103,31 @@ final class CPUThread: @unchecked Sendable {
             let seen = ctenon_word_load(word)
             let job = queue.withLock { $0.isEmpty ? nil : $0.removeFirst() }
             if let job {
+                // What an entry left on its drain budget while this CPU
+                // idled: one bounded pass; the rest comes back with the next
+                // raise or the backstop, while the job runs.
+                if path.hasPending { pipeline.takePendingIRQs() }
                 job()
                 normalize()
                 continue
             }
             if stopping.load(ordering: .acquiring) { break }
+            path.setIdle(true)
+            if path.hasPending {
+                // Idle under a flood: over its budget this pass bumps the
+                // word instead of arming the backstop, and the loop comes back.
+                pipeline.takePendingIRQs()
+                path.setIdle(false)
+                continue
+            }
             _ = ctenon_futex_wait(word, seen)
+            path.setIdle(false)
         }
         ctenon_bell_set_tid(bell, Int32(index), 0)
+        ctenon_bell_set_word(bell, Int32(index), nil)
+        ctenon_bell_later_delete(bell, Int32(index))
         // From here on a late signal finds no CPU and returns at once.
         pipeline.hard_local_irq_disable()
-        ctenon_set_idle_word(nil)
         ctenon_set_current_cpu(nil)
         ctenon_altstack_destroy(altStack, Self.altStackSize)
     }

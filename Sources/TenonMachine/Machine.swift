@@ -17,6 +17,11 @@ import TenonPipeline
 public final class Machine: @unchecked Sendable {
     /// The largest machine.
     public static let maxCPUs = 64
+    /// The longest a CPU's in-band work runs before the CPU comes back for
+    /// IRQs an entry left on its ``IRQPipeline/drainBudget``, if no new raise
+    /// rings it first (a per-CPU one-shot timer; plus the kernel's timer
+    /// slack, 50 µs for SCHED_OTHER threads).
+    public static let drainBackstopNanos: UInt64 = 100_000
     /// The pipeline all CPUs run. Request IRQs and install the oob stage here.
     public let pipeline: IRQPipeline
     /// Number of CPUs.
@@ -30,11 +35,8 @@ public final class Machine: @unchecked Sendable {
     public init(cpus: Int = HostCores.online, barrier: BarrierConfiguration = .init()) throws(MachineError) {
         guard cpus >= 1 && cpus <= Self.maxCPUs else { throw .invalidCPUCount(cpus) }
         cpuCount = cpus
-        // IRQPipeline makes its creator CPU 0: this thread is not a CPU.
-        let previous = ctenon_current_cpu()
         let pipeline = IRQPipeline(cpus: cpus, barrier: barrier)
         self.pipeline = pipeline
-        ctenon_set_current_cpu(previous)
         guard let bell = ctenon_bell_create(MachineSignals.doorbell, Int32(cpus)) else {
             throw .threadCreate(ENOMEM)
         }
@@ -44,7 +46,7 @@ public final class Machine: @unchecked Sendable {
             CPUThread(index: $0, core: cores[$0 % cores.count], pipeline: pipeline, bell: bell)
         }
         try MachineSignals.acquire()
-        pipeline.setDoorbell({ ctenon_bell_ring($0, $1) }, context: UnsafeMutableRawPointer(bell))
+        pipeline.attach(MachineSignals.hooks(bell: bell))
         var started = 0
         do {
             for cpu in self.cpus {
@@ -52,7 +54,7 @@ public final class Machine: @unchecked Sendable {
                 started += 1
             }
         } catch {
-            pipeline.setDoorbell(nil, context: nil)
+            pipeline.attach(nil)
             for cpu in self.cpus.prefix(started) { cpu.stopAndJoin() }
             MachineSignals.release()
             sources.withLock { $0.stopped = true }
@@ -118,7 +120,7 @@ public final class Machine: @unchecked Sendable {
         guard let taken else { return }
         for fd in taken.fds.keys { _ = ctenon_fd_detach(fd) }
         for timer in taken.timers { timer.cancel() }
-        pipeline.setDoorbell(nil, context: nil)
+        pipeline.attach(nil)
         for cpu in cpus { cpu.stopAndJoin() }
         // Threads are gone: no signal can reach a timer record now.
         sources.withLock { $0.timers = [] }

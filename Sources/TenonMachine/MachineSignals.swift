@@ -16,6 +16,22 @@ public enum MachineSignals {
 
     static let users = Mutex<Int>(0)
 
+    /// The signal-mask protocol of an entry, as the pipeline's hooks: ring is
+    /// `tgkill` of the doorbell to the CPU's thread, ring-later a one-shot
+    /// POSIX timer of the CPU's (``Machine/drainBackstopNanos``) that delivers
+    /// a doorbell entry, wake a bump of its idle loop's futex word; the
+    /// trampolines start an
+    /// entry with the machine's signals blocked (`sa_mask`), open them once
+    /// the entry set the lazy hard-off flag, and block them again (checking
+    /// what the handlers left, for the signal guard) before it clears it.
+    static func hooks(bell: OpaquePointer) -> MachineHooks {
+        MachineHooks(ring: { ctenon_bell_ring($0, $1) }, later: { ctenon_bell_ring_later($0, $1) },
+                     laterNanos: Machine.drainBackstopNanos,
+                     wake: { ctenon_bell_wake($0, $1) },
+                     context: UnsafeMutableRawPointer(bell),
+                     open: { ctenon_irq_signals_unblock() }, close: { ctenon_irq_signals_block_at_exit($0, $1) })
+    }
+
     /// Installs the handlers if no machine runs yet.
     static func acquire() throws(MachineError) {
         let failure = users.withLock { count -> MachineError? in

@@ -160,7 +160,7 @@ extension CPUContext {
             }
             barrier.pointee.running(slot, token, irq: irq, owner: owner)
             core.pointee.trace(ring: index, .handlerBegin, irq: irq, owner: owner, arg: inband ? 0 : 1)
-            let r = callOut(core: core, owner: owner, context: context, handler: a.pointee.handler, work: nil,
+            let r = callOut(cpu: self, owner: owner, context: context, handler: a.pointee.handler, work: nil,
                             irq: irq, argument: a.pointee.devId)
             core.pointee.trace(ring: index, .handlerEnd, irq: irq, owner: owner, arg: inband ? 0 : 1)
             result |= r == faultedCallResult ? IRQ_HANDLED : r

@@ -31,21 +31,12 @@ extension CPUContext {
         if off { hardDisable() } else { hardEnable() }
     }
 
-    /// Takes every IRQ waiting in this CPU's controller through the pipeline
-    /// entry, as long as hard interrupts are on. This is what the doorbell
-    /// signal handler runs; it is also the tail of every hard enable.
+    /// Takes the IRQs waiting in this CPU's controller through the pipeline
+    /// entry, as long as hard interrupts are on: the tail of every hard
+    /// enable, and what a CPU thread runs when it starts. The same bounded
+    /// loop as a signal entry (``drain(signalled:)``), in task context.
     @_noLocks
     func takePendingIRQs() {
-        let controller = core.pointee.controllers + index
-        while !data.pointee.hardOff && controller.pointee.mayHavePending() {
-            data.pointee.hardOff = true
-            compilerBarrier()
-            let switched = enterPipeline()
-            takeRaised()
-            _ = leavePipeline(switched: switched)
-            compilerBarrier()
-            data.pointee.hardOff = false
-            compilerBarrier()
-        }
+        drain(signalled: false)
     }
 }

@@ -50,8 +50,12 @@ extension CPUContext {
         var last: UInt32 = 0
         let outerWord = data.pointee.takeWord
         let outerRest = data.pointee.takeRest
-        controller.pointee.summary.store(0, ordering: .sequentiallyConsistent)
+        // The summary stays set: the drain clears it (``IRQController/complete()``).
         for word in 0..<IRQNumberSpace.words {
+            // A plain load first: most words are empty, and an exchange is a
+            // locked instruction. A raise missed here is seen by the drain's
+            // next pass or its completion.
+            if controller.pointee.leaves[word].load(ordering: .sequentiallyConsistent) == 0 { continue }
             data.pointee.takeWord = word
             data.pointee.takeRest = controller.pointee.leaves[word].exchange(0, ordering: .sequentiallyConsistent)
             while data.pointee.takeRest != 0 {

@@ -11,11 +11,12 @@ import CTenon
 /// and, outside a pipeline entry, sets a recovery point for this call alone.
 /// Returns the handler's result, or `CTENON_FAULTED` if a fault abandoned it.
 @inline(never) @_noLocks
-func callOut(core: UnsafeMutablePointer<PipelineCore>, owner: UInt32, context: UInt32,
+func callOut(cpu: CPUContext, owner: UInt32, context: UInt32,
              handler: IRQHandlerFunction?, work: IRQWorkFunction?,
              irq: UInt32, argument: UnsafeMutableRawPointer?) -> Int32 {
     _unsafePerformance {
-        ctenon_call_out(UnsafeRawPointer(core), owner, irq, context, handler, work, argument)
+        ctenon_call_out(UnsafeRawPointer(cpu.core), UnsafeMutableRawPointer(cpu.data), owner, irq, context,
+                        handler, work, argument)
     }
 }
 
@@ -30,25 +31,31 @@ func callOutUnguarded(handler: IRQHandlerFunction?, irq: UInt32, argument: Unsaf
 }
 
 /// Async-signal-safe host glue the interrupt path needs (vDSO clock, the
-/// machine's doorbell and signal mask, the signal guard, the test hook). Not
+/// machine's hooks, the signal guard, the signal fence, the test hook). Not
 /// plugin code; kept apart so `callOut` stays the only door into foreign code.
 /// Every call the compiler cannot check from `@_noLocks` code is in this file
 /// (CI fails if `_unsafePerformance` appears anywhere else in the host), each
 /// with the reason it is sound.
 enum HostGlue {
-    /// Opens the machine's signals for a nested entry: one `rt_sigprocmask`
-    /// (a syscall: no lock, no allocation).
+    /// The machine's `open` hook (``MachineHooks``): nested entries may come.
+    /// TenonMachine's is one `rt_sigprocmask` (a syscall: no lock, no
+    /// allocation); the hook contract requires async-signal-safe C.
     @inline(__always) @_noLocks
-    static func openMachineSignals() {
-        _unsafePerformance { ctenon_irq_signals_unblock() }
+    static func openEntry(_ core: UnsafeMutablePointer<PipelineCore>) {
+        let hook = core.pointee.entryOpen.load(ordering: .relaxed)
+        if hook == 0 { return }
+        _unsafePerformance { unsafeBitCast(hook, to: MachineHooks.Open.self)() }
     }
 
-    /// Closes them again on the way out of an entry and, in the same syscall,
-    /// lets the signal guard see whether a handler left host signals blocked
-    /// (async-signal-safe C: a word compare, atomics on a violation).
+    /// The machine's `close` hook on the way out of an entry. TenonMachine's
+    /// blocks its signals again and, in the same syscall, lets the signal
+    /// guard see whether a handler left host signals blocked (a word compare,
+    /// atomics on a violation).
     @inline(__always) @_noLocks
-    static func closeMachineSignals(cpu: Int, lastIRQ: UInt32) {
-        _unsafePerformance { ctenon_irq_signals_block_at_exit(Int32(truncatingIfNeeded: cpu), lastIRQ) }
+    static func closeEntry(_ core: UnsafeMutablePointer<PipelineCore>, cpu: Int, lastIRQ: UInt32) {
+        let hook = core.pointee.entryClose.load(ordering: .relaxed)
+        if hook == 0 { return }
+        _unsafePerformance { unsafeBitCast(hook, to: MachineHooks.Close.self)(Int32(truncatingIfNeeded: cpu), lastIRQ) }
     }
 
     /// After each IRQ, only once a violation was seen: which line left host
@@ -89,13 +96,26 @@ enum HostGlue {
         _unsafePerformance { ctenon_current_cpu() }
     }
 
+    /// The machine's `ring` hook (async-signal-safe C by contract; only
+    /// TenonMachine sets it, through the package-only ``IRQPipeline/attach(_:)``).
     @inline(__always) @_noLocks
     static func ring(_ doorbell: UInt, context: UInt, cpu: Int) {
         _unsafePerformance {
-            let fn = unsafeBitCast(doorbell, to: DoorbellFunction.self)
+            let fn = unsafeBitCast(doorbell, to: MachineHooks.Ring.self)
             fn(UnsafeMutableRawPointer(bitPattern: context), Int32(truncatingIfNeeded: cpu))
         }
     }
+}
+
+/// Forbids the compiler to move memory accesses across this point, with
+/// `atomic_signal_fence` semantics (C's: it orders this thread's accesses
+/// against its own signal handlers and emits no instruction). That is all the
+/// interrupt path needs around the lazy hard-off flag and the barrier's read
+/// side: the handler that reads them runs on the same thread. Swift has no
+/// signal fence of its own, hence the C one (inlined: a `static inline`).
+@inline(__always) @_noLocks
+func compilerBarrier() {
+    _unsafePerformance { ctenon_signal_fence() }
 }
 
 /// Traps with no runtime call that could allocate or lock (a plugin passing a

@@ -10,6 +10,12 @@ import Synchronization
 /// fills the kernel's real-time signal queue. No IRQ identity is lost: bits
 /// stay set until the owner takes them.
 ///
+/// The summary stays set while the owner drains (raisers do not ring a CPU
+/// that is already busy with its controller, as a NAPI device keeps its
+/// interrupt masked while polled), and the owner clears it only when a pass
+/// found nothing new (``complete()``); a drain that stops on its budget
+/// leaves it set and arranges its own return.
+///
 /// Every raiser writes these words, so each CPU's controller and its leaves
 /// own whole cache lines (64-byte stride, 64-byte aligned): a storm at one CPU
 /// does not slow the raises and takes of its neighbours (false sharing).
@@ -46,6 +52,37 @@ struct IRQController: ~Copyable {
     @_noLocks
     func raise(_ irq: UInt32) -> Bool {
         leaves[Int(irq >> 6)].bitwiseOr(1 &<< UInt64(irq & 63), ordering: .sequentiallyConsistent)
+        return summary.exchange(1, ordering: .sequentiallyConsistent) == 0
+    }
+
+    /// Marks `irq` raised by its own CPU, which takes it right after (no
+    /// doorbell). Returns whether it was already pending.
+    @_noLocks
+    func raiseLocal(_ irq: UInt32) -> Bool {
+        let bit: UInt64 = 1 &<< UInt64(irq & 63)
+        let old = leaves[Int(irq >> 6)].bitwiseOr(bit, ordering: .sequentiallyConsistent).oldValue
+        summary.store(1, ordering: .sequentiallyConsistent)
+        return old & bit != 0
+    }
+
+    /// Whether a leaf holds a raised IRQ.
+    @_noLocks
+    func hasRaised() -> Bool {
+        for word in 0..<IRQNumberSpace.words where leaves[word].load(ordering: .sequentiallyConsistent) != 0 {
+            return true
+        }
+        return false
+    }
+
+    /// Ends a drain (NAPI's `napi_complete` and its re-check): clears the
+    /// summary, then looks at the leaves again. A raise that landed before
+    /// the clear is seen here; one after it finds the summary 0 and rings.
+    /// Returns true if the caller must take another pass: it saw raised IRQs
+    /// and set the summary back itself (no raiser rang for them).
+    @_noLocks
+    func complete() -> Bool {
+        summary.store(0, ordering: .sequentiallyConsistent)
+        if !hasRaised() { return false }
         return summary.exchange(1, ordering: .sequentiallyConsistent) == 0
     }
 

@@ -8,28 +8,45 @@ extension IRQPipeline {
     /// caller's own CPU with hard interrupts on. `-EINVAL` if out of range.
     @discardableResult
     public func raise(_ irq: UInt32, on cpu: Int) -> Int32 {
-        guard irq < IRQNumberSpace.total, cpu >= 0, cpu < cpuCount else { return Errno.EINVAL }
-        raiseUnchecked(irq, on: cpu)
-        return 0
+        guard cpu >= 0 else { return Errno.EINVAL }
+        return interruptPath.raise(irq, on: UInt32(truncatingIfNeeded: cpu))
     }
 
-    @_noLocks
-    func raiseUnchecked(_ irq: UInt32, on cpu: Int) {
-        let own = HostGlue.currentCPU() == UnsafeMutableRawPointer(core.pointee.cpus + cpu)
-        if core.pointee.controllers[cpu].raise(irq) {
-            let bell = core.pointee.doorbell.load(ordering: .acquiring)
-            if bell != 0 {
-                HostGlue.ring(bell, context: core.pointee.doorbellContext.load(ordering: .relaxed), cpu: cpu)
-                return
-            }
+    /// Attaches a machine's hooks to the interrupt path (nil: detaches them,
+    /// back to the deterministic model). Call before the machine's CPUs run,
+    /// and detach before they stop.
+    package func attach(_ hooks: MachineHooks?) {
+        core.pointee.doorbellContext.store(UInt(bitPattern: hooks?.context), ordering: .relaxed)
+        core.pointee.doorbellLater.store(hooks.map { unsafeBitCast($0.later, to: UInt.self) } ?? 0, ordering: .relaxed)
+        core.pointee.idleWake.store(hooks.map { unsafeBitCast($0.wake, to: UInt.self) } ?? 0, ordering: .relaxed)
+        core.pointee.backstopNanos.store(hooks?.laterNanos ?? 0, ordering: .relaxed)
+        core.pointee.entryOpen.store(hooks.map { unsafeBitCast($0.open, to: UInt.self) } ?? 0, ordering: .relaxed)
+        core.pointee.entryClose.store(hooks.map { unsafeBitCast($0.close, to: UInt.self) } ?? 0, ordering: .relaxed)
+        core.pointee.doorbell.store(hooks.map { unsafeBitCast($0.ring, to: UInt.self) } ?? 0, ordering: .releasing)
+    }
+
+    /// Passes an entry makes over a CPU's controller before it returns to the
+    /// interrupted work, while a machine is attached (NAPI's budget; at least
+    /// 1). A pass takes every line raised at its start once. IRQs raised
+    /// meanwhile are never dropped: the CPU comes back for them, through its
+    /// idle loop if it was idle, else with the next raise's doorbell or the
+    /// machine's backstop timer, whichever first; the in-band work runs
+    /// meanwhile (see docs/machine.md, "Bounded drain"). Default 4: under a
+    /// raise flood the flooded CPU's in-band work keeps its share, and an IRQ
+    /// raised while its predecessor's handler runs is still taken in the same
+    /// entry (`tenon doorbellbench --budget N` compares).
+    public var drainBudget: Int {
+        get { Int(core.pointee.drainBudget.load(ordering: .relaxed)) }
+        set {
+            precondition(newValue >= 1, "the drain budget is at least one pass, not \(newValue)")
+            core.pointee.drainBudget.store(UInt32(clamping: newValue), ordering: .relaxed)
         }
-        if own { CPUContext(data: core.pointee.cpus + cpu).takePendingIRQs() }
     }
 
-    /// Sets the hook that rings a CPU's doorbell (the machine's signal sender).
-    public func setDoorbell(_ function: DoorbellFunction?, context: UnsafeMutableRawPointer?) {
-        core.pointee.doorbellContext.store(UInt(bitPattern: context), ordering: .relaxed)
-        core.pointee.doorbell.store(function.map { unsafeBitCast($0, to: UInt.self) } ?? 0, ordering: .releasing)
+    /// Entries of `cpu` that stopped on ``drainBudget`` with IRQs still
+    /// pending, and came back for them (Linux's `time_squeeze`).
+    public func drainSqueezes(cpu: Int) -> UInt64 {
+        core.pointee.cpus[cpu].squeezes.pointee.load(ordering: .relaxed)
     }
 
     /// Takes the IRQs waiting in this CPU's controller (the doorbell handler's

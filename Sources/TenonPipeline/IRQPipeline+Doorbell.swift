@@ -6,11 +6,6 @@ extension IRQPipeline {
     /// moment, or caught it with its own handler) leaves that CPU deaf for
     /// good; the signal guard calls this after putting the host's handler back.
     public func ringPendingDoorbells() {
-        let bell = core.pointee.doorbell.load(ordering: .acquiring)
-        guard bell != 0 else { return }
-        let context = core.pointee.doorbellContext.load(ordering: .relaxed)
-        for cpu in 0..<cpuCount where core.pointee.controllers[cpu].mayHavePending() {
-            HostGlue.ring(bell, context: context, cpu: cpu)
-        }
+        interruptPath.ringPending()
     }
 }

@@ -37,7 +37,7 @@ extension IRQPipeline {
             core.pointee.ownerLive[Int(owner & PipelineCore.ownerSlotMask)].store(UInt64(owner), ordering: .releasing)
             setPublished(owner: owner, true, &state)
         }
-        for cpu in 0..<cpuCount { raiseUnchecked(core.pointee.inbandWorkIRQ, on: cpu) }
+        for cpu in 0..<cpuCount { _ = interruptPath.raise(core.pointee.inbandWorkIRQ, on: UInt32(cpu)) }
     }
 
     /// Removes every action and synthetic IRQ of `owner` and frees its token.

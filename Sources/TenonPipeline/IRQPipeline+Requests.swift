@@ -12,8 +12,15 @@ extension IRQPipeline {
                              name: name, owner: owner, box: nil)
     }
 
-    /// `request_irq` with a Swift closure as the handler (host code and tests).
-    /// The closure runs in interrupt context: keep it async-signal-safe.
+    /// `request_irq` with a Swift closure as the handler (host code and tests
+    /// only, never plugin code).
+    ///
+    /// The closure runs in interrupt context (a signal frame on a machine)
+    /// and, unlike the rest of the interrupt path, the compiler cannot check
+    /// it (`@_noLocks` cannot be required of a closure): it must touch only
+    /// atomics and memory that never moves, and call no Swift runtime that
+    /// allocates or locks. Anything more belongs in a C handler or in task
+    /// context (docs/architecture.md, "The interrupt-path boundary").
     public func request_irq(_ irq: UInt32, flags: UInt32, name: String, devId: UnsafeMutableRawPointer? = nil,
                             owner: UInt32 = 0, handler: @escaping (UInt32) -> Int32) -> Int32 {
         let box = ClosureHandler(handler)

@@ -21,7 +21,8 @@ public final class IRQPipeline: @unchecked Sendable {
     public let barrierFence: BarrierConfiguration.Fence
 
     /// Creates a pipeline with no oob stage, every CPU in-band, unstalled, hard-on.
-    /// The creating thread becomes CPU 0 until it calls ``withCPU(_:_:)``.
+    /// The calling thread's CPU binding is left alone: a thread bound to no
+    /// CPU acts as CPU 0 until a machine attaches (see ``currentCPU``).
     public init(cpus: Int, barrier: BarrierConfiguration = .init()) {
         precondition(cpus >= 1 && cpus <= 255, "a pipeline has 1 to 255 CPUs, not \(cpus)")
         cpuCount = cpus
@@ -39,9 +40,8 @@ public final class IRQPipeline: @unchecked Sendable {
         // The "in-band work" synthetic IRQ that plays irq_work.
         let work = createMapping(owner: 0)
         core.pointee.inbandWorkIRQ = work
-        _ = requestAction(work, handler: inbandWorkTrampoline, devId: nil, key: nil,
+        _ = requestAction(work, handler: inbandWorkTrampoline, devId: UnsafeMutableRawPointer(core), key: nil,
                           flags: IRQF_PERCPU | IRQF_NO_THREAD, name: "in-band work", owner: 0, box: nil)
-        ctenon_set_current_cpu(UnsafeMutableRawPointer(cpuMemory))
     }
 
     deinit {
@@ -83,12 +83,12 @@ public final class IRQPipeline: @unchecked Sendable {
         ctenon_fault_set_cpu(Int32(cpu))
     }
 
-    /// The CPU the calling thread runs, if it runs one of this pipeline's.
+    /// The CPU the calling thread runs, if it runs one of this pipeline's:
+    /// a machine's CPU thread, a thread inside ``withCPU(_:_:)``, or, while no
+    /// machine is attached (the deterministic model), any thread bound to no
+    /// CPU at all, which acts as CPU 0.
     public var currentCPU: Int? {
-        guard let raw = ctenon_current_cpu() else { return nil }
-        let p = raw.assumingMemoryBound(to: PerCPUPipeline.self)
-        guard p >= core.pointee.cpus && p < core.pointee.cpus + cpuCount else { return nil }
-        return p.pointee.index
+        interruptPath.current()?.index
     }
 
     /// This CPU (the calling thread's).
@@ -105,9 +105,11 @@ public final class IRQPipeline: @unchecked Sendable {
     }
 }
 
-/// The handler of the "in-band work" synthetic IRQ.
-let inbandWorkTrampoline: IRQHandlerFunction = { _, _ in
-    guard let raw = ctenon_current_cpu() else { return IRQ_NONE }
-    CPUContext(data: raw.assumingMemoryBound(to: PerCPUPipeline.self)).runWork()
+/// The handler of the "in-band work" synthetic IRQ (`devId`: the pipeline's core).
+let inbandWorkTrampoline: IRQHandlerFunction = { _, core in
+    guard let core, let cpu = InterruptPath(core: core.assumingMemoryBound(to: PipelineCore.self)).current() else {
+        return IRQ_NONE
+    }
+    cpu.runWork()
     return IRQ_HANDLED
 }

@@ -22,11 +22,18 @@ package struct InterruptPath: @unchecked Sendable {
     /// The calling thread's CPU, if it runs one of this pipeline's; services
     /// called from an unbound thread get an error value, never a trap (a trap
     /// in a plugin-triggered path would take the whole host down).
+    ///
+    /// The deterministic model (no machine attached): a thread bound to no
+    /// CPU at all acts as CPU 0, so a single-threaded program or test drives
+    /// the pipeline without binding (``IRQPipeline/withCPU(_:_:)`` picks
+    /// another CPU). With a machine attached, only its CPU threads are CPUs.
     @inline(__always) @_noLocks
     func current() -> CPUContext? {
-        guard let raw = HostGlue.currentCPU() else { return nil }
-        let p = raw.assumingMemoryBound(to: PerCPUPipeline.self)
         let base = core.pointee.cpus
+        guard let raw = HostGlue.currentCPU() else {
+            return core.pointee.doorbell.load(ordering: .relaxed) == 0 ? CPUContext(data: base) : nil
+        }
+        let p = raw.assumingMemoryBound(to: PerCPUPipeline.self)
         guard p >= base && p < base + core.pointee.cpuCount else { return nil }
         return CPUContext(data: p)
     }
@@ -34,12 +41,13 @@ package struct InterruptPath: @unchecked Sendable {
     /// Number of CPUs.
     package var cpuCount: Int { @_noLocks get { core.pointee.cpuCount } }
 
-    /// `raise_irq`: 0, or `-EINVAL` for an IRQ or CPU out of range.
+    /// `raise_irq` (and ``IRQPipeline/raise(_:on:)``, the only raise path):
+    /// marks `irq` in `cpu`'s controller and rings its doorbell if the
+    /// controller was idle; without a machine, the caller's own CPU takes it
+    /// at once. 0, or `-EINVAL` for an IRQ or CPU out of range.
     @_noLocks
     package func raise(_ irq: UInt32, on cpu: UInt32) -> Int32 {
         guard irq < IRQNumberSpace.total, Int(cpu) < core.pointee.cpuCount else { return Errno.EINVAL }
-        let target = core.pointee.cpus + Int(cpu)
-        let own = HostGlue.currentCPU() == UnsafeMutableRawPointer(target)
         if core.pointee.controllers[Int(cpu)].raise(irq) {
             let bell = core.pointee.doorbell.load(ordering: .acquiring)
             if bell != 0 {
@@ -47,8 +55,64 @@ package struct InterruptPath: @unchecked Sendable {
                 return 0
             }
         }
-        if own { CPUContext(data: target).takePendingIRQs() }
+        if let own = current(), own.index == Int(cpu) { own.takePendingIRQs() }
         return 0
+    }
+
+    /// Marks the calling CPU's task context idle or busy (a machine's idle
+    /// loop, around its sleep): see ``IRQPipeline/drainBudget``.
+    @_noLocks
+    package func setIdle(_ idle: Bool) {
+        guard let cpu = current() else { return }
+        cpu.data.pointee.inbandIdle = idle
+        compilerBarrier()
+    }
+
+    /// Whether the calling CPU's controller may hold IRQs, including any a
+    /// drain left on its budget (its idle loop takes them before it sleeps).
+    package var hasPending: Bool {
+        @_noLocks get {
+            guard let cpu = current() else { return false }
+            let controller = core.pointee.controllers + cpu.index
+            if controller.pointee.mayHavePending() { return true }
+            if !controller.pointee.hasRaised() { return false }
+            // Left with the summary clear: set it, as the drain's loop requires.
+            controller.pointee.summary.store(1, ordering: .sequentiallyConsistent)
+            return true
+        }
+    }
+
+    /// Rings the doorbell of every CPU whose controller holds IRQs (see
+    /// ``IRQPipeline/ringPendingDoorbells()``). Task context.
+    package func ringPending() {
+        let bell = core.pointee.doorbell.load(ordering: .acquiring)
+        guard bell != 0 else { return }
+        let context = core.pointee.doorbellContext.load(ordering: .relaxed)
+        for cpu in 0..<core.pointee.cpuCount where core.pointee.controllers[cpu].mayHavePending() {
+            HostGlue.ring(bell, context: context, cpu: cpu)
+        }
+    }
+
+    /// A doorbell signal's entry on `cpu` (the machine's trampoline found it
+    /// in TLS): takes what waits in its controller, a budget at a time, or
+    /// returns at once if hard interrupts are off on it.
+    @_noLocks
+    package static func doorbellEntry(_ cpu: UnsafeMutableRawPointer) {
+        CPUContext(data: cpu.assumingMemoryBound(to: PerCPUPipeline.self)).signalEntry()
+    }
+
+    /// A local IRQ source's entry (timer expiry, readable fd, on `cpu`'s own
+    /// thread): raises `irq` in the CPU's controller without ringing the
+    /// doorbell, then enters as the doorbell does. Returns whether `irq` was
+    /// still pending (the raise merged into it, as a hardware controller
+    /// merges an edge on a pending line).
+    @_noLocks
+    package static func raiseLocalEntry(_ cpu: UnsafeMutableRawPointer, _ irq: UInt32) -> Bool {
+        guard irq < IRQNumberSpace.total else { return false }
+        let ctx = CPUContext(data: cpu.assumingMemoryBound(to: PerCPUPipeline.self))
+        let merged = ctx.core.pointee.controllers[ctx.index].raiseLocal(irq)
+        ctx.signalEntry()
+        return merged
     }
 
     /// `irq_post_inband` / `irq_post_oob` on the current CPU (ignored off-CPU).

@@ -18,6 +18,9 @@ struct PerCPUPipeline {
     /// Handler runs that found no action, and events dropped on disabled
     /// lines or with no descriptor: counted, never silently lost.
     var unhandled: UnsafeMutablePointer<Atomic<UInt64>> { @_noLocks get { counts + Int(IRQNumberSpace.total) } }
+    /// Entries that stopped on their drain budget with IRQs still pending
+    /// (Linux's `time_squeeze` of `/proc/net/softnet_stat`).
+    var squeezes: UnsafeMutablePointer<Atomic<UInt64>> { @_noLocks get { counts + Int(IRQNumberSpace.total) + 1 } }
     /// Handler runs on this CPU per owner slot (0: the host), written by this
     /// CPU only: what `tenon list` reports as one plugin's own handler calls.
     let ownerRuns: UnsafeMutablePointer<Atomic<UInt64>>
@@ -36,6 +39,14 @@ struct PerCPUPipeline {
     /// rest back in the controller (see ``CPUContext/takeRaised()``).
     var takeWord = 0
     var takeRest: UInt64 = 0
+    /// The CPU's task context sleeps in its idle loop: a drain that stops on
+    /// its budget comes back at once, as nothing in-band waits for its turn.
+    var inbandIdle = false
+    /// When this CPU last armed its drain backstop (``CPUContext/stopOnBudget()``).
+    var backstopArmedAt: UInt64 = 0
+    /// A drain stopped on its budget and cleared the summary with IRQs left
+    /// in the leaves: the next entry looks at them even with the summary clear.
+    var leftBehind = false
     var inbandLog = IRQLog()
     var oobLog = IRQLog()
     var work = IRQWorkQueue()
@@ -44,14 +55,14 @@ struct PerCPUPipeline {
         self.index = index
         self.core = core
         self.slot = slot
-        counts = .allocate(capacity: Int(IRQNumberSpace.total) + 1)
-        for i in 0...Int(IRQNumberSpace.total) { (counts + i).initialize(to: Atomic(0)) }
+        counts = .allocate(capacity: Int(IRQNumberSpace.total) + 2)
+        for i in 0...Int(IRQNumberSpace.total) + 1 { (counts + i).initialize(to: Atomic(0)) }
         ownerRuns = .allocate(capacity: PipelineCore.maxOwners)
         for i in 0..<PipelineCore.maxOwners { (ownerRuns + i).initialize(to: Atomic(0)) }
     }
 
     func deallocate() {
-        counts.deinitialize(count: Int(IRQNumberSpace.total) + 1)
+        counts.deinitialize(count: Int(IRQNumberSpace.total) + 2)
         counts.deallocate()
         ownerRuns.deinitialize(count: PipelineCore.maxOwners)
         ownerRuns.deallocate()

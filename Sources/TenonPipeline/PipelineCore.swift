@@ -43,10 +43,21 @@ struct PipelineCore: ~Copyable {
 
     /// The synthetic IRQ that runs irq_work ("in-band work").
     var inbandWorkIRQ: UInt32 = 0
-    /// Rings the doorbell of a remote CPU (the machine sets it; nil in the
-    /// deterministic model, where remote IRQs wait until that CPU takes them).
+    /// The machine's hooks (``MachineHooks``), as raw function pointers (0:
+    /// none, the deterministic model, where remote IRQs wait until that CPU
+    /// takes them). Set with ``IRQPipeline/attach(_:)``.
     let doorbell = Atomic<UInt>(0)
     let doorbellContext = Atomic<UInt>(0)
+    let doorbellLater = Atomic<UInt>(0)
+    let idleWake = Atomic<UInt>(0)
+    /// The period of the machine's backstop timer (``MachineHooks/laterNanos``).
+    let backstopNanos = Atomic<UInt64>(0)
+    let entryOpen = Atomic<UInt>(0)
+    let entryClose = Atomic<UInt>(0)
+    /// Passes over the controller per entry while a machine is attached
+    /// (``IRQPipeline/drainBudget``).
+    let drainBudget = Atomic<UInt32>(PipelineCore.defaultDrainBudget)
+    static var defaultDrainBudget: UInt32 { @_noLocks get { 4 } }
 
     /// Records a trace event in ring `ring` (a CPU's, or `cpuCount` for the
     /// control plane) when tracing is on. One predictable branch when off.
@@ -109,7 +120,3 @@ struct PipelineCore: ~Copyable {
         barrier.deallocate()
     }
 }
-
-/// The doorbell hook: `(context, cpu)`, called after a raise flipped that
-/// CPU's controller from idle to pending. Must be async-signal-safe.
-public typealias DoorbellFunction = @convention(c) (UnsafeMutableRawPointer?, Int32) -> Void

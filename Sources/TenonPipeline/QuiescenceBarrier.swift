@@ -297,10 +297,3 @@ struct BarrierToken {
     /// The parity word of the interrupted section, put back on exit.
     var outer: UInt64
 }
-
-/// Forbids the compiler to move memory accesses across this point; emits no
-/// instruction on x86. Same-thread ordering against a signal handler needs no more.
-@inline(__always) @_noLocks
-func compilerBarrier() {
-    atomicMemoryFence(ordering: .acquiringAndReleasing)
-}

@@ -16,7 +16,7 @@ struct Tenon: ParsableCommand {
             DemoCommand.self, RunCommand.self, LoadCommand.self, UnloadCommand.self, SwapCommand.self, ListCommand.self,
             IRQsCommand.self, RaiseCommand.self, CallCommand.self, StatsCommand.self, LogCommand.self, ShutdownCommand.self,
             CancelCommand.self, InfoCommand.self,
-            NewPluginCommand.self, PipelineDemoCommand.self, IRQBenchCommand.self, BenchCommand.self, StressCommand.self,
+            NewPluginCommand.self, PipelineDemoCommand.self, IRQBenchCommand.self, DoorbellBenchCommand.self, BenchCommand.self, StressCommand.self,
             LatencyCommand.self, TopCommand.self, TraceCommand.self,
         ],
         defaultSubcommand: nil

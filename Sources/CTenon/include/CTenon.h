@@ -25,6 +25,10 @@ uint64_t ctenon_monotonic_ns(void);
  * pointer to it cannot be inlined: the baseline of the barrier benchmark. */
 int32_t ctenon_bench_handler(uint32_t irq, void *dev_id);
 
+/* A compiler barrier with atomic_signal_fence semantics: orders this thread's
+ * memory accesses against its own signal handlers, emits no instruction. */
+static inline void ctenon_signal_fence(void) { __atomic_signal_fence(__ATOMIC_SEQ_CST); }
+
 /* A CPU-relax hint for spin loops. */
 static inline void ctenon_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -53,8 +57,6 @@ int ctenon_install_doorbell(int signo, void (*entry)(void *cpu));
 int ctenon_install_sources(int timer_signo, int fd_signo, int32_t (*entry)(void *cpu, uint32_t irq));
 /* Restores the disposition saved by the first install of `signo`. */
 int ctenon_restore_signal(int signo);
-/* The calling thread's idle word: bumped after every signal entry. */
-void ctenon_set_idle_word(uint32_t *word);
 
 struct ctenon_timer;
 struct ctenon_timer *ctenon_timer_create(int tid, int signo, uint32_t irq);
@@ -80,6 +82,17 @@ void ctenon_bell_free(struct ctenon_bell *b);
 void ctenon_bell_set_tid(struct ctenon_bell *b, int cpu, int tid);
 /* A DoorbellFunction: tgkill(pid, tid[cpu], signo). Async-signal-safe. */
 void ctenon_bell_ring(void *context, int32_t cpu);
+/* The same after a pause: arms CPU `cpu`'s one-shot timer (created on its
+ * thread `tid`, delivering `timer_signo` as a doorbell entry) to fire in
+ * `pause_ns`; a plain ring if the CPU has none. Async-signal-safe
+ * (timer_settime). Delete before the thread exits; freed with the bell. */
+int ctenon_bell_later_create(struct ctenon_bell *b, int cpu, int tid, int timer_signo, uint64_t pause_ns);
+void ctenon_bell_later_delete(struct ctenon_bell *b, int cpu);
+void ctenon_bell_ring_later(void *context, int32_t cpu);
+/* CPU `cpu`'s idle-loop futex word; wake bumps it (no syscall: called on
+ * that CPU's own thread, whose interrupted futex wait then returns). */
+void ctenon_bell_set_word(struct ctenon_bell *b, int cpu, uint32_t *word);
+void ctenon_bell_wake(void *context, int32_t cpu);
 
 int ctenon_gettid(void);
 /* Deepest doorbell-handler nesting seen on any thread (diagnostics). */
@@ -107,6 +120,18 @@ static inline uint64_t ctenon_word_load64(uint64_t *w) { return __atomic_load_n(
 /* Bench: a plain handler that stamps CLOCK_MONOTONIC; take returns and clears it. */
 int ctenon_baseline_install(int signo);
 uint64_t ctenon_baseline_take(void);
+
+/* `tenon doorbellbench` (doorbell_bench.c): in-band work that counts
+ * iterations until `end_ns`; a handler counting into the uint64_t at dev_id
+ * (single writer); the drain-once C doorbell scheme under a raise flood; and
+ * ping-pong over bare RT signals (one outstanding at a time), the target
+ * sleeping or (busy) spinning in its task context. */
+uint64_t ctenon_spin_until(uint64_t end_ns);
+int32_t ctenon_count_handler(uint32_t irq, void *dev_id);
+int ctenon_flood_c(int signo, int target_core, int raiser_core, uint32_t lines, uint64_t ns, int busy,
+                   uint64_t *inband, uint64_t *handled);
+int ctenon_pingpong_c(int signo, int target_core, int raiser_core, uint64_t ns, int busy, uint64_t *pings);
+uint64_t ctenon_pingpong_wait(const uint64_t *counter, uint64_t n);
 double ctenon_sigmask_pair_ns(long pairs, int signo);
 /* ---- Fault containment (fault.c) ----
  * A fault (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT) or an exit()
@@ -161,8 +186,9 @@ int ctenon_fault_ensure_altstack(void);
  * `owner`, marking the thread as running it. Inside a pipeline entry the
  * entry's recovery point covers the call; outside one (a task-context sync
  * loop) the call gets its own. Returns the handler's result, IRQ_HANDLED for
- * work, or CTENON_FAULTED if the call was abandoned by a fault. */
-int32_t ctenon_call_out(const void *domain, uint32_t owner, uint32_t irq, uint32_t context,
+ * work, or CTENON_FAULTED if the call was abandoned by a fault. `cpu` is the
+ * pipeline CPU the call runs on (what a recovery puts back), or NULL. */
+int32_t ctenon_call_out(const void *domain, void *cpu, uint32_t owner, uint32_t irq, uint32_t context,
                         int32_t (*handler)(uint32_t, void *), void (*work)(void *), void *arg);
 
 /* The one task-context door into plugin code: invoke(cif, fn, rvalue,
