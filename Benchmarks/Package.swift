@@ -25,7 +25,7 @@ let package = Package(
             ],
             path: "Benchmarks/InterruptPath",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
+        )
     ],
     swiftLanguageModes: [.v6]
 )

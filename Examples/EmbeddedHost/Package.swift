@@ -9,10 +9,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
-        .executableTarget(name: "EmbeddedHost", dependencies: [
-            .product(name: "TenonHost", package: "Tenon"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
+        .executableTarget(
+            name: "EmbeddedHost",
+            dependencies: [
+                .product(name: "TenonHost", package: "Tenon"),
+                .product(name: "Logging", package: "swift-log"),
+            ])
     ],
     swiftLanguageModes: [.v6]
 )

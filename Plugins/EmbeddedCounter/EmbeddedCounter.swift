@@ -35,7 +35,7 @@ struct EmbeddedCounter: Plugin, ~Copyable {
 
     init(host: Host, parameters: Parameters) throws(Errno) {
         (line, flags) = (try parameters[Self.irq], try parameters[Self.oob] ? .oob : [])
-        self.host = host   // after everything that throws: the instance is noncopyable
+        self.host = host  // after everything that throws: the instance is noncopyable
         counts = PerCPUCounter()
     }
 

@@ -16,8 +16,9 @@ public enum ControlRequest: Codable, Sendable, Equatable {
     /// `parameters` keep the old ones; `rename` accepts a new image declaring
     /// another plugin name. `timeoutMilliseconds` bounds the new version's
     /// load (as for `load`) and the wait for the old one to drain.
-    case swap(name: String, path: String, parameters: [String], rename: Bool = false, allowInsecure: Bool = false,
-              timeoutMilliseconds: Int? = nil)
+    case swap(
+        name: String, path: String, parameters: [String], rename: Bool = false, allowInsecure: Bool = false,
+        timeoutMilliseconds: Int? = nil)
     /// Re-publish `name`, left unpublished by a busy unload.
     case cancel(name: String)
     /// List loaded plugins; payload `[PluginRow]`.
@@ -153,8 +154,9 @@ public enum ControlRequest: Codable, Sendable, Equatable {
             self = .shutdown(timeoutMilliseconds: try c.decodeIfPresent(Int.self, forKey: .timeoutMilliseconds))
         case "ping": self = .ping
         case "trace":
-            self = .trace(path: try c.decode(String.self, forKey: .path),
-                          durationMilliseconds: try c.decode(Int.self, forKey: .durationMilliseconds))
+            self = .trace(
+                path: try c.decode(String.self, forKey: .path),
+                durationMilliseconds: try c.decode(Int.self, forKey: .durationMilliseconds))
         default:
             throw DecodingError.dataCorruptedError(
                 forKey: .op, in: c,

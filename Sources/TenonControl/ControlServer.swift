@@ -110,7 +110,8 @@ package final class ControlServer: Sendable {
             Thread.current.threadDictionary[Self.connectionThreadKey] as? Bool == true
         if !onConnectionThread {
             let (seconds, attoseconds) = configuration.stopTimeout.components
-            let timeout = DispatchTime.now()
+            let timeout =
+                DispatchTime.now()
                 + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
             if connectionGroup.wait(timeout: timeout) == .timedOut {
                 logger.warning("control connections still busy after stop timeout")
@@ -306,8 +307,12 @@ package final class ControlServer: Sendable {
         guard admitted else {
             logger.warning("control connection refused: too many from one client", metadata: metadata)
             _ = SocketIO.sendAll(
-                fd, Self.encode(.error(.busy, "the host is busy: process \(peer.pid) already holds "
-                    + "\(configuration.maxConnectionsPerClient) control connections (the limit per client); close some and retry")))
+                fd,
+                Self.encode(
+                    .error(
+                        .busy,
+                        "the host is busy: process \(peer.pid) already holds "
+                            + "\(configuration.maxConnectionsPerClient) control connections (the limit per client); close some and retry")))
             return
         }
         defer {

@@ -12,7 +12,8 @@ public enum ControlSocketPath {
     public static func defaultDirectory(
         environment: [String: String]? = nil, uid: UInt32 = geteuid()
     ) -> String {
-        let runtime = environment.map { $0["XDG_RUNTIME_DIR"] }
+        let runtime =
+            environment.map { $0["XDG_RUNTIME_DIR"] }
             ?? getenv("XDG_RUNTIME_DIR").map { String(cString: $0) }
         if let runtime, runtime.hasPrefix("/") {
             return (runtime.hasSuffix("/") ? String(runtime.dropLast()) : runtime) + "/tenon"

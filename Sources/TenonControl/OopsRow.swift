@@ -31,9 +31,11 @@ public struct OopsRow: Codable, Sendable, Equatable {
     /// The one-line summary the host logged.
     public var summary: String
 
-    public init(sequence: UInt64, plugin: String, version: String, cpu: Int?, irq: Int?, context: String,
-                signal: String, code: Int, address: String, pc: String, frames: [String], thread: Int,
-                uptimeSeconds: Double, summary: String) {
+    public init(
+        sequence: UInt64, plugin: String, version: String, cpu: Int?, irq: Int?, context: String,
+        signal: String, code: Int, address: String, pc: String, frames: [String], thread: Int,
+        uptimeSeconds: Double, summary: String
+    ) {
         self.sequence = sequence
         self.plugin = plugin
         self.version = version

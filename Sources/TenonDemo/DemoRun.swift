@@ -23,16 +23,20 @@ package enum DemoRun {
 
     /// Runs the scenario. `progress` gets one line per step and one per second
     /// of load (task context, the caller's thread).
-    package static func run(_ options: DemoOptions, probe: some DemoLatencyProbe,
-                            progress: (String) -> Void) throws -> DemoReport {
+    package static func run(
+        _ options: DemoOptions, probe: some DemoLatencyProbe,
+        progress: (String) -> Void
+    ) throws -> DemoReport {
         if let problem = options.problem { throw DemoSetupError(description: problem) }
         let cpus = options.cpus
         var logger = Logger(label: "tenon.demo")
         logger.logLevel = .warning
         let paths = try ["counter", "chain", "embeddedcounter", "swapv1", "swapv2"].map { try BundledPlugins.require($0) }
 
-        let host = try HostRuntime(configuration: HostConfiguration(cpus: cpus, timerHz: 1000, stageName: "demo",
-                                                                    socketPath: "/dev/null"), logger: logger)
+        let host = try HostRuntime(
+            configuration: HostConfiguration(
+                cpus: cpus, timerHz: 1000, stageName: "demo",
+                socketPath: "/dev/null"), logger: logger)
         let pipeline = host.machine.pipeline
         if options.tracePath != nil { pipeline.startTracing() }
         progress("machine up: \(cpus) CPU threads, oob stage 'demo' installed, barrier read side: \(pipeline.barrierFence), host tick 1 kHz per CPU on IRQ 0")
@@ -47,8 +51,10 @@ package enum DemoRun {
         }
         let deviceParam = "device=\(UInt(bitPattern: memory))"
 
-        let loads: [(String, [String])] = [(paths[0], ["irq=\(counterIRQ)"]), (paths[1], ["irq=\(chainIRQ)", "work=true"]),
-                                           (paths[2], ["irq=\(embeddedIRQ)"]), (paths[3], ["irq=\(swapIRQ)", deviceParam])]
+        let loads: [(String, [String])] = [
+            (paths[0], ["irq=\(counterIRQ)"]), (paths[1], ["irq=\(chainIRQ)", "work=true"]),
+            (paths[2], ["irq=\(embeddedIRQ)"]), (paths[3], ["irq=\(swapIRQ)", deviceParam]),
+        ]
         for (path, params) in loads {
             let p = try host.plugins.load(path: path, parameters: params)
             progress("loaded \(p.name) \(p.version) on IRQ \(p.irqs.map(String.init).joined(separator: ","))")
@@ -113,8 +119,9 @@ package enum DemoRun {
             let now = ctenon_monotonic_ns()
             if now - last >= 1_000_000_000 {
                 let handled = host.handledTotal
-                progress("\(handled) handler runs (\(Int(Double(handled - lastHandled) / (Double(now - last) / 1e9)))/s), "
-                    + "\(swaps) hot swaps, \(state.pushed.load(ordering: .relaxed)) sequence numbers sent, swap plugin now v\(version)")
+                progress(
+                    "\(handled) handler runs (\(Int(Double(handled - lastHandled) / (Double(now - last) / 1e9)))/s), "
+                        + "\(swaps) hot swaps, \(state.pushed.load(ordering: .relaxed)) sequence numbers sent, swap plugin now v\(version)")
                 last = now
                 lastHandled = handled
             }
@@ -152,9 +159,10 @@ package enum DemoRun {
                 throw DemoSetupError(description: "cannot write the trace to \(path): \(error.localizedDescription)")
             }
         }
-        return DemoReport(durationSeconds: options.durationSeconds, irqRows: rows, latencies: latencies,
-                          latenciesPerCPU: perCPU,
-                          swaps: swaps, busySwaps: busySwaps, sent: total, handledByV1: byV1, handledByV2: byV2,
-                          lost: lost, doubled: doubled, unloads: unloads)
+        return DemoReport(
+            durationSeconds: options.durationSeconds, irqRows: rows, latencies: latencies,
+            latenciesPerCPU: perCPU,
+            swaps: swaps, busySwaps: busySwaps, sent: total, handledByV1: byV1, handledByV2: byV2,
+            lost: lost, doubled: doubled, unloads: unloads)
     }
 }

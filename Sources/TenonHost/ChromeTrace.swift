@@ -11,8 +11,10 @@ public enum ChromeTrace {
 
     /// The JSON document for `events` (time-ordered). `name` maps an owner
     /// token to its plugin's name.
-    public static func json(events: [TraceEvent], cpus: Int, overwritten: UInt64,
-                            name: (UInt32) -> String?) -> String {
+    public static func json(
+        events: [TraceEvent], cpus: Int, overwritten: UInt64,
+        name: (UInt32) -> String?
+    ) -> String {
         var out = "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"producer\":\"tenon\",\"overwrittenRecords\":\(overwritten)},\"traceEvents\":[\n"
         var first = true
         func emit(_ object: String) {
@@ -76,17 +78,18 @@ public enum ChromeTrace {
             case .graceWaitedCPU: instant("waited for CPU \(e.irq)", "\"us\":\(String(format: "%.3f", Double(e.value) / 1000))")
             case .control:
                 let step = TraceEvent.ControlStep(rawValue: e.arg)
-                let title: String = switch step {
-                case .unpublish: "unpublish"
-                case .exitBegin: "exit()"
-                case .exitEnd: "exit()"
-                case .revoke: "revoke"
-                case .close: "dlclose"
-                case .swapCommit: "swap commit"
-                case .loadBegin: "load"
-                case .loadEnd: "load"
-                case nil: "step \(e.arg)"
-                }
+                let title: String =
+                    switch step {
+                    case .unpublish: "unpublish"
+                    case .exitBegin: "exit()"
+                    case .exitEnd: "exit()"
+                    case .revoke: "revoke"
+                    case .close: "dlclose"
+                    case .swapCommit: "swap commit"
+                    case .loadBegin: "load"
+                    case .loadEnd: "load"
+                    case nil: "step \(e.arg)"
+                    }
                 switch step {
                 case .exitBegin, .loadBegin: slice("B", "\(title) \(who(e.owner))")
                 case .exitEnd, .loadEnd: slice("E", "\(title) \(who(e.owner))")

@@ -16,8 +16,10 @@ public struct HostConfiguration: Sendable {
     /// The IRQ of the host tick (a per-CPU oob timer).
     public static let tickIRQ: UInt32 = 0
 
-    public init(cpus: Int = 4, timerHz: Int = 100, stageName: String = "tenon",
-                socketPath: String = ControlSocketPath.defaultPath(), barrier: BarrierConfiguration = .init()) {
+    public init(
+        cpus: Int = 4, timerHz: Int = 100, stageName: String = "tenon",
+        socketPath: String = ControlSocketPath.defaultPath(), barrier: BarrierConfiguration = .init()
+    ) {
         self.cpus = cpus
         self.timerHz = timerHz
         self.stageName = stageName

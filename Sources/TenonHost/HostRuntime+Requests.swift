@@ -14,19 +14,24 @@ extension HostRuntime {
                 work: { [self] in
                     do {
                         let plugin = try plugins.load(path: path, parameters: parameters, allowInsecure: allowInsecure)
-                        return .ok(payload: ["name": .string(plugin.name), "version": .string(plugin.version),
-                                             "irqs": .array(plugin.irqs.map { .int(Int($0)) }),
-                                             "hash": plugin.contentHash.map { .string($0) } ?? .null])
+                        return .ok(payload: [
+                            "name": .string(plugin.name), "version": .string(plugin.version),
+                            "irqs": .array(plugin.irqs.map { .int(Int($0)) }),
+                            "hash": plugin.contentHash.map { .string($0) } ?? .null,
+                        ])
                     } catch {
                         return .error(.failed, "\(error)")
                     }
                 },
                 late: {
-                    let what = plugins.loadingName(path: path).map { name in
-                        "init() of \(name) still running (\(plugins.activity(of: name) ?? "init()"))"
-                    } ?? "the plugin's constructors or entry point still running"
-                    return .error(.timeout, "load \(path): \(what) after \(Self.text(milliseconds: timeout!)); "
-                                  + "the load finishes in the background — see `tenon list`")
+                    let what =
+                        plugins.loadingName(path: path).map { name in
+                            "init() of \(name) still running (\(plugins.activity(of: name) ?? "init()"))"
+                        } ?? "the plugin's constructors or entry point still running"
+                    return .error(
+                        .timeout,
+                        "load \(path): \(what) after \(Self.text(milliseconds: timeout!)); "
+                            + "the load finishes in the background — see `tenon list`")
                 },
                 finishedLate: { [self] in logLate("load \(path)", $0) })
         case let .unload(name, timeout):
@@ -36,9 +41,11 @@ extension HostRuntime {
                 timeout: .milliseconds(timeout) + Self.exitBudget, name: "tenon-unload",
                 work: { [self] in unloadResponse(plugins.unload(name: name, timeout: .milliseconds(timeout)), name: name) },
                 late: {
-                    .error(.timeout, "unload \(name): \(plugins.activity(of: name) ?? "exit()") still running after "
-                           + "\(Self.text(milliseconds: timeout + Int(Self.exitBudget.components.seconds) * 1000)); "
-                           + "the unload finishes in the background — see `tenon list`")
+                    .error(
+                        .timeout,
+                        "unload \(name): \(plugins.activity(of: name) ?? "exit()") still running after "
+                            + "\(Self.text(milliseconds: timeout + Int(Self.exitBudget.components.seconds) * 1000)); "
+                            + "the unload finishes in the background — see `tenon list`")
                 },
                 finishedLate: { [self] in logLate("unload \(name)", $0) })
         case let .swap(name, path, parameters, rename, allowInsecure, timeout):
@@ -50,20 +57,25 @@ extension HostRuntime {
                 work: { [self] in
                     do {
                         let old = plugins.plugin(named: name)?.version ?? "?"
-                        let (result, new) = try plugins.swapReporting(name: name, path: path, parameters: parameters,
-                                                                      timeout: drain, rename: rename,
-                                                                      allowInsecure: allowInsecure)
-                        return .ok(payload: ["name": .string(new.name), "from": .string(old), "to": .string(new.version),
-                                             "old": .string("\(result)"), "hash": new.contentHash.map { .string($0) } ?? .null,
-                                             "parameters": .array(new.parameterValues.map { .string($0) })])
+                        let (result, new) = try plugins.swapReporting(
+                            name: name, path: path, parameters: parameters,
+                            timeout: drain, rename: rename,
+                            allowInsecure: allowInsecure)
+                        return .ok(payload: [
+                            "name": .string(new.name), "from": .string(old), "to": .string(new.version),
+                            "old": .string("\(result)"), "hash": new.contentHash.map { .string($0) } ?? .null,
+                            "parameters": .array(new.parameterValues.map { .string($0) }),
+                        ])
                     } catch {
                         return .error(errorCode(error), "\(error)")
                     }
                 },
                 late: {
-                    .error(.timeout, "swap \(name): still running after \(Self.text(milliseconds: 2 * timeout!)) "
-                           + "(\(plugins.activity(of: name) ?? "the new version's init() or the old one's exit()")); "
-                           + "the swap finishes in the background — see `tenon list`")
+                    .error(
+                        .timeout,
+                        "swap \(name): still running after \(Self.text(milliseconds: 2 * timeout!)) "
+                            + "(\(plugins.activity(of: name) ?? "the new version's init() or the old one's exit()")); "
+                            + "the swap finishes in the background — see `tenon list`")
                 },
                 finishedLate: { [self] in logLate("swap \(name)", $0) })
         case .list:
@@ -84,9 +96,11 @@ extension HostRuntime {
                     }
                 },
                 late: {
-                    .error(.timeout, "command \(command) of \(plugin) still running after \(Self.text(milliseconds: timeout!)); "
-                           + "it finishes in the background (its result goes to the host log); "
-                           + "an unload of \(plugin) waits for it")
+                    .error(
+                        .timeout,
+                        "command \(command) of \(plugin) still running after \(Self.text(milliseconds: timeout!)); "
+                            + "it finishes in the background (its result goes to the host log); "
+                            + "an unload of \(plugin) waits for it")
                 },
                 finishedLate: { [self] in logLate("command \(command) of \(plugin)", $0) })
         case .stats:
@@ -98,7 +112,9 @@ extension HostRuntime {
                 return .error(.unknownPlugin, "\(PluginError.unknownPlugin(name: name, loaded: plugins.list().map(\.name)))")
             }
             guard plugin.state == .unpublished else {
-                return .error(.failed, "cancel \(name): nothing to cancel: the plugin is \(plugin.state.rawValue) (cancel re-publishes a plugin a busy unload left unpublished)")
+                return .error(
+                    .failed,
+                    "cancel \(name): nothing to cancel: the plugin is \(plugin.state.rawValue) (cancel re-publishes a plugin a busy unload left unpublished)")
             }
             do {
                 try plugins.cancelUnload(name: name)
@@ -141,8 +157,10 @@ extension HostRuntime {
             return .ok(payload: ["name": .string(name), "result": "retired", "reason": .string(reason)])
         case let .busy(cpu, irq, _):
             let inside = plugins.stuckOwnerName(cpu: cpu).map { " (plugin \($0))" } ?? ""
-            return .error(.busy, "unload \(name): busy: CPU \(cpu) is still inside \(irq.map { "IRQ \($0)" } ?? "a handler")\(inside); "
-                          + "\(name) stays unpublished; run `tenon unload \(name)` again to keep waiting or `tenon cancel \(name)` to re-publish it")
+            return .error(
+                .busy,
+                "unload \(name): busy: CPU \(cpu) is still inside \(irq.map { "IRQ \($0)" } ?? "a handler")\(inside); "
+                    + "\(name) stays unpublished; run `tenon unload \(name)` again to keep waiting or `tenon cancel \(name)` to re-publish it")
         case .refused(let reason):
             let unknown = plugins.plugin(named: name) == nil
             return .error(unknown ? .unknownPlugin : .failed, "unload \(name): \(reason)")
@@ -189,9 +207,11 @@ extension HostRuntime {
             let now = dispatched() &- before
             if now != seen { seen = now; stableSince = ContinuousClock.now }
         }
-        return .ok(payload: ["irq": .int(irq), "raised": .int(count), "cpus": .array(Set(targets).sorted().map { .int($0) }),
-                             "dispatched": .int(Int(min(seen, UInt64(count)))),
-                             "coalesced": .int(count - Int(min(seen, UInt64(count))))])
+        return .ok(payload: [
+            "irq": .int(irq), "raised": .int(count), "cpus": .array(Set(targets).sorted().map { .int($0) }),
+            "dispatched": .int(Int(min(seen, UInt64(count)))),
+            "coalesced": .int(count - Int(min(seen, UInt64(count)))),
+        ])
     }
 
     func json(_ result: CommandResult) -> JSONValue {
@@ -208,22 +228,24 @@ extension HostRuntime {
     /// `tenon list` rows.
     public func pluginRows() -> [PluginRow] {
         plugins.list().map {
-            PluginRow(name: $0.name, version: $0.version, state: $0.state.rawValue, irqs: $0.irqs.map { Int($0) },
-                      loadedAt: Date(timeIntervalSince1970: $0.loadTime), handlerCalls: $0.handlerCalls,
-                      lastOops: $0.lastOops?.summary, path: $0.path, contentHash: $0.contentHash, parameters: $0.parameterValues,
-                      commands: $0.commands, retireReasons: $0.retireReasons, activity: $0.activity)
+            PluginRow(
+                name: $0.name, version: $0.version, state: $0.state.rawValue, irqs: $0.irqs.map { Int($0) },
+                loadedAt: Date(timeIntervalSince1970: $0.loadTime), handlerCalls: $0.handlerCalls,
+                lastOops: $0.lastOops?.summary, path: $0.path, contentHash: $0.contentHash, parameters: $0.parameterValues,
+                commands: $0.commands, retireReasons: $0.retireReasons, activity: $0.activity)
         }
     }
 
     /// `tenon log` rows: this host's oopses, oldest first.
     public func oopsRows() -> [OopsRow] {
         plugins.oopses().map {
-            OopsRow(sequence: $0.sequence, plugin: $0.plugin, version: $0.version, cpu: $0.cpu, irq: $0.irq.map { Int($0) },
-                    context: $0.context, signal: $0.signal, code: Int($0.code),
-                    address: "0x" + String($0.address, radix: 16), pc: $0.symbol, frames: $0.frames,
-                    thread: Int($0.thread),
-                    uptimeSeconds: (Double($0.timeNanos &- startedAt) / 1e8).rounded() / 10,
-                    summary: $0.summary)
+            OopsRow(
+                sequence: $0.sequence, plugin: $0.plugin, version: $0.version, cpu: $0.cpu, irq: $0.irq.map { Int($0) },
+                context: $0.context, signal: $0.signal, code: Int($0.code),
+                address: "0x" + String($0.address, radix: 16), pc: $0.symbol, frames: $0.frames,
+                thread: Int($0.thread),
+                uptimeSeconds: (Double($0.timeNanos &- startedAt) / 1e8).rounded() / 10,
+                summary: $0.summary)
         }
     }
 
@@ -236,9 +258,10 @@ extension HostRuntime {
             if (0..<machine.cpuCount).contains(where: { p.count(irq: irq, cpu: $0) != 0 }) { lines.insert(irq) }
         }
         return lines.sorted().map { irq in
-            IRQRow(irq: Int(irq), perCPU: (0..<machine.cpuCount).map { p.count(irq: irq, cpu: $0) },
-                   stage: p.irq_is_oob(irq) ? "oob" : "in-band",
-                   handlers: (actions[irq] ?? []).map { $0.published ? $0.name : "\($0.name) (unpublished)" })
+            IRQRow(
+                irq: Int(irq), perCPU: (0..<machine.cpuCount).map { p.count(irq: irq, cpu: $0) },
+                stage: p.irq_is_oob(irq) ? "oob" : "in-band",
+                handlers: (actions[irq] ?? []).map { $0.published ? $0.name : "\($0.name) (unpublished)" })
         }
     }
 

@@ -40,22 +40,29 @@ public final class HostRuntime: ControlHandler, @unchecked Sendable {
         plugins = PluginHost(pipeline: pipeline, logger: logger, timers: timers)
         var ticks: [MachineTimer] = []
         if configuration.timerHz > 0 {
-            _ = pipeline.request_irq(HostConfiguration.tickIRQ, flags: IRQF_OOB | IRQF_PERCPU | IRQF_SHARED,
-                                     name: "host tick") { _ in IRQ_HANDLED }
+            _ = pipeline.request_irq(
+                HostConfiguration.tickIRQ, flags: IRQF_OOB | IRQF_PERCPU | IRQF_SHARED,
+                name: "host tick"
+            ) { _ in IRQ_HANDLED }
             let period = Duration.nanoseconds(1_000_000_000 / Int64(configuration.timerHz))
             for cpu in 0..<configuration.cpus {
                 ticks.append(try machine.startTimer(on: cpu, irq: HostConfiguration.tickIRQ, period: period))
             }
         }
         tickTimers = ticks
-        logger.info("machine up", metadata: ["cpus": "\(configuration.cpus)", "stage": "\(configuration.stageName)",
-                                             "barrier": "\(pipeline.barrierFence)"])
+        logger.info(
+            "machine up",
+            metadata: [
+                "cpus": "\(configuration.cpus)", "stage": "\(configuration.stageName)",
+                "barrier": "\(pipeline.barrierFence)",
+            ])
     }
 
     /// Serves the control socket.
     public func startServer() throws {
-        let s = ControlServer(configuration: ControlServerConfiguration(path: configuration.socketPath),
-                              handler: self, logger: logger)
+        let s = ControlServer(
+            configuration: ControlServerConfiguration(path: configuration.socketPath),
+            handler: self, logger: logger)
         do {
             try s.start()
         } catch {
@@ -95,12 +102,16 @@ public final class HostRuntime: ControlHandler, @unchecked Sendable {
             let who = owner == 0 ? "the host" : plugins.pluginName(owner: owner).map { "plugin \($0)" } ?? "owner \(owner)"
             let stuck = "CPU \(cpu) is stuck inside \(irq.map { "IRQ \($0)" } ?? "a handler") of \(who)"
             results["(stage)"] = .refused(reason: stuck)
-            server.withLock { s -> ControlServer? in defer { s = nil }; return s }?.stop()
+            server.withLock { s -> ControlServer? in
+                defer { s = nil }; return s
+            }?.stop()
             return ShutdownReport(results: results, stuck: stuck)
         }
         machine.pipeline.disable_oob_stage()
         machine.stop()
-        server.withLock { s -> ControlServer? in defer { s = nil }; return s }?.stop()
+        server.withLock { s -> ControlServer? in
+            defer { s = nil }; return s
+        }?.stop()
         return ShutdownReport(results: results, stuck: nil)
     }
 

@@ -17,10 +17,12 @@ final class LateReply: Sendable {
     private let done = DispatchSemaphore(value: 0)
 
     /// Runs `work`, waiting at most `timeout` (nil: as long as it takes).
-    static func run(timeout: Duration?, name: String,
-                    work: @escaping @Sendable () -> ControlResponse,
-                    late: () -> ControlResponse,
-                    finishedLate: @escaping @Sendable (ControlResponse) -> Void) -> ControlResponse {
+    static func run(
+        timeout: Duration?, name: String,
+        work: @escaping @Sendable () -> ControlResponse,
+        late: () -> ControlResponse,
+        finishedLate: @escaping @Sendable (ControlResponse) -> Void
+    ) -> ControlResponse {
         guard let timeout else { return work() }
         let reply = LateReply()
         let thread = Thread {

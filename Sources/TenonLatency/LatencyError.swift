@@ -19,8 +19,9 @@ public enum LatencyError: Error, CustomStringConvertible, Equatable {
             return "mlockall refused (\(String(cString: strerror(e)))): run as root or raise RLIMIT_MEMLOCK (`ulimit -l unlimited`)"
         case .dmaLatencyUnavailable(let e):
             return "cannot hold /dev/cpu_dma_latency (\(String(cString: strerror(e)))): "
-                + (e == ENOENT ? "this kernel has no PM QoS device (common in VMs); drop --dma-latency"
-                               : "it needs root")
+                + (e == ENOENT
+                    ? "this kernel has no PM QoS device (common in VMs); drop --dma-latency"
+                    : "it needs root")
         case .setup(let what):
             return what
         }

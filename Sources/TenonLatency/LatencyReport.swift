@@ -52,8 +52,9 @@ public struct LatencySystemInfo: Sendable, Codable {
         func field<T>(_ value: T) -> String {
             withUnsafeBytes(of: value) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         }
-        return LatencySystemInfo(kernel: field(u.release), machine: field(u.machine),
-                                 onlineCPUs: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))),
-                                 date: ISO8601DateFormatter().string(from: Date()))
+        return LatencySystemInfo(
+            kernel: field(u.release), machine: field(u.machine),
+            onlineCPUs: Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))),
+            date: ISO8601DateFormatter().string(from: Date()))
     }
 }

@@ -57,8 +57,9 @@ public struct LatencyRun {
             if freed { (tenon + baseline).forEach { ctenon_latency_free($0) } }
         }
         for k in 0..<n {
-            let rc = pipeline.request_irq(Self.firstIRQ + UInt32(k), ctenon_latency_handler, IRQF_OOB,
-                                          "latency timer CPU\(k)", UnsafeMutableRawPointer(tenon[k]))
+            let rc = pipeline.request_irq(
+                Self.firstIRQ + UInt32(k), ctenon_latency_handler, IRQF_OOB,
+                "latency timer CPU\(k)", UnsafeMutableRawPointer(tenon[k]))
             guard rc == 0 else { throw .setup("request_irq(\(Self.firstIRQ + UInt32(k))) failed: \(rc)") }
             installed += 1
         }
@@ -68,9 +69,10 @@ public struct LatencyRun {
         defer { timers.forEach { $0.cancel() } }
         for k in 0..<n {
             do {
-                let t = try machine.startTimer(on: k, irq: Self.firstIRQ + UInt32(k),
-                                               period: .nanoseconds(Int64(options.periodNanos)),
-                                               delay: .milliseconds(20))
+                let t = try machine.startTimer(
+                    on: k, irq: Self.firstIRQ + UInt32(k),
+                    period: .nanoseconds(Int64(options.periodNanos)),
+                    delay: .milliseconds(20))
                 ctenon_latency_set_first(tenon[k], t.firstExpiryNanos)
                 timers.append(t)
             } catch {
@@ -85,8 +87,9 @@ public struct LatencyRun {
                 let rec = ctenon_latency_create(first, options.periodNanos)!
                 baseline.append(rec)
                 var handle: OpaquePointer?
-                let rc = ctenon_latency_baseline_start(&handle, rec, Int32(machine.core(of: k)),
-                                                       Int32(options.priority), Self.baselineSignal)
+                let rc = ctenon_latency_baseline_start(
+                    &handle, rec, Int32(machine.core(of: k)),
+                    Int32(options.priority), Self.baselineSignal)
                 if rc == -EPERM { throw .priorityRefused(options.priority, errno: EPERM) }
                 guard rc == 0 else { throw .setup("baseline thread on core \(machine.core(of: k)): \(String(cString: strerror(-rc)))") }
                 bare.append(handle)
@@ -121,16 +124,19 @@ public struct LatencyRun {
         drain()
 
         let tenonFigures = (0..<n).map { k in
-            LatencyFigures(cpu: k, core: machine.core(of: k), histogram: tenonHist[k],
-                           overruns: ctenon_latency_overruns(tenon[k]), dropped: ctenon_latency_dropped(tenon[k]))
+            LatencyFigures(
+                cpu: k, core: machine.core(of: k), histogram: tenonHist[k],
+                overruns: ctenon_latency_overruns(tenon[k]), dropped: ctenon_latency_dropped(tenon[k]))
         }
-        var report = LatencyReport(command: command, system: .current(), settings: options,
-                                   tenon: tenonFigures, baseline: nil, ratios: nil)
+        var report = LatencyReport(
+            command: command, system: .current(), settings: options,
+            tenon: tenonFigures, baseline: nil, ratios: nil)
         if !baseline.isEmpty {
             let b = (0..<n).map { k in
-                LatencyFigures(cpu: k, core: machine.core(of: k), histogram: bareHist[k],
-                               overruns: ctenon_latency_overruns(baseline[k]),
-                               dropped: ctenon_latency_dropped(baseline[k]))
+                LatencyFigures(
+                    cpu: k, core: machine.core(of: k), histogram: bareHist[k],
+                    overruns: ctenon_latency_overruns(baseline[k]),
+                    dropped: ctenon_latency_dropped(baseline[k]))
             }
             report.baseline = b
             report.ratios = zip(tenonFigures, b).map { LatencyRatio(tenon: $0, baseline: $1) }

@@ -10,9 +10,11 @@ public enum LatencySVG {
         let used = max(1, ((r.tenon + (r.baseline ?? [])).map(\.buckets.count).max() ?? 1))
         let barW = panelW / Double(used)
         let height = top + Double(r.tenon.count) * (panelH + gap) + 20
-        var svg = [##"<svg xmlns="http://www.w3.org/2000/svg" width="\##(Int(left + panelW + 40))" height="\##(Int(height))" font-family="sans-serif" font-size="11">"##,
-                   ##"<rect width="100%" height="100%" fill="white"/>"##,
-                   ##"<text x="\##(left)" y="22" font-size="14">tenon latency: timer expiry -> oob handler, period \##(LatencyTextReport.us(r.settings.periodNanos)) µs, \##(r.settings.durationSeconds) s (bars: tenon; line: bare C timer)</text>"##]
+        var svg = [
+            ##"<svg xmlns="http://www.w3.org/2000/svg" width="\##(Int(left + panelW + 40))" height="\##(Int(height))" font-family="sans-serif" font-size="11">"##,
+            ##"<rect width="100%" height="100%" fill="white"/>"##,
+            ##"<text x="\##(left)" y="22" font-size="14">tenon latency: timer expiry -> oob handler, period \##(LatencyTextReport.us(r.settings.periodNanos)) µs, \##(r.settings.durationSeconds) s (bars: tenon; line: bare C timer)</text>"##,
+        ]
         let maxCount = (r.tenon + (r.baseline ?? [])).flatMap(\.buckets).map(\.count).max() ?? 1
         let logMax = log10(Double(maxCount) + 1)
         func y(_ count: UInt64, _ y0: Double) -> Double {
@@ -20,7 +22,9 @@ public enum LatencySVG {
         }
         for (i, f) in r.tenon.enumerated() {
             let y0 = top + Double(i) * (panelH + gap)
-            svg.append(##"<text x="\##(left)" y="\##(y0 - 6)">CPU \##(f.cpu) (core \##(f.core)): p50 \##(LatencyTextReport.us(f.p50_ns)) µs, p99 \##(LatencyTextReport.us(f.p99_ns)) µs, max \##(LatencyTextReport.us(f.max_ns)) µs, \##(f.samples) samples</text>"##)
+            svg.append(
+                ##"<text x="\##(left)" y="\##(y0 - 6)">CPU \##(f.cpu) (core \##(f.core)): p50 \##(LatencyTextReport.us(f.p50_ns)) µs, p99 \##(LatencyTextReport.us(f.p99_ns)) µs, max \##(LatencyTextReport.us(f.max_ns)) µs, \##(f.samples) samples</text>"##
+            )
             svg.append(##"<rect x="\##(left)" y="\##(y0)" width="\##(panelW)" height="\##(panelH)" fill="none" stroke="#999"/>"##)
             for (k, b) in f.buckets.enumerated() where b.count > 0 {
                 let top = y(b.count, y0)
@@ -35,7 +39,8 @@ public enum LatencySVG {
             for k in 0..<used where k % 3 == 0 {
                 svg.append(##"<text x="\##(left + Double(k) * barW)" y="\##(y0 + panelH + 14)">≤\##(LatencyTextReport.us(bounds[k]))µs</text>"##)
             }
-            svg.append(##"<text x="4" y="\##(y0 + 10)">\##(maxCount)</text><text x="4" y="\##(y0 + panelH / 2)">log</text><text x="4" y="\##(y0 + panelH)">0</text>"##)
+            svg.append(
+                ##"<text x="4" y="\##(y0 + 10)">\##(maxCount)</text><text x="4" y="\##(y0 + panelH / 2)">log</text><text x="4" y="\##(y0 + panelH)">0</text>"##)
         }
         svg.append("</svg>")
         return svg.joined(separator: "\n")

@@ -4,19 +4,22 @@ public enum LatencyTextReport {
     public static func render(_ r: LatencyReport, histogram: Bool) -> String {
         var out: [String] = []
         let s = r.settings
-        out.append("timer IRQ latency, expiry -> oob handler entry: period \(us(s.periodNanos)) µs, \(s.durationSeconds) s, "
-                   + "\(r.tenon.count) CPUs, \(s.priority > 0 ? "SCHED_FIFO \(s.priority)" : "SCHED_OTHER")"
-                   + (s.lockMemory ? ", mlockall" : "")
-                   + (s.dmaLatencyMicroseconds.map { ", cpu_dma_latency \($0) µs" } ?? ""))
+        out.append(
+            "timer IRQ latency, expiry -> oob handler entry: period \(us(s.periodNanos)) µs, \(s.durationSeconds) s, "
+                + "\(r.tenon.count) CPUs, \(s.priority > 0 ? "SCHED_FIFO \(s.priority)" : "SCHED_OTHER")"
+                + (s.lockMemory ? ", mlockall" : "")
+                + (s.dmaLatencyMicroseconds.map { ", cpu_dma_latency \($0) µs" } ?? ""))
         out.append("kernel \(r.system.kernel) \(r.system.machine), \(r.system.onlineCPUs) online CPUs")
         out.append("")
-        out.append(pad("", 10) + pad("CPU", 4) + pad("samples", 9) + ["min", "avg", "p50", "p99", "p99.9", "max"].map { pad($0, 9) }.joined()
-                   + pad("overruns", 9))
+        out.append(
+            pad("", 10) + pad("CPU", 4) + pad("samples", 9) + ["min", "avg", "p50", "p99", "p99.9", "max"].map { pad($0, 9) }.joined()
+                + pad("overruns", 9))
         func rows(_ label: String, _ figures: [LatencyFigures]) {
             for f in figures {
-                out.append(pad(label, 10) + pad("\(f.cpu)", 4) + pad("\(f.samples)", 9)
-                           + [f.min_ns, f.avg_ns, f.p50_ns, f.p99_ns, f.p999_ns, f.max_ns].map { pad(us($0), 9) }.joined()
-                           + pad("\(f.overruns)", 9) + (f.dropped > 0 ? " (\(f.dropped) dropped)" : ""))
+                out.append(
+                    pad(label, 10) + pad("\(f.cpu)", 4) + pad("\(f.samples)", 9)
+                        + [f.min_ns, f.avg_ns, f.p50_ns, f.p99_ns, f.p999_ns, f.max_ns].map { pad(us($0), 9) }.joined()
+                        + pad("\(f.overruns)", 9) + (f.dropped > 0 ? " (\(f.dropped) dropped)" : ""))
             }
         }
         rows("tenon", r.tenon)
@@ -26,8 +29,9 @@ public enum LatencyTextReport {
             out.append("")
             out.append("tenon / bare C timer thread (same core, period, priority; interleaved half a period apart):")
             for q in ratios {
-                out.append("  CPU \(q.cpu): min ×\(x(q.min))  avg ×\(x(q.avg))  p50 ×\(x(q.p50))  p99 ×\(x(q.p99))  "
-                           + "p99.9 ×\(x(q.p999))  max ×\(x(q.max))")
+                out.append(
+                    "  CPU \(q.cpu): min ×\(x(q.min))  avg ×\(x(q.avg))  p50 ×\(x(q.p50))  p99 ×\(x(q.p99))  "
+                        + "p99.9 ×\(x(q.p999))  max ×\(x(q.max))")
             }
         }
         if histogram {
@@ -41,8 +45,10 @@ public enum LatencyTextReport {
     static func histogramText(_ r: LatencyReport) -> String {
         let series = r.tenon.map { ("T\($0.cpu)", $0.buckets) } + (r.baseline ?? []).map { ("B\($0.cpu)", $0.buckets) }
         let depth = series.map(\.1.count).max() ?? 0
-        var lines = ["histogram (samples per bucket; T = tenon CPU, B = bare C timer on that CPU's core):",
-                     pad("≤ µs", 10) + series.map { pad($0.0, 10) }.joined()]
+        var lines = [
+            "histogram (samples per bucket; T = tenon CPU, B = bare C timer on that CPU's core):",
+            pad("≤ µs", 10) + series.map { pad($0.0, 10) }.joined(),
+        ]
         for i in 0..<depth {
             let bound = LatencyBucket.bounds[i]
             let counts = series.map { i < $0.1.count ? $0.1[i].count : 0 }

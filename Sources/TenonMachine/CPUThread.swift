@@ -46,11 +46,13 @@ final class CPUThread: @unchecked Sendable {
     /// Starts the thread and waits until it is bound and ready.
     func start() throws(MachineError) {
         let arg = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(&thread, nil, { arg in
-            let me = Unmanaged<CPUThread>.fromOpaque(arg!).takeRetainedValue()
-            me.main()
-            return nil
-        }, arg)
+        let rc = pthread_create(
+            &thread, nil,
+            { arg in
+                let me = Unmanaged<CPUThread>.fromOpaque(arg!).takeRetainedValue()
+                me.main()
+                return nil
+            }, arg)
         if rc != 0 {
             Unmanaged<CPUThread>.fromOpaque(arg).release()
             throw .threadCreate(rc)
@@ -94,8 +96,9 @@ final class CPUThread: @unchecked Sendable {
         ctenon_bell_set_word(bell, Int32(index), word)
         ctenon_bell_set_tid(bell, Int32(index), tid.load(ordering: .relaxed))
         // The drain backstop; without it, ring-later is a plain ring.
-        _ = ctenon_bell_later_create(bell, Int32(index), tid.load(ordering: .relaxed), MachineSignals.timer,
-                                     Machine.drainBackstopNanos)
+        _ = ctenon_bell_later_create(
+            bell, Int32(index), tid.load(ordering: .relaxed), MachineSignals.timer,
+            Machine.drainBackstopNanos)
         ready.store(true, ordering: .releasing)
         // Whatever was raised before the doorbell could reach this thread.
         pipeline.takePendingIRQs()

@@ -25,11 +25,12 @@ public enum MachineSignals {
     /// the entry set the lazy hard-off flag, and block them again (checking
     /// what the handlers left, for the signal guard) before it clears it.
     static func hooks(bell: OpaquePointer) -> MachineHooks {
-        MachineHooks(ring: { ctenon_bell_ring($0, $1) }, later: { ctenon_bell_ring_later($0, $1) },
-                     laterNanos: Machine.drainBackstopNanos,
-                     wake: { ctenon_bell_wake($0, $1) },
-                     context: UnsafeMutableRawPointer(bell),
-                     open: { ctenon_irq_signals_unblock() }, close: { ctenon_irq_signals_block_at_exit($0, $1) })
+        MachineHooks(
+            ring: { ctenon_bell_ring($0, $1) }, later: { ctenon_bell_ring_later($0, $1) },
+            laterNanos: Machine.drainBackstopNanos,
+            wake: { ctenon_bell_wake($0, $1) },
+            context: UnsafeMutableRawPointer(bell),
+            open: { ctenon_irq_signals_unblock() }, close: { ctenon_irq_signals_block_at_exit($0, $1) })
     }
 
     /// Installs the handlers if no machine runs yet.

@@ -17,8 +17,10 @@ final class ActionRecord: @unchecked Sendable {
     /// unloaded) or staged (a hot swap not yet committed).
     var published: Bool
 
-    init(irq: UInt32, handler: IRQHandlerFunction, devId: UnsafeMutableRawPointer?, key: UnsafeMutableRawPointer?,
-         flags: UInt32, name: String, owner: UInt32, box: ClosureHandler?, published: Bool) {
+    init(
+        irq: UInt32, handler: IRQHandlerFunction, devId: UnsafeMutableRawPointer?, key: UnsafeMutableRawPointer?,
+        flags: UInt32, name: String, owner: UInt32, box: ClosureHandler?, published: Bool
+    ) {
         self.irq = irq
         self.handler = handler
         self.devId = devId

@@ -48,36 +48,43 @@ public enum BarrierBenchmark {
             best[1] = min(best[1], time(iterations) { i in sink &+= guarded(fast, handler, i) })
             best[2] = min(best[2], time(iterations) { i in sink &+= guarded(fenced, handler, i) })
             let contender = startContender()
-            best[3] = min(best[3], time(iterations) { i in
-                refcount.wrappingAdd(1, ordering: .acquiring)
-                sink &+= callOutUnguarded(handler: handler, irq: i, argument: nil)
-                refcount.wrappingSubtract(1, ordering: .releasing)
-            })
+            best[3] = min(
+                best[3],
+                time(iterations) { i in
+                    refcount.wrappingAdd(1, ordering: .acquiring)
+                    sink &+= callOutUnguarded(handler: handler, irq: i, argument: nil)
+                    refcount.wrappingSubtract(1, ordering: .releasing)
+                })
             stopContender(contender)
-            best[4] = min(best[4], time(iterations) { i in
-                let slot = fast.pointee.slot(0)
-                let token = fast.pointee.enter(slot, irq: i)
-                sink &+= ctenon_bench_recovery_entry(cpu, domain, handler, i)
-                fast.pointee.exit(slot, token)
-            })
+            best[4] = min(
+                best[4],
+                time(iterations) { i in
+                    let slot = fast.pointee.slot(0)
+                    let token = fast.pointee.enter(slot, irq: i)
+                    sink &+= ctenon_bench_recovery_entry(cpu, domain, handler, i)
+                    fast.pointee.exit(slot, token)
+                })
         }
         withExtendedLifetime(pipeline) {}
         precondition(sink != .min)
-        return Result(bareCall: best[0], membarrierReadSide: best[1], fencedReadSide: best[2],
-                      sharedRefcount: best[3], recoveryPoint: best[4], membarrierAvailable: !fast.pointee.fenced)
+        return Result(
+            bareCall: best[0], membarrierReadSide: best[1], fencedReadSide: best[2],
+            sharedRefcount: best[3], recoveryPoint: best[4], membarrierAvailable: !fast.pointee.fenced)
     }
 
     /// A second thread taking and dropping the same refcount until stopped.
     private static func startContender() -> pthread_t? {
         contenderStop.store(0, ordering: .relaxed)
         var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { _ in
-            while BarrierBenchmark.contenderStop.load(ordering: .relaxed) == 0 {
-                BarrierBenchmark.refcount.wrappingAdd(1, ordering: .acquiring)
-                BarrierBenchmark.refcount.wrappingSubtract(1, ordering: .releasing)
-            }
-            return nil
-        }, nil)
+        let rc = pthread_create(
+            &thread, nil,
+            { _ in
+                while BarrierBenchmark.contenderStop.load(ordering: .relaxed) == 0 {
+                    BarrierBenchmark.refcount.wrappingAdd(1, ordering: .acquiring)
+                    BarrierBenchmark.refcount.wrappingSubtract(1, ordering: .releasing)
+                }
+                return nil
+            }, nil)
         return rc == 0 ? thread : nil
     }
 
@@ -87,8 +94,10 @@ public enum BarrierBenchmark {
     }
 
     @inline(__always)
-    private static func guarded(_ barrier: UnsafeMutablePointer<QuiescenceBarrier>, _ handler: IRQHandlerFunction,
-                                _ irq: UInt32) -> Int32 {
+    private static func guarded(
+        _ barrier: UnsafeMutablePointer<QuiescenceBarrier>, _ handler: IRQHandlerFunction,
+        _ irq: UInt32
+    ) -> Int32 {
         let slot = barrier.pointee.slot(0)
         let token = barrier.pointee.enter(slot, irq: irq)
         let r = callOutUnguarded(handler: handler, irq: irq, argument: nil)

@@ -13,7 +13,7 @@ public struct BarrierConfiguration: Sendable, Equatable {
     /// Fence requested; `.membarrier` falls back to `.fenced` if registration fails.
     public var fence: Fence = .membarrier
 
-#if TENON_TORTURE
+    #if TENON_TORTURE
     /// Deliberate breakage, for proving that the stress tool detects it
     /// (torture build only: the shipped read side has no such branch).
     public enum Sabotage: Sendable, Equatable {
@@ -36,9 +36,9 @@ public struct BarrierConfiguration: Sendable, Equatable {
         self.sabotage = sabotage
         self.jitterSpins = jitterSpins
     }
-#else
+    #else
     public init(fence: Fence = .membarrier) {
         self.fence = fence
     }
-#endif
+    #endif
 }

@@ -14,7 +14,7 @@ import Synchronization
 struct BarrierSlot: ~Copyable {
     let nest0 = Atomic<UInt64>(0)
     let nest1 = Atomic<UInt64>(0)
-#if TENON_TORTURE
+    #if TENON_TORTURE
     /// Torture build only: xorshift state for `--jitter` read-side delays.
     let random = Atomic<UInt64>(0x9E37_79B9_7F4A_7C15)
     /// Torture build, `--jitter` only: sections whose parity was flipped
@@ -22,7 +22,7 @@ struct BarrierSlot: ~Copyable {
     let acrossFlip = Atomic<UInt64>(0)
     /// Torture build, `--jitter` only: sections opened inside another section of this CPU.
     let nested = Atomic<UInt64>(0)
-#endif
+    #endif
 
     @inline(__always) @_noLocks
     func word(_ parity: UInt32) -> UInt64 {

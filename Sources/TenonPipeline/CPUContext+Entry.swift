@@ -134,12 +134,12 @@ extension CPUContext {
         let barrier = core.pointee.barrier
         let desc = core.pointee.descriptors + Int(irq)
         let slot = data.pointee.slot
-#if TENON_TORTURE
+        #if TENON_TORTURE
         let (token, head) = tortureEnter(barrier, slot, desc, irq: irq)
-#else
+        #else
         let token = barrier.pointee.enter(slot, irq: irq)
         let head = desc.pointee.firstAction
-#endif
+        #endif
         barrier.pointee.step(.afterChainLoad, slot, detail: UInt(head?.pointee.owner ?? 0))
         if inband && head != nil && oobPresent && desc.pointee.has(IRQDescriptor.Setting.oob) {
             barrier.pointee.exit(slot, token)
@@ -160,8 +160,9 @@ extension CPUContext {
             }
             barrier.pointee.running(slot, token, irq: irq, owner: owner)
             core.pointee.trace(ring: index, .handlerBegin, irq: irq, owner: owner, arg: inband ? 0 : 1)
-            let r = callOut(cpu: self, owner: owner, context: context, handler: a.pointee.handler, work: nil,
-                            irq: irq, argument: a.pointee.devId)
+            let r = callOut(
+                cpu: self, owner: owner, context: context, handler: a.pointee.handler, work: nil,
+                irq: irq, argument: a.pointee.devId)
             core.pointee.trace(ring: index, .handlerEnd, irq: irq, owner: owner, arg: inband ? 0 : 1)
             result |= r == faultedCallResult ? IRQ_HANDLED : r
             called &+= 1

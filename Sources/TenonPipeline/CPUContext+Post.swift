@@ -116,8 +116,9 @@ extension CPUContext {
                     .assumingMemoryBound(to: Atomic<UInt64>.self)
                 claim.pointee.store(0, ordering: .releasing)
                 core.pointee.trace(ring: index, .workBegin, irq: irq, owner: owner)
-                _ = callOut(cpu: self, owner: owner, context: UInt32(CTENON_CTX_WORK.rawValue), handler: nil,
-                            work: work.pointee.function, irq: irq, argument: UnsafeMutableRawPointer(work))
+                _ = callOut(
+                    cpu: self, owner: owner, context: UInt32(CTENON_CTX_WORK.rawValue), handler: nil,
+                    work: work.pointee.function, irq: irq, argument: UnsafeMutableRawPointer(work))
                 core.pointee.trace(ring: index, .workEnd, irq: irq, owner: owner)
             }
             barrier.pointee.exit(slot, token)

@@ -7,9 +7,12 @@ extension CPUContext {
     /// (the order unload safety rests on), unless the barrier is sabotaged
     /// with `.markAfterLoad`.
     @inline(__always) @_noLocks
-    func tortureEnter(_ barrier: UnsafeMutablePointer<QuiescenceBarrier>, _ slot: UnsafeMutablePointer<BarrierSlot>,
-                      _ desc: UnsafeMutablePointer<IRQDescriptor>, irq: UInt32)
-        -> (BarrierToken, UnsafeMutablePointer<IRQAction>?) {
+    func tortureEnter(
+        _ barrier: UnsafeMutablePointer<QuiescenceBarrier>, _ slot: UnsafeMutablePointer<BarrierSlot>,
+        _ desc: UnsafeMutablePointer<IRQDescriptor>, irq: UInt32
+    )
+        -> (BarrierToken, UnsafeMutablePointer<IRQAction>?)
+    {
         if barrier.pointee.markAfterLoad {
             let head = desc.pointee.firstAction
             // With --jitter, widen the harmful window (between the load and

@@ -32,8 +32,10 @@ func tenonFaultSnapshot(_ cpu: UnsafeMutableRawPointer?, _ state: UnsafeMutableP
 }
 
 @_cdecl("tenon_fault_restore") @_noLocks
-func tenonFaultRestore(_ cpu: UnsafeMutableRawPointer?, _ state: UnsafePointer<UInt64>?, _ owner: UInt32,
-                       _ reenter: Int32) {
+func tenonFaultRestore(
+    _ cpu: UnsafeMutableRawPointer?, _ state: UnsafePointer<UInt64>?, _ owner: UInt32,
+    _ reenter: Int32
+) {
     guard let cpu, let state else { return }
     CPUContext(data: cpu.assumingMemoryBound(to: PerCPUPipeline.self))
         .restoreAfterFault(state, faulted: owner, reenter: reenter != 0)

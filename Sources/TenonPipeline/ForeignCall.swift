@@ -11,12 +11,15 @@ import CTenon
 /// and, outside a pipeline entry, sets a recovery point for this call alone.
 /// Returns the handler's result, or `CTENON_FAULTED` if a fault abandoned it.
 @inline(never) @_noLocks
-func callOut(cpu: CPUContext, owner: UInt32, context: UInt32,
-             handler: IRQHandlerFunction?, work: IRQWorkFunction?,
-             irq: UInt32, argument: UnsafeMutableRawPointer?) -> Int32 {
+func callOut(
+    cpu: CPUContext, owner: UInt32, context: UInt32,
+    handler: IRQHandlerFunction?, work: IRQWorkFunction?,
+    irq: UInt32, argument: UnsafeMutableRawPointer?
+) -> Int32 {
     _unsafePerformance {
-        ctenon_call_out(UnsafeRawPointer(cpu.core), UnsafeMutableRawPointer(cpu.data), owner, irq, context,
-                        handler, work, argument)
+        ctenon_call_out(
+            UnsafeRawPointer(cpu.core), UnsafeMutableRawPointer(cpu.data), owner, irq, context,
+            handler, work, argument)
     }
 }
 
@@ -73,7 +76,7 @@ enum HostGlue {
         _unsafePerformance { ctenon_cpu_relax() }
     }
 
-#if DEBUG
+    #if DEBUG
     /// Debug builds' deterministic-interleaving hook (``BarrierHook``): test
     /// code that pauses a reader or writer at a named step. Never installed
     /// outside tests; not compiled into release builds.
@@ -83,7 +86,7 @@ enum HostGlue {
             Unmanaged<BarrierHook>.fromOpaque(UnsafeRawPointer(bitPattern: hook)!).takeUnretainedValue().body(step, cpu, detail)
         }
     }
-#endif
+    #endif
 
     @inline(__always) @_noLocks
     static func monotonicNanos() -> UInt64 {

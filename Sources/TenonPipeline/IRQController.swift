@@ -36,9 +36,11 @@ struct IRQController: ~Copyable {
 
     /// `count` controllers, each on its own cache line.
     static func allocate(count: Int) -> UnsafeMutablePointer<IRQController> {
-        let memory = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<IRQController>.stride * count,
-                                                      alignment: lineSize)
-            .bindMemory(to: IRQController.self, capacity: count)
+        let memory = UnsafeMutableRawPointer.allocate(
+            byteCount: MemoryLayout<IRQController>.stride * count,
+            alignment: lineSize
+        )
+        .bindMemory(to: IRQController.self, capacity: count)
         for i in 0..<count { (memory + i).initialize(to: IRQController()) }
         return memory
     }

@@ -7,8 +7,10 @@ extension IRQPipeline {
     /// A new owner token (never 0); its code may run until ``suspend(owner:)``.
     public func registerOwner() -> UInt32? {
         control.withLock { state -> UInt32? in
-            for slot in UInt32(1)..<UInt32(PipelineCore.maxOwners) where !state.ownerInUse.contains(slot)
-                && state.ownerGenerations[Int(slot)] < PipelineCore.maxGeneration {
+            for slot in UInt32(1)..<UInt32(PipelineCore.maxOwners)
+            where !state.ownerInUse.contains(slot)
+                && state.ownerGenerations[Int(slot)] < PipelineCore.maxGeneration
+            {
                 state.ownerInUse.insert(slot)
                 state.ownerLines[slot] = nil
                 state.ownerGenerations[Int(slot)] += 1

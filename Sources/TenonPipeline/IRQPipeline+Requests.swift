@@ -5,11 +5,14 @@ import CTenon
 extension IRQPipeline {
     /// `request_irq` / `__request_percpu_irq` with a C handler.
     /// Returns 0, `-EINVAL` (bad IRQ, handler, or flags) or `-EBUSY` (taken, or flags mismatch).
-    public func request_irq(_ irq: UInt32, _ handler: IRQHandlerFunction?, _ flags: UInt32, _ name: String,
-                            _ devId: UnsafeMutableRawPointer?, owner: UInt32 = 0) -> Int32 {
+    public func request_irq(
+        _ irq: UInt32, _ handler: IRQHandlerFunction?, _ flags: UInt32, _ name: String,
+        _ devId: UnsafeMutableRawPointer?, owner: UInt32 = 0
+    ) -> Int32 {
         guard let handler else { return Errno.EINVAL }
-        return requestAction(irq, handler: handler, devId: devId, key: devId, flags: flags,
-                             name: name, owner: owner, box: nil)
+        return requestAction(
+            irq, handler: handler, devId: devId, key: devId, flags: flags,
+            name: name, owner: owner, box: nil)
     }
 
     /// `request_irq` with a Swift closure as the handler (host code and tests
@@ -21,25 +24,32 @@ extension IRQPipeline {
     /// atomics and memory that never moves, and call no Swift runtime that
     /// allocates or locks. Anything more belongs in a C handler or in task
     /// context (docs/architecture.md, "The interrupt-path boundary").
-    public func request_irq(_ irq: UInt32, flags: UInt32, name: String, devId: UnsafeMutableRawPointer? = nil,
-                            owner: UInt32 = 0, handler: @escaping (UInt32) -> Int32) -> Int32 {
+    public func request_irq(
+        _ irq: UInt32, flags: UInt32, name: String, devId: UnsafeMutableRawPointer? = nil,
+        owner: UInt32 = 0, handler: @escaping (UInt32) -> Int32
+    ) -> Int32 {
         let box = ClosureHandler(handler)
-        return requestAction(irq, handler: closureTrampoline, devId: Unmanaged.passUnretained(box).toOpaque(),
-                             key: devId, flags: flags, name: name, owner: owner, box: box)
+        return requestAction(
+            irq, handler: closureTrampoline, devId: Unmanaged.passUnretained(box).toOpaque(),
+            key: devId, flags: flags, name: name, owner: owner, box: box)
     }
 
     /// `request_threaded_irq`: only the validation differs (no threads here):
     /// `IRQF_OOB` with a thread function is `-EINVAL`.
-    public func request_threaded_irq(_ irq: UInt32, flags: UInt32, name: String, devId: UnsafeMutableRawPointer? = nil,
-                                     handler: @escaping (UInt32) -> Int32, thread: ((UInt32) -> Int32)?) -> Int32 {
+    public func request_threaded_irq(
+        _ irq: UInt32, flags: UInt32, name: String, devId: UnsafeMutableRawPointer? = nil,
+        handler: @escaping (UInt32) -> Int32, thread: ((UInt32) -> Int32)?
+    ) -> Int32 {
         if thread != nil && flags & IRQF_OOB != 0 { return Errno.EINVAL }
-        if thread != nil { return Errno.EINVAL } // threaded handlers are not modelled
+        if thread != nil { return Errno.EINVAL }  // threaded handlers are not modelled
         return request_irq(irq, flags: flags, name: name, devId: devId, handler: handler)
     }
 
-    func requestAction(_ irq: UInt32, handler: IRQHandlerFunction, devId: UnsafeMutableRawPointer?,
-                       key: UnsafeMutableRawPointer?, flags requested: UInt32, name: String,
-                       owner: UInt32, box: ClosureHandler?) -> Int32 {
+    func requestAction(
+        _ irq: UInt32, handler: IRQHandlerFunction, devId: UnsafeMutableRawPointer?,
+        key: UnsafeMutableRawPointer?, flags requested: UInt32, name: String,
+        owner: UInt32, box: ClosureHandler?
+    ) -> Int32 {
         guard irq < IRQNumberSpace.total, core.pointee.descriptors[Int(irq)].has(IRQDescriptor.Setting.exists) else {
             return Errno.EINVAL
         }
@@ -61,8 +71,9 @@ extension IRQPipeline {
             // barrier) must not publish: nothing would wait for the handler
             // before its image is unmapped. resume() publishes it.
             let suspended = core.pointee.ownerState(owner) & PipelineCore.suspendedBit != 0
-            let record = ActionRecord(irq: irq, handler: handler, devId: devId, key: key, flags: flags,
-                                      name: name, owner: owner, box: box, published: replaced == nil && !suspended)
+            let record = ActionRecord(
+                irq: irq, handler: handler, devId: devId, key: key, flags: flags,
+                name: name, owner: owner, box: box, published: replaced == nil && !suspended)
             if (state.records[irq] ?? []).isEmpty && flags & IRQF_OOB != 0 {
                 core.pointee.descriptors[Int(irq)].set(IRQDescriptor.Setting.oob)
             }
@@ -106,8 +117,10 @@ extension IRQPipeline {
         var head: UnsafeMutablePointer<IRQAction>?
         for record in (state.records[irq] ?? []).reversed() where record.published {
             let node = UnsafeMutablePointer<IRQAction>.allocate(capacity: 1)
-            node.initialize(to: IRQAction(handler: record.handler, devId: record.devId, flags: record.flags,
-                                          owner: record.owner, next: head))
+            node.initialize(
+                to: IRQAction(
+                    handler: record.handler, devId: record.devId, flags: record.flags,
+                    owner: record.owner, next: head))
             head = node
         }
         let old = core.pointee.descriptors[Int(irq)].actions.exchange(UInt(bitPattern: head), ordering: .acquiringAndReleasing)
@@ -173,8 +186,9 @@ extension IRQPipeline {
                     }
                 }, skipped: &skipped,
                 phase: { kind, where_, nanos in core.pointee.trace(ring: ring, kind, irq: where_, arg: where_, value: nanos) })
-            core.pointee.trace(ring: ring, .graceEnd, irq: UInt32(skipped), owner: owner ?? 0,
-                               arg: result == .quiescent ? 0 : { if case .busy = result { 1 } else { 2 } }())
+            core.pointee.trace(
+                ring: ring, .graceEnd, irq: UInt32(skipped), owner: owner ?? 0,
+                arg: result == .quiescent ? 0 : { if case .busy = result { 1 } else { 2 } }())
             if result == .quiescent && skipped == 0 {
                 for retired in batch { freeChain(retired.chain) }
             } else {
@@ -197,8 +211,9 @@ extension IRQPipeline {
             for irq in IRQNumberSpace.deviceIRQs..<IRQNumberSpace.total where state.synthetic[irq] == nil {
                 state.synthetic[irq] = owner
                 let desc = core.pointee.descriptors + Int(irq)
-                desc.pointee.settings.store(IRQDescriptor.Setting.exists | IRQDescriptor.Setting.perCPU
-                                                | IRQDescriptor.Setting.synthetic, ordering: .releasing)
+                desc.pointee.settings.store(
+                    IRQDescriptor.Setting.exists | IRQDescriptor.Setting.perCPU
+                        | IRQDescriptor.Setting.synthetic, ordering: .releasing)
                 desc.pointee.unhandled.store(0, ordering: .relaxed)
                 return irq
             }

@@ -16,7 +16,7 @@ extension IRQPipeline {
     package var barrierWindows: (stragglerWaits: UInt64, mainWaits: UInt64, acrossFlip: UInt64?, nested: UInt64?) {
         let b = core.pointee.barrier
         var across: UInt64? = nil, nested: UInt64? = nil
-#if TENON_TORTURE
+        #if TENON_TORTURE
         if b.pointee.jitterSpins != 0 {
             var a: UInt64 = 0, n: UInt64 = 0
             for cpu in 0..<cpuCount {
@@ -26,7 +26,7 @@ extension IRQPipeline {
             across = a
             nested = n
         }
-#endif
+        #endif
         return (b.pointee.stragglerWaits.load(ordering: .relaxed), b.pointee.mainWaits.load(ordering: .relaxed), across, nested)
     }
 }

@@ -14,15 +14,19 @@ extension IRQPipeline {
             guard let moved = state.records[tickIRQ], !moved.isEmpty else { return Errno.ENODEV }
             // Done as one publish per line; the kernel does it in stop_machine().
             state.records[sirq] = moved.map {
-                ActionRecord(irq: sirq, handler: $0.handler, devId: $0.devId, key: $0.key,
-                             flags: ($0.flags & ~IRQF_OOB) | IRQF_PERCPU, name: "proxy tick", owner: $0.owner,
-                             box: $0.box, published: true)
+                ActionRecord(
+                    irq: sirq, handler: $0.handler, devId: $0.devId, key: $0.key,
+                    flags: ($0.flags & ~IRQF_OOB) | IRQF_PERCPU, name: "proxy tick", owner: $0.owner,
+                    box: $0.box, published: true)
             }
             republish(sirq, &state)
-            state.records[tickIRQ] = [ActionRecord(irq: tickIRQ, handler: closureTrampoline,
-                                                   devId: Unmanaged.passUnretained(box).toOpaque(), key: nil,
-                                                   flags: IRQF_OOB | IRQF_NO_THREAD, name: "tick oob", owner: 0,
-                                                   box: box, published: true)]
+            state.records[tickIRQ] = [
+                ActionRecord(
+                    irq: tickIRQ, handler: closureTrampoline,
+                    devId: Unmanaged.passUnretained(box).toOpaque(), key: nil,
+                    flags: IRQF_OOB | IRQF_NO_THREAD, name: "tick oob", owner: 0,
+                    box: box, published: true)
+            ]
             core.pointee.descriptors[Int(tickIRQ)].set(IRQDescriptor.Setting.oob)
             republish(tickIRQ, &state, keeping: nil)
             state.proxy = ProxyTick(tickIRQ: tickIRQ, proxyIRQ: sirq, moved: moved)

@@ -40,8 +40,9 @@ public final class IRQPipeline: @unchecked Sendable {
         // The "in-band work" synthetic IRQ that plays irq_work.
         let work = createMapping(owner: 0)
         core.pointee.inbandWorkIRQ = work
-        _ = requestAction(work, handler: inbandWorkTrampoline, devId: UnsafeMutableRawPointer(core), key: nil,
-                          flags: IRQF_PERCPU | IRQF_NO_THREAD, name: "in-band work", owner: 0, box: nil)
+        _ = requestAction(
+            work, handler: inbandWorkTrampoline, devId: UnsafeMutableRawPointer(core), key: nil,
+            flags: IRQF_PERCPU | IRQF_NO_THREAD, name: "in-band work", owner: 0, box: nil)
     }
 
     deinit {

@@ -29,8 +29,10 @@ package struct MachineHooks: @unchecked Sendable {
     package var open: Open
     package var close: Close
 
-    package init(ring: Ring, later: Ring, laterNanos: UInt64, wake: Ring, context: UnsafeMutableRawPointer?,
-                 open: Open, close: Close) {
+    package init(
+        ring: Ring, later: Ring, laterNanos: UInt64, wake: Ring, context: UnsafeMutableRawPointer?,
+        open: Open, close: Close
+    ) {
         self.ring = ring
         self.later = later
         self.laterNanos = laterNanos

@@ -79,9 +79,11 @@ struct DiagnosticRing: ~Copyable {
         while i < end {
             let packed = records[Int(i % UInt64(Self.capacity))].load(ordering: .acquiring)
             if packed >> 48 == i & 0xFFFF, let kind = PipelineDiagnostic.Kind(rawValue: UInt8((packed >> 40) & 0xFF)) {
-                out.append(PipelineDiagnostic(kind: kind, cpu: Int((packed >> 32) & 0xFF),
-                                              irq: UInt32((packed >> 16) & 0xFFFF),
-                                              value: Int32(Int16(bitPattern: UInt16(packed & 0xFFFF)))))
+                out.append(
+                    PipelineDiagnostic(
+                        kind: kind, cpu: Int((packed >> 32) & 0xFF),
+                        irq: UInt32((packed >> 16) & 0xFFFF),
+                        value: Int32(Int16(bitPattern: UInt16(packed & 0xFFFF)))))
             }
             i += 1
         }

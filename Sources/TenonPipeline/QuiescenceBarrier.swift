@@ -40,7 +40,7 @@ struct QuiescenceBarrier: ~Copyable {
     let count: Int
     /// Read side pays seq_cst fences (no membarrier available or requested).
     let fenced: Bool
-#if TENON_TORTURE
+    #if TENON_TORTURE
     /// Torture build only (QuiescenceBarrier+Torture.swift): the shipped build
     /// has neither these fields nor a branch on them.
     let sabotage: BarrierConfiguration.Sabotage
@@ -49,10 +49,10 @@ struct QuiescenceBarrier: ~Copyable {
     let jitterSpins: UInt32
     /// `fenced || jitterSpins != 0`: one test on the fast path.
     let slowPath: Bool
-#else
+    #else
     /// The read side's one test: `fenced` (the torture build adds `--jitter`).
     var slowPath: Bool { @_noLocks get { fenced } }
-#endif
+    #endif
     /// Write side: drains that found a CPU inside a section of the parity
     /// they wait for (straggler drain, main drain): the windows in which an
     /// unload really had to wait for a reader.
@@ -61,10 +61,10 @@ struct QuiescenceBarrier: ~Copyable {
     /// Test-only: when non-zero, `membarrier` calls fail with this errno.
     /// Read by the write side only.
     let membarrierFault = Atomic<Int32>(0)
-#if DEBUG
+    #if DEBUG
     /// Test-only ``BarrierHook`` (retained), 0 when none; see ``step(_:_:detail:)``.
     let hook = Atomic<UInt>(0)
-#endif
+    #endif
 
     static var slotStride: Int { @_noLocks get { 64 } }
 
@@ -77,19 +77,19 @@ struct QuiescenceBarrier: ~Copyable {
         // Registration is per process and idempotent; decide the read side once,
         // before any reader runs, and never switch mid-run.
         fenced = configuration.fence == .fenced || ctenon_membarrier_register() != 0
-#if TENON_TORTURE
+        #if TENON_TORTURE
         sabotage = configuration.sabotage
         markAfterLoad = configuration.sabotage == .markAfterLoad
         jitterSpins = configuration.jitterSpins
         slowPath = fenced || configuration.jitterSpins != 0
-#endif
+        #endif
     }
 
     func deallocate() {
-#if DEBUG
+        #if DEBUG
         let h = hook.exchange(0, ordering: .acquiring)
         if h != 0 { Unmanaged<BarrierHook>.fromOpaque(UnsafeRawPointer(bitPattern: h)!).release() }
-#endif
+        #endif
         for i in 0..<count { slot(i).deinitialize(count: 1) }
         slots.deallocate()
     }
@@ -101,23 +101,23 @@ struct QuiescenceBarrier: ~Copyable {
     /// mark and load, inside, before the unmark) gets stretched, not only one.
     @inline(__always) @_noLocks
     func step(_ step: BarrierStep, _ slot: UnsafeMutablePointer<BarrierSlot>?, detail: UInt = 0) {
-#if TENON_TORTURE
+        #if TENON_TORTURE
         if jitterSpins != 0, let slot { jitter(slot) }
-#endif
-#if DEBUG
+        #endif
+        #if DEBUG
         let h = hook.load(ordering: .acquiring)
         if h != 0 { runHook(h, step, slot, detail) }
-#endif
+        #endif
     }
 
-#if DEBUG
+    #if DEBUG
     @inline(never) @_noLocks
     func runHook(_ h: UInt, _ step: BarrierStep, _ slot: UnsafeMutablePointer<BarrierSlot>?, _ detail: UInt) {
         var cpu = -1
         if let slot { cpu = slots.distance(to: UnsafeMutableRawPointer(slot)) / Self.slotStride }
         HostGlue.callTestHook(h, step, cpu, detail)
     }
-#endif
+    #endif
 
     @inline(__always) @_noLocks
     func slot(_ cpu: Int) -> UnsafeMutablePointer<BarrierSlot> {
@@ -165,9 +165,9 @@ struct QuiescenceBarrier: ~Copyable {
     @inline(never) @_noLocks
     func enterSlowPath(_ slot: UnsafeMutablePointer<BarrierSlot>, parity p: UInt32, outer: UInt64) {
         if fenced { atomicMemoryFence(ordering: .sequentiallyConsistent) }
-#if TENON_TORTURE
+        #if TENON_TORTURE
         if jitterSpins != 0 { countWindows(slot, parity: p, outer: outer) }
-#endif
+        #endif
     }
 
     // MARK: - Write side (task context)
@@ -207,24 +207,27 @@ struct QuiescenceBarrier: ~Copyable {
     /// and `skipped` counts such CPUs. Only a depth-1 word is offered: an outer,
     /// interrupted section's line is not recorded, so it could reach anything.
     /// `phase` is told each step for the trace (kind, CPU or parity, wait ns).
-    func synchronize(deadlineNanos: UInt64, callerCPU: Int?,
-                     cannotReach: ((UInt64) -> Bool)? = nil, skipped: inout Int,
-                     phase: ((TraceEvent.Kind, UInt32, UInt64) -> Void)? = nil) -> BarrierWait {
+    func synchronize(
+        deadlineNanos: UInt64, callerCPU: Int?,
+        cannotReach: ((UInt64) -> Bool)? = nil, skipped: inout Int,
+        phase: ((TraceEvent.Kind, UInt32, UInt64) -> Void)? = nil
+    ) -> BarrierWait {
         if let cpu = callerCPU, slot(cpu).pointee.isInside { return .wouldDeadlock(cpu: cpu) }
-#if TENON_TORTURE
+        #if TENON_TORTURE
         if sabotage == .skipWait { return .quiescent }
-#endif
+        #endif
         step(.writerStart, nil)
-#if TENON_TORTURE
+        #if TENON_TORTURE
         writerJitter()
-#endif
+        #endif
         var e = heavyFence()
         if e != 0 { return .fenceFailed(errno: e) }
         phase?(.graceFence, 0, 0)
         let p = parity.load(ordering: .relaxed)
         // Stragglers that read the other parity long ago.
-        let first = drain(1 - p, deadlineNanos: deadlineNanos, waits: stragglerWaits,
-                          cannotReach: cannotReach, skipped: &skipped, phase: phase)
+        let first = drain(
+            1 - p, deadlineNanos: deadlineNanos, waits: stragglerWaits,
+            cannotReach: cannotReach, skipped: &skipped, phase: phase)
         if first != .quiescent { return first }
         phase?(.graceDrained, 1 - p, 0)
         step(.afterFirstDrain, nil)
@@ -233,8 +236,9 @@ struct QuiescenceBarrier: ~Copyable {
         if e != 0 { return .fenceFailed(errno: e) }
         step(.afterFlip, nil)
         phase?(.graceFlip, 1 - p, 0)
-        let second = drain(p, deadlineNanos: deadlineNanos, waits: mainWaits,
-                           cannotReach: cannotReach, skipped: &skipped, phase: phase)
+        let second = drain(
+            p, deadlineNanos: deadlineNanos, waits: mainWaits,
+            cannotReach: cannotReach, skipped: &skipped, phase: phase)
         if second != .quiescent { return second }
         phase?(.graceDrained, p, 0)
         e = heavyFence()
@@ -243,9 +247,11 @@ struct QuiescenceBarrier: ~Copyable {
         return .quiescent
     }
 
-    private func drain(_ p: UInt32, deadlineNanos: UInt64, waits: borrowing Atomic<UInt64>,
-                       cannotReach: ((UInt64) -> Bool)?, skipped: inout Int,
-                       phase: ((TraceEvent.Kind, UInt32, UInt64) -> Void)?) -> BarrierWait {
+    private func drain(
+        _ p: UInt32, deadlineNanos: UInt64, waits: borrowing Atomic<UInt64>,
+        cannotReach: ((UInt64) -> Bool)?, skipped: inout Int,
+        phase: ((TraceEvent.Kind, UInt32, UInt64) -> Void)?
+    ) -> BarrierWait {
         for cpu in 0..<count {
             let s = slot(cpu)
             var firstWord: UInt64 = 0
@@ -272,8 +278,9 @@ struct QuiescenceBarrier: ~Copyable {
                 if since == 0 || word != firstWord { firstWord = word; since = now }
                 if waitStart == 0 { waitStart = now }
                 if now >= deadlineNanos {
-                    return .busy(cpu: cpu, irq: UInt32(truncatingIfNeeded: word >> 32),
-                                 owner: UInt32(truncatingIfNeeded: word >> 16) & 0xFFF, sinceNanos: since)
+                    return .busy(
+                        cpu: cpu, irq: UInt32(truncatingIfNeeded: word >> 32),
+                        owner: UInt32(truncatingIfNeeded: word >> 16) & 0xFFF, sinceNanos: since)
                 }
                 spins += 1
                 if spins < 64 {

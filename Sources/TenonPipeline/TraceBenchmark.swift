@@ -21,17 +21,21 @@ public enum TraceBenchmark {
         for _ in 0..<rounds {
             best[0] = min(best[0], time(iterations) { i in sink &+= callOutUnguarded(handler: handler, irq: i, argument: nil) })
             pipeline.stopTracing()
-            best[1] = min(best[1], time(iterations) { i in
-                core.pointee.trace(ring: 0, .handlerBegin, irq: i, owner: 1, arg: 1)
-                sink &+= callOutUnguarded(handler: handler, irq: i, argument: nil)
-                core.pointee.trace(ring: 0, .handlerEnd, irq: i, owner: 1, arg: 1)
-            })
+            best[1] = min(
+                best[1],
+                time(iterations) { i in
+                    core.pointee.trace(ring: 0, .handlerBegin, irq: i, owner: 1, arg: 1)
+                    sink &+= callOutUnguarded(handler: handler, irq: i, argument: nil)
+                    core.pointee.trace(ring: 0, .handlerEnd, irq: i, owner: 1, arg: 1)
+                })
             pipeline.startTracing()
-            best[2] = min(best[2], time(iterations) { i in
-                core.pointee.trace(ring: 0, .handlerBegin, irq: i, owner: 1, arg: 1)
-                sink &+= callOutUnguarded(handler: handler, irq: i, argument: nil)
-                core.pointee.trace(ring: 0, .handlerEnd, irq: i, owner: 1, arg: 1)
-            })
+            best[2] = min(
+                best[2],
+                time(iterations) { i in
+                    core.pointee.trace(ring: 0, .handlerBegin, irq: i, owner: 1, arg: 1)
+                    sink &+= callOutUnguarded(handler: handler, irq: i, argument: nil)
+                    core.pointee.trace(ring: 0, .handlerEnd, irq: i, owner: 1, arg: 1)
+                })
             pipeline.stopTracing()
         }
         if sink == 42 { print("") }  // keeps the calls

@@ -36,7 +36,8 @@ public struct TraceEvent: Sendable, Equatable {
 
     /// Steps of the plugin host's operations, in ``Kind/control`` records.
     public enum ControlStep: UInt32, Sendable {
-        case unpublish = 1, exitBegin, exitEnd, revoke, close, swapCommit, loadBegin, loadEnd
+        case unpublish = 1
+        case exitBegin, exitEnd, revoke, close, swapCommit, loadBegin, loadEnd
     }
 
     public var kind: Kind

@@ -29,8 +29,9 @@ struct TraceRings: ~Copyable {
         heads = .allocate(capacity: rings * Self.headStride)
         for i in 0..<(rings * Self.headStride) { (heads + i).initialize(to: Atomic(0)) }
         records = .allocate(capacity: rings * Self.capacity)
-        records.initialize(repeating: Record(time: 0, kind: 0, pad: 0, irq: 0, owner: 0, arg: 0, value: 0),
-                           count: rings * Self.capacity)
+        records.initialize(
+            repeating: Record(time: 0, kind: 0, pad: 0, irq: 0, owner: 0, arg: 0, value: 0),
+            count: rings * Self.capacity)
     }
 
     func deallocate() {
@@ -56,8 +57,10 @@ struct TraceRings: ~Copyable {
             for i in first..<head {
                 let r = records[ring * Self.capacity + Int(i & UInt64(Self.capacity - 1))]
                 guard TraceEvent.Kind.known.contains(r.kind) else { continue }
-                out.append(TraceEvent(kind: TraceEvent.Kind(rawValue: r.kind), timeNanos: r.time, cpu: ring < cpuCount ? ring : nil,
-                                      irq: r.irq, owner: r.owner, arg: r.arg, value: r.value))
+                out.append(
+                    TraceEvent(
+                        kind: TraceEvent.Kind(rawValue: r.kind), timeNanos: r.time, cpu: ring < cpuCount ? ring : nil,
+                        irq: r.irq, owner: r.owner, arg: r.arg, value: r.value))
             }
         }
         return out

@@ -7,387 +7,517 @@
 
 extension Declaration {
     /// A command of type `() -> Void`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) () -> Void) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) () -> Void
+    ) {
         add(name, help, function, VoidResult.signatureToken)
     }
 
     /// A command of type `() -> Bool`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) () -> Bool) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) () -> Bool
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Bool.signatureToken)
     }
 
     /// A command of type `() -> Int32`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) () -> Int32) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) () -> Int32
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Int32.signatureToken)
     }
 
     /// A command of type `() -> Int64`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) () -> Int64) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) () -> Int64
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Int64.signatureToken)
     }
 
     /// A command of type `() -> UInt32`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) () -> UInt32) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) () -> UInt32
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), UInt32.signatureToken)
     }
 
     /// A command of type `() -> UInt64`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) () -> UInt64) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) () -> UInt64
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), UInt64.signatureToken)
     }
 
     /// A command of type `() -> Double`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) () -> Double) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) () -> Double
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Double.signatureToken)
     }
 
     /// A command of type `() -> UnsafePointer<CChar>?`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) () -> UnsafePointer<CChar>?) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) () -> UnsafePointer<CChar>?
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Optional<UnsafePointer<CChar>>.signatureToken)
     }
 
     /// A command of type `(Bool) -> Void`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Bool) -> Void) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Bool) -> Void
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), VoidResult.signatureToken, Bool.signatureToken)
     }
 
     /// A command of type `(Int32) -> Void`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Int32) -> Void) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Int32) -> Void
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), VoidResult.signatureToken, Int32.signatureToken)
     }
 
     /// A command of type `(Int64) -> Void`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Int64) -> Void) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Int64) -> Void
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), VoidResult.signatureToken, Int64.signatureToken)
     }
 
     /// A command of type `(UInt32) -> Void`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UInt32) -> Void) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UInt32) -> Void
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), VoidResult.signatureToken, UInt32.signatureToken)
     }
 
     /// A command of type `(UInt64) -> Void`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UInt64) -> Void) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UInt64) -> Void
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), VoidResult.signatureToken, UInt64.signatureToken)
     }
 
     /// A command of type `(Double) -> Void`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Double) -> Void) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Double) -> Void
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), VoidResult.signatureToken, Double.signatureToken)
     }
 
     /// A command of type `(UnsafePointer<CChar>?) -> Void`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UnsafePointer<CChar>?) -> Void) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UnsafePointer<CChar>?) -> Void
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), VoidResult.signatureToken, Optional<UnsafePointer<CChar>>.signatureToken)
     }
 
     /// A command of type `(Bool) -> Bool`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Bool) -> Bool) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Bool) -> Bool
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Bool.signatureToken, Bool.signatureToken)
     }
 
     /// A command of type `(Int32) -> Bool`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Int32) -> Bool) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Int32) -> Bool
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Bool.signatureToken, Int32.signatureToken)
     }
 
     /// A command of type `(Int64) -> Bool`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Int64) -> Bool) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Int64) -> Bool
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Bool.signatureToken, Int64.signatureToken)
     }
 
     /// A command of type `(UInt32) -> Bool`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UInt32) -> Bool) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UInt32) -> Bool
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Bool.signatureToken, UInt32.signatureToken)
     }
 
     /// A command of type `(UInt64) -> Bool`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UInt64) -> Bool) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UInt64) -> Bool
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Bool.signatureToken, UInt64.signatureToken)
     }
 
     /// A command of type `(Double) -> Bool`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Double) -> Bool) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Double) -> Bool
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Bool.signatureToken, Double.signatureToken)
     }
 
     /// A command of type `(UnsafePointer<CChar>?) -> Bool`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UnsafePointer<CChar>?) -> Bool) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UnsafePointer<CChar>?) -> Bool
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Bool.signatureToken, Optional<UnsafePointer<CChar>>.signatureToken)
     }
 
     /// A command of type `(Bool) -> Int32`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Bool) -> Int32) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Bool) -> Int32
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Int32.signatureToken, Bool.signatureToken)
     }
 
     /// A command of type `(Int32) -> Int32`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Int32) -> Int32) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Int32) -> Int32
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Int32.signatureToken, Int32.signatureToken)
     }
 
     /// A command of type `(Int64) -> Int32`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Int64) -> Int32) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Int64) -> Int32
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Int32.signatureToken, Int64.signatureToken)
     }
 
     /// A command of type `(UInt32) -> Int32`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UInt32) -> Int32) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UInt32) -> Int32
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Int32.signatureToken, UInt32.signatureToken)
     }
 
     /// A command of type `(UInt64) -> Int32`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UInt64) -> Int32) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UInt64) -> Int32
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Int32.signatureToken, UInt64.signatureToken)
     }
 
     /// A command of type `(Double) -> Int32`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Double) -> Int32) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Double) -> Int32
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Int32.signatureToken, Double.signatureToken)
     }
 
     /// A command of type `(UnsafePointer<CChar>?) -> Int32`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UnsafePointer<CChar>?) -> Int32) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UnsafePointer<CChar>?) -> Int32
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Int32.signatureToken, Optional<UnsafePointer<CChar>>.signatureToken)
     }
 
     /// A command of type `(Bool) -> Int64`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Bool) -> Int64) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Bool) -> Int64
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Int64.signatureToken, Bool.signatureToken)
     }
 
     /// A command of type `(Int32) -> Int64`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Int32) -> Int64) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Int32) -> Int64
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Int64.signatureToken, Int32.signatureToken)
     }
 
     /// A command of type `(Int64) -> Int64`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Int64) -> Int64) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Int64) -> Int64
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Int64.signatureToken, Int64.signatureToken)
     }
 
     /// A command of type `(UInt32) -> Int64`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UInt32) -> Int64) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UInt32) -> Int64
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Int64.signatureToken, UInt32.signatureToken)
     }
 
     /// A command of type `(UInt64) -> Int64`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UInt64) -> Int64) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UInt64) -> Int64
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Int64.signatureToken, UInt64.signatureToken)
     }
 
     /// A command of type `(Double) -> Int64`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Double) -> Int64) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Double) -> Int64
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Int64.signatureToken, Double.signatureToken)
     }
 
     /// A command of type `(UnsafePointer<CChar>?) -> Int64`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UnsafePointer<CChar>?) -> Int64) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UnsafePointer<CChar>?) -> Int64
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Int64.signatureToken, Optional<UnsafePointer<CChar>>.signatureToken)
     }
 
     /// A command of type `(Bool) -> UInt32`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Bool) -> UInt32) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Bool) -> UInt32
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), UInt32.signatureToken, Bool.signatureToken)
     }
 
     /// A command of type `(Int32) -> UInt32`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Int32) -> UInt32) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Int32) -> UInt32
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), UInt32.signatureToken, Int32.signatureToken)
     }
 
     /// A command of type `(Int64) -> UInt32`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Int64) -> UInt32) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Int64) -> UInt32
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), UInt32.signatureToken, Int64.signatureToken)
     }
 
     /// A command of type `(UInt32) -> UInt32`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UInt32) -> UInt32) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UInt32) -> UInt32
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), UInt32.signatureToken, UInt32.signatureToken)
     }
 
     /// A command of type `(UInt64) -> UInt32`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UInt64) -> UInt32) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UInt64) -> UInt32
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), UInt32.signatureToken, UInt64.signatureToken)
     }
 
     /// A command of type `(Double) -> UInt32`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Double) -> UInt32) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Double) -> UInt32
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), UInt32.signatureToken, Double.signatureToken)
     }
 
     /// A command of type `(UnsafePointer<CChar>?) -> UInt32`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UnsafePointer<CChar>?) -> UInt32) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UnsafePointer<CChar>?) -> UInt32
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), UInt32.signatureToken, Optional<UnsafePointer<CChar>>.signatureToken)
     }
 
     /// A command of type `(Bool) -> UInt64`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Bool) -> UInt64) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Bool) -> UInt64
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), UInt64.signatureToken, Bool.signatureToken)
     }
 
     /// A command of type `(Int32) -> UInt64`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Int32) -> UInt64) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Int32) -> UInt64
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), UInt64.signatureToken, Int32.signatureToken)
     }
 
     /// A command of type `(Int64) -> UInt64`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Int64) -> UInt64) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Int64) -> UInt64
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), UInt64.signatureToken, Int64.signatureToken)
     }
 
     /// A command of type `(UInt32) -> UInt64`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UInt32) -> UInt64) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UInt32) -> UInt64
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), UInt64.signatureToken, UInt32.signatureToken)
     }
 
     /// A command of type `(UInt64) -> UInt64`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UInt64) -> UInt64) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UInt64) -> UInt64
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), UInt64.signatureToken, UInt64.signatureToken)
     }
 
     /// A command of type `(Double) -> UInt64`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Double) -> UInt64) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Double) -> UInt64
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), UInt64.signatureToken, Double.signatureToken)
     }
 
     /// A command of type `(UnsafePointer<CChar>?) -> UInt64`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UnsafePointer<CChar>?) -> UInt64) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UnsafePointer<CChar>?) -> UInt64
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), UInt64.signatureToken, Optional<UnsafePointer<CChar>>.signatureToken)
     }
 
     /// A command of type `(Bool) -> Double`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Bool) -> Double) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Bool) -> Double
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Double.signatureToken, Bool.signatureToken)
     }
 
     /// A command of type `(Int32) -> Double`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Int32) -> Double) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Int32) -> Double
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Double.signatureToken, Int32.signatureToken)
     }
 
     /// A command of type `(Int64) -> Double`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Int64) -> Double) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Int64) -> Double
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Double.signatureToken, Int64.signatureToken)
     }
 
     /// A command of type `(UInt32) -> Double`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UInt32) -> Double) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UInt32) -> Double
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Double.signatureToken, UInt32.signatureToken)
     }
 
     /// A command of type `(UInt64) -> Double`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UInt64) -> Double) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UInt64) -> Double
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Double.signatureToken, UInt64.signatureToken)
     }
 
     /// A command of type `(Double) -> Double`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Double) -> Double) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Double) -> Double
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Double.signatureToken, Double.signatureToken)
     }
 
     /// A command of type `(UnsafePointer<CChar>?) -> Double`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UnsafePointer<CChar>?) -> Double) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UnsafePointer<CChar>?) -> Double
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Double.signatureToken, Optional<UnsafePointer<CChar>>.signatureToken)
     }
 
     /// A command of type `(Bool) -> UnsafePointer<CChar>?`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Bool) -> UnsafePointer<CChar>?) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Bool) -> UnsafePointer<CChar>?
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Optional<UnsafePointer<CChar>>.signatureToken, Bool.signatureToken)
     }
 
     /// A command of type `(Int32) -> UnsafePointer<CChar>?`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Int32) -> UnsafePointer<CChar>?) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Int32) -> UnsafePointer<CChar>?
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Optional<UnsafePointer<CChar>>.signatureToken, Int32.signatureToken)
     }
 
     /// A command of type `(Int64) -> UnsafePointer<CChar>?`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Int64) -> UnsafePointer<CChar>?) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Int64) -> UnsafePointer<CChar>?
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Optional<UnsafePointer<CChar>>.signatureToken, Int64.signatureToken)
     }
 
     /// A command of type `(UInt32) -> UnsafePointer<CChar>?`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UInt32) -> UnsafePointer<CChar>?) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UInt32) -> UnsafePointer<CChar>?
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Optional<UnsafePointer<CChar>>.signatureToken, UInt32.signatureToken)
     }
 
     /// A command of type `(UInt64) -> UnsafePointer<CChar>?`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UInt64) -> UnsafePointer<CChar>?) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UInt64) -> UnsafePointer<CChar>?
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Optional<UnsafePointer<CChar>>.signatureToken, UInt64.signatureToken)
     }
 
     /// A command of type `(Double) -> UnsafePointer<CChar>?`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (Double) -> UnsafePointer<CChar>?) {
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (Double) -> UnsafePointer<CChar>?
+    ) {
         add(name, help, unsafeBitCast(function, to: RawCommand.self), Optional<UnsafePointer<CChar>>.signatureToken, Double.signatureToken)
     }
 
     /// A command of type `(UnsafePointer<CChar>?) -> UnsafePointer<CChar>?`. [task] when called.
-    public mutating func command(_ name: StaticString, help: StaticString,
-                                 _ function: @convention(c) (UnsafePointer<CChar>?) -> UnsafePointer<CChar>?) {
-        add(name, help, unsafeBitCast(function, to: RawCommand.self), Optional<UnsafePointer<CChar>>.signatureToken, Optional<UnsafePointer<CChar>>.signatureToken)
+    public mutating func command(
+        _ name: StaticString, help: StaticString,
+        _ function: @convention(c) (UnsafePointer<CChar>?) -> UnsafePointer<CChar>?
+    ) {
+        add(
+            name, help, unsafeBitCast(function, to: RawCommand.self), Optional<UnsafePointer<CChar>>.signatureToken,
+            Optional<UnsafePointer<CChar>>.signatureToken)
     }
 
 }

@@ -38,8 +38,10 @@ public struct Declaration {
 
     /// The one writer of the command table; the public `command` overloads
     /// (Declaration+Commands.swift) pass the tokens of their Swift types.
-    mutating func add(_ name: StaticString, _ help: StaticString, _ function: RawCommand,
-                      _ result: StaticString, _ first: StaticString? = nil, _ second: StaticString? = nil) {
+    mutating func add(
+        _ name: StaticString, _ help: StaticString, _ function: RawCommand,
+        _ result: StaticString, _ first: StaticString? = nil, _ second: StaticString? = nil
+    ) {
         guard commandCount < UInt32(TENON_KIT_MAX_COMMANDS), let table = tenon_kit_commands() else {
             return refuse(DeclarationProblem(what: "command", name: name, limit: .commands))
         }
@@ -53,8 +55,9 @@ public struct Declaration {
         guard let signature else {
             return refuse(DeclarationProblem(what: "command", name: name, limit: .strings))
         }
-        table[Int(commandCount)] = tenon_command_desc_t(name: name.cString, signature: signature, fn: function,
-                                                        help: help.cString)
+        table[Int(commandCount)] = tenon_command_desc_t(
+            name: name.cString, signature: signature, fn: function,
+            help: help.cString)
         commandCount += 1
     }
 

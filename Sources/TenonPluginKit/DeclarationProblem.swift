@@ -7,7 +7,7 @@ struct DeclarationProblem {
         case parameters, commands, strings
     }
 
-    var what: StaticString   // "parameter" or "command"
+    var what: StaticString  // "parameter" or "command"
     var name: StaticString
     var limit: Limit
 

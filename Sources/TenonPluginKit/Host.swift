@@ -49,10 +49,14 @@ public struct Host: @unchecked Sendable {
     /// flags), ``Errno/busy`` (line taken and not shareable, or flags
     /// mismatch), ``Errno/noSpace`` (the plugin holds 32 actions),
     /// ``Errno/deadlock`` (called from a handler).
-    public func requestIRQ(_ irq: UInt32, flags: IRQFlags = [], name: StaticString,
-                           handler: IRQHandler) throws(Errno) {
-        try Errno.check(raw.pointee.request_irq(raw, irq, Self.abiHandler(handler), flags.rawValue,
-                                                name.cString, Self.cookie(handler)))
+    public func requestIRQ(
+        _ irq: UInt32, flags: IRQFlags = [], name: StaticString,
+        handler: IRQHandler
+    ) throws(Errno) {
+        try Errno.check(
+            raw.pointee.request_irq(
+                raw, irq, Self.abiHandler(handler), flags.rawValue,
+                name.cString, Self.cookie(handler)))
     }
 
     /// Removes the action `(irq, handler)` and waits until no CPU runs it
@@ -88,8 +92,10 @@ public struct Host: @unchecked Sendable {
     /// Throws ``Errno/invalidArgument`` (period below 100 µs, cpu or irq out
     /// of range), ``Errno/tryAgain`` (the plugin holds 8 timers),
     /// ``Errno/notImplemented`` (a host without a machine), ``Errno/deadlock``.
-    public func startTimer(on cpu: UInt32, irq: UInt32, after firstNanoseconds: UInt64,
-                           every periodNanoseconds: UInt64 = 0) throws(Errno) -> TimerID {
+    public func startTimer(
+        on cpu: UInt32, irq: UInt32, after firstNanoseconds: UInt64,
+        every periodNanoseconds: UInt64 = 0
+    ) throws(Errno) -> TimerID {
         let id = raw.pointee.timer_start(raw, cpu, irq, firstNanoseconds, periodNanoseconds)
         if id < 0 { throw Errno(rawValue: Int32(truncatingIfNeeded: -id)) }
         return TimerID(rawValue: id)

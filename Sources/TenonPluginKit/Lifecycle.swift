@@ -8,8 +8,10 @@ struct Lifecycle {
     var start: (Host, Parameters) -> Int32
     var stop: (Host) -> Void
 
-    static func start<P: Plugin & ~Copyable>(_: P.Type, _ host: Host, _ parameters: Parameters,
-                                             _ problem: DeclarationProblem?) -> Int32 {
+    static func start<P: Plugin & ~Copyable>(
+        _: P.Type, _ host: Host, _ parameters: Parameters,
+        _ problem: DeclarationProblem?
+    ) -> Int32 {
         if let problem {
             host.log(level: .error) {
                 $0.append(P.name); $0.append(": "); problem.write(to: &$0)

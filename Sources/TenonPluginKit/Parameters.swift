@@ -29,7 +29,7 @@ public struct Parameters {
             }
             guard let value = Value(parameter: reading) else {
                 host.log(level: .error) {
-                    $0.append("TenonPluginKit: parameter "); $0.append(parameter.name); $0.append(byte: 61) // "="
+                    $0.append("TenonPluginKit: parameter "); $0.append(parameter.name); $0.append(byte: 61)  // "="
                     reading.write(to: &$0)
                     $0.append(" is out of range for the plugin's Swift type")
                 }

@@ -45,7 +45,7 @@ struct TextWriter {
         var digits = InlineArray<20, UInt8>(repeating: 0)
         var n = 0, rest = value
         repeat {
-            digits[n] = UInt8(truncatingIfNeeded: rest % 10) + 48   // "0"
+            digits[n] = UInt8(truncatingIfNeeded: rest % 10) + 48  // "0"
             rest /= 10
             n += 1
         } while rest != 0
@@ -56,7 +56,7 @@ struct TextWriter {
     }
 
     mutating func append(_ value: Int64) {
-        if value < 0 { append(byte: 45) }   // "-"
+        if value < 0 { append(byte: 45) }  // "-"
         append(value.magnitude)
     }
 

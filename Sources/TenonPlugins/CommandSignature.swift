@@ -88,8 +88,10 @@ public struct CommandSignature: Sendable, Hashable, CustomStringConvertible {
                     throw fail("unknown argument type \"\(name)\"")
                 }
                 if type == .void {
-                    throw fail(parts.count == 1 ? "write \(ret)() for no arguments, not \(ret)(void)"
-                                                : "void is allowed only as the return type")
+                    throw fail(
+                        parts.count == 1
+                            ? "write \(ret)() for no arguments, not \(ret)(void)"
+                            : "void is allowed only as the return type")
                 }
                 args.append(type)
             }
@@ -105,8 +107,9 @@ public struct CommandSignature: Sendable, Hashable, CustomStringConvertible {
     ///   naming the first bad argument (0-based `index`).
     public func convert(_ arguments: [String], command: String) throws(PluginError) -> [CommandArgument] {
         guard arguments.count == argumentTypes.count else {
-            throw .commandArgumentCount(command: command, expected: argumentTypes.count,
-                                        got: arguments.count, signature: description)
+            throw .commandArgumentCount(
+                command: command, expected: argumentTypes.count,
+                got: arguments.count, signature: description)
         }
         var result: [CommandArgument] = []
         for (index, (type, text)) in zip(argumentTypes, arguments).enumerated() {
@@ -126,9 +129,10 @@ public struct CommandSignature: Sendable, Hashable, CustomStringConvertible {
             switch converted {
             case .success(let value): result.append(value)
             case .failure(let reason):
-                throw .commandArgumentType(command: command, index: index, value: text,
-                                           expectedType: "\(type) (\(type.cType))",
-                                           signature: description, reason: reason.text)
+                throw .commandArgumentType(
+                    command: command, index: index, value: text,
+                    expectedType: "\(type) (\(type.cType))",
+                    signature: description, reason: reason.text)
             }
         }
         return result

@@ -106,7 +106,7 @@ package struct ELFImage: Sendable, Hashable {
     /// `e_machine` of the running host, fixed at compile time.
     package static var hostMachine: UInt16 {
         #if arch(x86_64)
-        return 62   // EM_X86_64
+        return 62  // EM_X86_64
         #elseif arch(arm64)
         return 183  // EM_AARCH64
         #elseif arch(riscv64)
@@ -196,8 +196,9 @@ package struct ELFImage: Sendable, Hashable {
             throw .truncated(path: path, size: size, needed: 64, what: "the ELF header")
         }
         guard machine == ELFImage.hostMachine else {
-            throw .wrongArchitecture(path: path, found: ELFImage.machineName(machine),
-                                     expected: ELFImage.machineName(ELFImage.hostMachine))
+            throw .wrongArchitecture(
+                path: path, found: ELFImage.machineName(machine),
+                expected: ELFImage.machineName(ELFImage.hostMachine))
         }
         let type = r.u16(16)
         guard type == ELFImage.ET_DYN else { throw .notSharedObject(path: path, type: type) }
@@ -241,8 +242,10 @@ package struct ELFImage: Sendable, Hashable {
         var sections: [Section] = []
         for i in 0..<shnum {
             let s = Int(shoff + i * shentsize)
-            sections.append(Section(name: r.u32(s), type: r.u32(s + 4), offset: r.u64(s + 24),
-                                    size: r.u64(s + 32), link: r.u32(s + 40), entsize: r.u64(s + 56)))
+            sections.append(
+                Section(
+                    name: r.u32(s), type: r.u32(s + 4), offset: r.u64(s + 24),
+                    size: r.u64(s + 32), link: r.u32(s + 40), entsize: r.u64(s + 56)))
         }
 
         var names: [String] = []
@@ -309,7 +312,8 @@ package struct ELFImage: Sendable, Hashable {
                 let info = bytes[Int(p + 4)], other = bytes[Int(p + 5)], shndx = r.u16(Int(p + 6))
                 let binding = info >> 4, visibility = other & 3
                 if shndx != ELFImage.SHN_UNDEF && (binding == 1 || binding == 2 || binding == ELFImage.STB_GNU_UNIQUE)
-                    && (visibility == 0 || visibility == 3) {
+                    && (visibility == 0 || visibility == 3)
+                {
                     let name = r.cString(at: strtab.offset + UInt64(r.u32(Int(p))), limit: strtab.offset + strtab.size)
                     if binding == ELFImage.STB_GNU_UNIQUE { unique.append(name) }
                     if name == PluginDescriptor.entrySymbol && info & 0xf == ELFImage.STT_FUNC { exportsEntry = true }
@@ -333,8 +337,10 @@ package struct ELFImage: Sendable, Hashable {
 
     /// Throws `.truncated` unless `offset + count * entrySize <= size`
     /// (overflow counts as truncated: no real file is that large).
-    private static func checkRange(_ path: String, _ size: UInt64, _ offset: UInt64, _ count: UInt64,
-                                   _ entrySize: UInt64, _ what: String) throws(PluginError) {
+    private static func checkRange(
+        _ path: String, _ size: UInt64, _ offset: UInt64, _ count: UInt64,
+        _ entrySize: UInt64, _ what: String
+    ) throws(PluginError) {
         let (length, o1) = count.multipliedReportingOverflow(by: entrySize)
         let (end, o2) = offset.addingReportingOverflow(length)
         if o1 || o2 {

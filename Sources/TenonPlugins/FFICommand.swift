@@ -108,8 +108,9 @@ public final class FFICommand {
 
     private func perform(_ arguments: [CommandArgument], site: PluginCallSite?) -> Result<CommandResult, FaultedCall> {
         let count = parameterTypes.count
-        precondition(arguments.count == count,
-                     "FFICommand.call: \(arguments.count) argument(s) for \(signature)")
+        precondition(
+            arguments.count == count,
+            "FFICommand.call: \(arguments.count) argument(s) for \(signature)")
         // Argument layout on the stack, no heap: one 8-byte slot per argument
         // holding the C value itself (for str: the char* pointer), the array
         // of pointers to them libffi takes, and the result buffer. Only a str
@@ -157,8 +158,10 @@ public final class FFICommand {
     }
 
     /// Calls with the argument array ready and decodes the result.
-    private func invoke(_ values: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
-                        site: PluginCallSite?) -> Result<CommandResult, FaultedCall> {
+    private func invoke(
+        _ values: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
+        site: PluginCallSite?
+    ) -> Result<CommandResult, FaultedCall> {
         // libffi widens integer results narrower than a register to a full
         // ffi_arg and writes the whole ffi_arg, so the buffer must be at least
         // ffi_arg-sized and narrow results are read back from it as ffi_arg.
@@ -166,9 +169,11 @@ public final class FFICommand {
             let result = buffer.baseAddress!
             result.initializeMemory(as: UInt8.self, repeating: 0, count: 16)
             if let site {
-                if let seq = PluginCall.invoke(site, context: CTENON_CTX_COMMAND, cif: cif,
-                                               function: unsafeBitCast(function, to: UnsafeRawPointer.self),
-                                               result: result, arguments: values) {
+                if let seq = PluginCall.invoke(
+                    site, context: CTENON_CTX_COMMAND, cif: cif,
+                    function: unsafeBitCast(function, to: UnsafeRawPointer.self),
+                    result: result, arguments: values)
+                {
                     return .failure(FaultedCall(seq: seq))
                 }
             } else {

@@ -23,10 +23,12 @@ final class FaultMonitor: @unchecked Sendable {
     private init() {
         next = UInt64(ctenon_oops_count()) + 1
         let arg = Unmanaged.passUnretained(self).toOpaque()
-        let rc = pthread_create(&thread, nil, { arg in
-            Unmanaged<FaultMonitor>.fromOpaque(arg!).takeUnretainedValue().run()
-            return nil
-        }, arg)
+        let rc = pthread_create(
+            &thread, nil,
+            { arg in
+                Unmanaged<FaultMonitor>.fromOpaque(arg!).takeUnretainedValue().run()
+                return nil
+            }, arg)
         precondition(rc == 0, "cannot start the fault monitor thread: error \(rc)")
         pthread_detach(thread)
     }

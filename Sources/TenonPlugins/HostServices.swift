@@ -64,10 +64,14 @@ final class HostServices {
         hostName = strdup("tenon 0.1.0")!
         limits = .allocate(capacity: 1)
         limits.initialize(to: PluginLimits.extension)
-        context.initialize(to: ServiceContext(path: pipeline.interruptPath, owner: owner,
-                                              services: .passUnretained(self)))
-        host.initialize(to: HostServices.makeHost(context: context, hostName: hostName,
-                                                  cpus: UInt32(pipeline.cpuCount)))
+        context.initialize(
+            to: ServiceContext(
+                path: pipeline.interruptPath, owner: owner,
+                services: .passUnretained(self)))
+        host.initialize(
+            to: HostServices.makeHost(
+                context: context, hostName: hostName,
+                cpus: UInt32(pipeline.cpuCount)))
     }
 
     /// Frees the C structs. Call once, after the plugin's `exit()` (or a
@@ -84,8 +88,10 @@ final class HostServices {
 
     // MARK: - Task services (may allocate, lock, log)
 
-    func requestIRQ(_ irq: UInt32, _ handler: IRQHandlerFunction?, _ flags: UInt32,
-                    _ name: UnsafePointer<CChar>?, _ devId: UnsafeMutableRawPointer?) -> Int32 {
+    func requestIRQ(
+        _ irq: UInt32, _ handler: IRQHandlerFunction?, _ flags: UInt32,
+        _ name: UnsafePointer<CChar>?, _ devId: UnsafeMutableRawPointer?
+    ) -> Int32 {
         let actionName = name == nil ? pluginName : DisplayText.from(name, limit: DisplayText.actionNameLimit)
         guard irq < IRQNumberSpace.total else {
             return refuse("request_irq(\(irq)) refused: -EINVAL, IRQ \(irq) is out of range (nr_irqs is \(IRQNumberSpace.total))", Errno.EINVAL)
@@ -124,7 +130,9 @@ final class HostServices {
 
     func createMapping() -> UInt32 {
         guard mappings.count < PluginLimits.maxSyntheticIRQs else {
-            logger.error("plugin \(pluginName): irq_create_direct_mapping refused (returns 0): the plugin already holds \(mappings.count) synthetic IRQs, the limit is \(PluginLimits.maxSyntheticIRQs); irq_dispose_mapping some first")
+            logger.error(
+                "plugin \(pluginName): irq_create_direct_mapping refused (returns 0): the plugin already holds \(mappings.count) synthetic IRQs, the limit is \(PluginLimits.maxSyntheticIRQs); irq_dispose_mapping some first"
+            )
             return 0
         }
         let irq = pipeline.irq_create_direct_mapping(owner: owner)
@@ -174,19 +182,22 @@ final class HostServices {
 
     func log(level: Int32, _ message: UnsafePointer<CChar>?) {
         let text = message == nil ? "(null)" : DisplayText.from(message, limit: 512)
-        let logLevel: Logger.Level = switch level {
-        case ...0: .debug
-        case 1: .info
-        case 2: .warning
-        default: .error
-        }
+        let logLevel: Logger.Level =
+            switch level {
+            case ...0: .debug
+            case 1: .info
+            case 2: .warning
+            default: .error
+            }
         logger.log(level: logLevel, "\(text)", metadata: ["plugin": "\(pluginName)"])
     }
 
     // MARK: - The C table
 
-    private static func makeHost(context: UnsafeMutablePointer<ServiceContext>,
-                                 hostName: UnsafePointer<CChar>, cpus: UInt32) -> tenon_host_t {
+    private static func makeHost(
+        context: UnsafeMutablePointer<ServiceContext>,
+        hostName: UnsafePointer<CChar>, cpus: UInt32
+    ) -> tenon_host_t {
         var h = tenon_host_t()
         h.abi = ABIVersion.host.c
         h.struct_size = UInt32(MemoryLayout<tenon_host_t>.size)
@@ -281,8 +292,10 @@ private func context(_ host: UnsafePointer<tenon_host_t>?) -> UnsafeMutablePoint
     context(host).pointee.path.inject(irq)
 }
 
-@_noLocks private func hostQueueWork(_ host: UnsafePointer<tenon_host_t>?,
-                                     _ work: UnsafeMutablePointer<tenon_irq_work_t>?) -> Int32 {
+@_noLocks private func hostQueueWork(
+    _ host: UnsafePointer<tenon_host_t>?,
+    _ work: UnsafeMutablePointer<tenon_irq_work_t>?
+) -> Int32 {
     guard let work else { return 0 }
     let c = context(host)
     // tenon_irq_work_t and IRQWork share one layout (asserted by a test).

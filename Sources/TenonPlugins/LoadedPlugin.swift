@@ -56,10 +56,12 @@ public struct LoadedPlugin: Sendable, Equatable, CustomStringConvertible {
     /// 12.0 s" or "command nap for 3.1 s"; nil when nothing.
     public var activity: String?
 
-    public init(name: String, version: String, path: String, state: State, owner: UInt32, irqs: [UInt32],
-                loadTime: Double, handlerCalls: UInt64, commands: [String], retireReasons: [String],
-                contentHash: String? = nil, parameterValues: [String] = [], lastOops: PluginOops? = nil,
-                activity: String? = nil) {
+    public init(
+        name: String, version: String, path: String, state: State, owner: UInt32, irqs: [UInt32],
+        loadTime: Double, handlerCalls: UInt64, commands: [String], retireReasons: [String],
+        contentHash: String? = nil, parameterValues: [String] = [], lastOops: PluginOops? = nil,
+        activity: String? = nil
+    ) {
         self.activity = activity
         self.name = name
         self.version = version

@@ -23,12 +23,15 @@ import TenonABI
 enum PluginCall {
     /// Calls `function` with `cif`. Returns nil, or the sequence number of
     /// the oops whose fault abandoned the call.
-    static func invoke(_ site: PluginCallSite, context: ctenon_context, cif: UnsafeMutablePointer<ffi_cif>,
-                       function: UnsafeRawPointer, result: UnsafeMutableRawPointer,
-                       arguments: UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> UInt64? {
-        let seq = ctenon_guarded_call(site.domain, site.owner, context.rawValue, tenon_ffi_invoke,
-                                      UnsafeMutableRawPointer(cif), UnsafeMutableRawPointer(mutating: function),
-                                      result, arguments)
+    static func invoke(
+        _ site: PluginCallSite, context: ctenon_context, cif: UnsafeMutablePointer<ffi_cif>,
+        function: UnsafeRawPointer, result: UnsafeMutableRawPointer,
+        arguments: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    ) -> UInt64? {
+        let seq = ctenon_guarded_call(
+            site.domain, site.owner, context.rawValue, tenon_ffi_invoke,
+            UnsafeMutableRawPointer(cif), UnsafeMutableRawPointer(mutating: function),
+            result, arguments)
         return seq == 0 ? nil : seq
     }
 
@@ -39,8 +42,10 @@ enum PluginCall {
     nonisolated(unsafe) static let extensionCIF = prepare(returning: .str, [.str, .str])
 
     /// (`.str` stands for any pointer: the same libffi type.)
-    private static func prepare(returning resultType: CommandType,
-                                _ argumentTypes: [CommandType]) -> UnsafeMutablePointer<ffi_cif> {
+    private static func prepare(
+        returning resultType: CommandType,
+        _ argumentTypes: [CommandType]
+    ) -> UnsafeMutablePointer<ffi_cif> {
         let result = FFICommand.ffiType(resultType)
         let arguments = argumentTypes.map(FFICommand.ffiType)
         // Process-lifetime: libffi keeps both pointers.
@@ -55,20 +60,24 @@ enum PluginCall {
 
     /// `tenon_plugin_entry()`, guarded.
     static func entry(_ function: tenon_plugin_entry_t, site: PluginCallSite)
-        -> Result<UnsafePointer<tenon_plugin_desc_t>?, FaultedCall> {
+        -> Result<UnsafePointer<tenon_plugin_desc_t>?, FaultedCall>
+    {
         var out: UnsafeRawPointer? = nil
         let seq = withUnsafeMutablePointer(to: &out) { r in
-            invoke(site, context: CTENON_CTX_ENTRY, cif: entryCIF, function: unsafeBitCast(function, to: UnsafeRawPointer.self),
-                   result: UnsafeMutableRawPointer(r), arguments: UnsafeMutablePointer(bitPattern: 8)!)
+            invoke(
+                site, context: CTENON_CTX_ENTRY, cif: entryCIF, function: unsafeBitCast(function, to: UnsafeRawPointer.self),
+                result: UnsafeMutableRawPointer(r), arguments: UnsafeMutablePointer(bitPattern: 8)!)
         }
         if let seq { return .failure(FaultedCall(seq: seq)) }
         return .success(out?.assumingMemoryBound(to: tenon_plugin_desc_t.self))
     }
 
     /// `init(host, params, count)`, guarded.
-    static func initialize(_ function: PluginDescriptor.InitFunction, site: PluginCallSite,
-                           host: UnsafePointer<tenon_host_t>, parameters: UnsafePointer<tenon_param_value_t>?,
-                           count: UInt32) -> Result<Int32, FaultedCall> {
+    static func initialize(
+        _ function: PluginDescriptor.InitFunction, site: PluginCallSite,
+        host: UnsafePointer<tenon_host_t>, parameters: UnsafePointer<tenon_param_value_t>?,
+        count: UInt32
+    ) -> Result<Int32, FaultedCall> {
         var h: UnsafeRawPointer? = UnsafeRawPointer(host)
         var p: UnsafeRawPointer? = parameters.map(UnsafeRawPointer.init)
         var n = count
@@ -80,10 +89,11 @@ enum PluginCall {
                         var args: (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) =
                             (UnsafeMutableRawPointer(hp), UnsafeMutableRawPointer(pp), UnsafeMutableRawPointer(np))
                         return withUnsafeMutableBytes(of: &args) { buffer in
-                            invoke(site, context: CTENON_CTX_INIT, cif: initCIF,
-                                   function: unsafeBitCast(function, to: UnsafeRawPointer.self),
-                                   result: UnsafeMutableRawPointer(rp),
-                                   arguments: buffer.baseAddress!.assumingMemoryBound(to: UnsafeMutableRawPointer?.self))
+                            invoke(
+                                site, context: CTENON_CTX_INIT, cif: initCIF,
+                                function: unsafeBitCast(function, to: UnsafeRawPointer.self),
+                                result: UnsafeMutableRawPointer(rp),
+                                arguments: buffer.baseAddress!.assumingMemoryBound(to: UnsafeMutableRawPointer?.self))
                         }
                     }
                 }
@@ -94,17 +104,20 @@ enum PluginCall {
     }
 
     /// `exit(host)`, guarded. Returns the oops of a fault, or nil.
-    static func exit(_ function: PluginDescriptor.ExitFunction, site: PluginCallSite,
-                     host: UnsafePointer<tenon_host_t>) -> FaultedCall? {
+    static func exit(
+        _ function: PluginDescriptor.ExitFunction, site: PluginCallSite,
+        host: UnsafePointer<tenon_host_t>
+    ) -> FaultedCall? {
         var h: UnsafeRawPointer? = UnsafeRawPointer(host)
         var unused: UInt64 = 0
         let seq = withUnsafeMutablePointer(to: &h) { hp in
             withUnsafeMutablePointer(to: &unused) { rp in
                 var arg: UnsafeMutableRawPointer? = UnsafeMutableRawPointer(hp)
                 return withUnsafeMutablePointer(to: &arg) { ap in
-                    invoke(site, context: CTENON_CTX_EXIT, cif: exitCIF,
-                           function: unsafeBitCast(function, to: UnsafeRawPointer.self),
-                           result: UnsafeMutableRawPointer(rp), arguments: ap)
+                    invoke(
+                        site, context: CTENON_CTX_EXIT, cif: exitCIF,
+                        function: unsafeBitCast(function, to: UnsafeRawPointer.self),
+                        result: UnsafeMutableRawPointer(rp), arguments: ap)
                 }
             }
         }
@@ -112,9 +125,12 @@ enum PluginCall {
     }
 
     /// `get_extension(host, id)`, guarded.
-    static func getExtension(_ function: PluginDescriptor.ExtensionFunction, site: PluginCallSite,
-                             host: UnsafePointer<tenon_host_t>, id: UnsafePointer<CChar>)
-        -> Result<UnsafeRawPointer?, FaultedCall> {
+    static func getExtension(
+        _ function: PluginDescriptor.ExtensionFunction, site: PluginCallSite,
+        host: UnsafePointer<tenon_host_t>, id: UnsafePointer<CChar>
+    )
+        -> Result<UnsafeRawPointer?, FaultedCall>
+    {
         var h: UnsafeRawPointer? = UnsafeRawPointer(host)
         var i: UnsafeRawPointer? = UnsafeRawPointer(id)
         var out: UnsafeRawPointer? = nil
@@ -124,10 +140,11 @@ enum PluginCall {
                     var args: (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?) =
                         (UnsafeMutableRawPointer(hp), UnsafeMutableRawPointer(ip))
                     return withUnsafeMutableBytes(of: &args) { buffer in
-                        invoke(site, context: CTENON_CTX_EXTENSION, cif: extensionCIF,
-                               function: unsafeBitCast(function, to: UnsafeRawPointer.self),
-                               result: UnsafeMutableRawPointer(rp),
-                               arguments: buffer.baseAddress!.assumingMemoryBound(to: UnsafeMutableRawPointer?.self))
+                        invoke(
+                            site, context: CTENON_CTX_EXTENSION, cif: extensionCIF,
+                            function: unsafeBitCast(function, to: UnsafeRawPointer.self),
+                            result: UnsafeMutableRawPointer(rp),
+                            arguments: buffer.baseAddress!.assumingMemoryBound(to: UnsafeMutableRawPointer?.self))
                     }
                 }
             }

@@ -20,8 +20,9 @@ public struct ABIVersion: Sendable, Hashable, CustomStringConvertible {
     public init(_ c: tenon_version_t) { self.init(major: c.major, minor: c.minor, patch: c.patch) }
 
     /// The ABI this host was compiled against (include/tenon/tenon_plugin.h).
-    public static let host = ABIVersion(major: UInt32(TENON_ABI_MAJOR), minor: UInt32(TENON_ABI_MINOR),
-                                        patch: UInt32(TENON_ABI_PATCH))
+    public static let host = ABIVersion(
+        major: UInt32(TENON_ABI_MAJOR), minor: UInt32(TENON_ABI_MINOR),
+        patch: UInt32(TENON_ABI_PATCH))
 
     public var c: tenon_version_t { tenon_version_t(major: major, minor: minor, patch: patch) }
 
@@ -72,13 +73,17 @@ public struct PluginDescriptor: @unchecked Sendable {
     public let commands: [CommandDescriptor]
     public let raw: UnsafePointer<tenon_plugin_desc_t>
 
-    public typealias InitFunction = @convention(c) (
-        UnsafePointer<tenon_host_t>?, UnsafePointer<tenon_param_value_t>?, UInt32) -> Int32
+    public typealias InitFunction =
+        @convention(c) (
+            UnsafePointer<tenon_host_t>?, UnsafePointer<tenon_param_value_t>?, UInt32
+        ) -> Int32
     public typealias ExitFunction = @convention(c) (UnsafePointer<tenon_host_t>?) -> Void
     public var initFunction: InitFunction? { raw.pointee.`init` }
     public var exitFunction: ExitFunction? { raw.pointee.exit }
-    public typealias ExtensionFunction = @convention(c) (
-        UnsafePointer<tenon_host_t>?, UnsafePointer<CChar>?) -> UnsafeRawPointer?
+    public typealias ExtensionFunction =
+        @convention(c) (
+            UnsafePointer<tenon_host_t>?, UnsafePointer<CChar>?
+        ) -> UnsafeRawPointer?
     /// The plugin's `get_extension`, if it offers any extension.
     public var extensionFunction: ExtensionFunction? { raw.pointee.get_extension }
 
@@ -106,12 +111,14 @@ public struct PluginDescriptor: @unchecked Sendable {
             if abi.major != host.major {
                 throw .abiMajorMismatch(plugin: path, pluginVersion: abi, hostVersion: host)
             }
-            throw .newerMinor(plugin: path, pluginVersion: abi, hostVersion: host,
-                              pluginStructSize: structSize, hostStructSize: PluginDescriptor.minimumStructSize)
+            throw .newerMinor(
+                plugin: path, pluginVersion: abi, hostVersion: host,
+                pluginStructSize: structSize, hostStructSize: PluginDescriptor.minimumStructSize)
         }
         guard structSize >= PluginDescriptor.minimumStructSize else {
-            throw .descriptorTooSmall(plugin: path, structSize: structSize,
-                                      minimum: PluginDescriptor.minimumStructSize)
+            throw .descriptorTooSmall(
+                plugin: path, structSize: structSize,
+                minimum: PluginDescriptor.minimumStructSize)
         }
         let d = pointer.pointee
         let name = try PluginDescriptor.validName(d.name, path: path)
@@ -160,9 +167,10 @@ public struct PluginDescriptor: @unchecked Sendable {
     /// `PLUGIN:CMD` syntax.
     static func isValidName(_ name: String) -> Bool {
         let utf8 = name.utf8
-        return (1...31).contains(utf8.count) && utf8.allSatisfy {
-            ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5f || $0 == 0x2d
-        }
+        return (1...31).contains(utf8.count)
+            && utf8.allSatisfy {
+                ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x5f || $0 == 0x2d
+            }
     }
 
     static func validName(_ pointer: UnsafePointer<CChar>?, path: String) throws(PluginError) -> String {
@@ -176,8 +184,11 @@ public struct PluginDescriptor: @unchecked Sendable {
         }
         guard length < 64 else { throw .badName(path: path, name: DisplayText.escaped(name, limit: 63) + "…", reason: "longer than 31 bytes") }
         guard isValidName(name) else {
-            throw .badName(path: path, name: DisplayText.escaped(name, limit: 63), reason: name.isEmpty ? "empty"
-                           : name.utf8.count > 31 ? "longer than 31 bytes" : "contains characters outside [a-z0-9_-]")
+            throw .badName(
+                path: path, name: DisplayText.escaped(name, limit: 63),
+                reason: name.isEmpty
+                    ? "empty"
+                    : name.utf8.count > 31 ? "longer than 31 bytes" : "contains characters outside [a-z0-9_-]")
         }
         return name
     }
@@ -185,8 +196,9 @@ public struct PluginDescriptor: @unchecked Sendable {
     private static func parameters(_ d: tenon_plugin_desc_t, plugin: String) throws(PluginError) -> [ParameterDescriptor] {
         guard d.param_count > 0 else { return [] }
         guard let base = d.params else {
-            throw .badParameterDescriptor(plugin: plugin, index: 0, name: "",
-                                          reason: "param_count is \(d.param_count) but params is NULL")
+            throw .badParameterDescriptor(
+                plugin: plugin, index: 0, name: "",
+                reason: "param_count is \(d.param_count) but params is NULL")
         }
         var result: [ParameterDescriptor] = []
         for i in 0..<Int(d.param_count) {
@@ -197,26 +209,33 @@ public struct PluginDescriptor: @unchecked Sendable {
             let name = String(decoding: UnsafeRawBufferPointer(start: cName, count: strnlen(cName, 64)), as: UTF8.self)
             // Keys travel in `PATH:k=v,k=v`, so they must not contain the separators.
             guard !name.isEmpty, name.utf8.count <= 63,
-                  !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }),
-                  !name.contains(where: { $0 == "=" || $0 == "," || $0 == ":" || $0.isWhitespace }) else {
-                throw .badParameterDescriptor(plugin: plugin, index: i, name: DisplayText.escaped(name, limit: 63),
-                                              reason: "name must be 1-63 characters without '=', ',', ':' or spaces")
+                !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }),
+                !name.contains(where: { $0 == "=" || $0 == "," || $0 == ":" || $0.isWhitespace })
+            else {
+                throw .badParameterDescriptor(
+                    plugin: plugin, index: i, name: DisplayText.escaped(name, limit: 63),
+                    reason: "name must be 1-63 characters without '=', ',', ':' or spaces")
             }
             guard let type = ParameterType(rawValue: p.type) else {
-                throw .badParameterDescriptor(plugin: plugin, index: i, name: name,
-                                              reason: "unknown type \(p.type) (expected TENON_PARAM_BOOL...STRING, 1...5)")
+                throw .badParameterDescriptor(
+                    plugin: plugin, index: i, name: name,
+                    reason: "unknown type \(p.type) (expected TENON_PARAM_BOOL...STRING, 1...5)")
             }
             if let earlier = result.firstIndex(where: { $0.name == name }) {
-                throw .badParameterDescriptor(plugin: plugin, index: i, name: name,
-                                              reason: "declared twice (also parameter #\(earlier))")
+                throw .badParameterDescriptor(
+                    plugin: plugin, index: i, name: name,
+                    reason: "declared twice (also parameter #\(earlier))")
             }
             let defaultValue = p.default_value.map { DisplayText.from($0, limit: DisplayText.descriptionLimit) }
             if let defaultValue, case .failure(let f) = type.parse(defaultValue) {
-                throw .badParameterDescriptor(plugin: plugin, index: i, name: name,
-                                              reason: "default \"\(defaultValue)\" is not a valid \(type): \(f.reason)")
+                throw .badParameterDescriptor(
+                    plugin: plugin, index: i, name: name,
+                    reason: "default \"\(defaultValue)\" is not a valid \(type): \(f.reason)")
             }
-            result.append(ParameterDescriptor(name: name, type: type, defaultValue: defaultValue,
-                                              description: DisplayText.from(p.description, limit: DisplayText.descriptionLimit)))
+            result.append(
+                ParameterDescriptor(
+                    name: name, type: type, defaultValue: defaultValue,
+                    description: DisplayText.from(p.description, limit: DisplayText.descriptionLimit)))
         }
         return result
     }
@@ -224,8 +243,9 @@ public struct PluginDescriptor: @unchecked Sendable {
     private static func commands(_ d: tenon_plugin_desc_t, plugin: String) throws(PluginError) -> [CommandDescriptor] {
         guard d.command_count > 0 else { return [] }
         guard let base = d.commands else {
-            throw .badCommandDescriptor(plugin: plugin, index: 0, name: "",
-                                        reason: "command_count is \(d.command_count) but commands is NULL")
+            throw .badCommandDescriptor(
+                plugin: plugin, index: 0, name: "",
+                reason: "command_count is \(d.command_count) but commands is NULL")
         }
         var result: [CommandDescriptor] = []
         for i in 0..<Int(d.command_count) {
@@ -235,12 +255,14 @@ public struct PluginDescriptor: @unchecked Sendable {
             }
             let name = String(decoding: UnsafeRawBufferPointer(start: cName, count: strnlen(cName, 32)), as: UTF8.self)
             guard isValidName(name) else {
-                throw .badCommandDescriptor(plugin: plugin, index: i, name: DisplayText.escaped(name, limit: 32),
-                                            reason: "name must match [a-z0-9_-]{1,31}")
+                throw .badCommandDescriptor(
+                    plugin: plugin, index: i, name: DisplayText.escaped(name, limit: 32),
+                    reason: "name must match [a-z0-9_-]{1,31}")
             }
             if let earlier = result.firstIndex(where: { $0.name == name }) {
-                throw .badCommandDescriptor(plugin: plugin, index: i, name: name,
-                                            reason: "declared twice (also command #\(earlier))")
+                throw .badCommandDescriptor(
+                    plugin: plugin, index: i, name: name,
+                    reason: "declared twice (also command #\(earlier))")
             }
             guard let cSignature = c.signature else {
                 throw .badCommandDescriptor(plugin: plugin, index: i, name: name, reason: "signature is NULL")
@@ -249,8 +271,10 @@ public struct PluginDescriptor: @unchecked Sendable {
             guard let fn = c.fn else {
                 throw .badCommandDescriptor(plugin: plugin, index: i, name: name, reason: "fn is NULL")
             }
-            result.append(CommandDescriptor(name: name, signature: signature,
-                                            help: DisplayText.from(c.help, limit: DisplayText.descriptionLimit), function: fn))
+            result.append(
+                CommandDescriptor(
+                    name: name, signature: signature,
+                    help: DisplayText.from(c.help, limit: DisplayText.descriptionLimit), function: fn))
         }
         return result
     }

@@ -58,8 +58,9 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The plugin was built for another ABI major version.
     case abiMajorMismatch(plugin: String, pluginVersion: ABIVersion, hostVersion: ABIVersion)
     /// The plugin was built for a newer ABI minor version than this host knows.
-    case newerMinor(plugin: String, pluginVersion: ABIVersion, hostVersion: ABIVersion,
-                    pluginStructSize: UInt32, hostStructSize: UInt32)
+    case newerMinor(
+        plugin: String, pluginVersion: ABIVersion, hostVersion: ABIVersion,
+        pluginStructSize: UInt32, hostStructSize: UInt32)
     /// `struct_size` is smaller than the ABI 1.0 descriptor.
     case descriptorTooSmall(plugin: String, structSize: UInt32, minimum: UInt32)
     /// The plugin's name is NULL, not UTF-8 or does not match `[a-z0-9_-]{1,31}`.
@@ -96,8 +97,9 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Wrong number of arguments for the command's signature.
     case commandArgumentCount(command: String, expected: Int, got: Int, signature: String)
     /// Argument `index` (0-based) does not convert to the signature's type.
-    case commandArgumentType(command: String, index: Int, value: String, expectedType: String,
-                             signature: String, reason: String)
+    case commandArgumentType(
+        command: String, index: Int, value: String, expectedType: String,
+        signature: String, reason: String)
     /// The command's signature string does not follow the grammar.
     case badSignature(command: String, signature: String, reason: String)
     /// `ffi_prep_cif` refused the signature (`status` is the `ffi_status`).
@@ -169,7 +171,8 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
                 + "(see its own log output)"
         case let .abiMajorMismatch(plugin, pluginVersion, hostVersion):
             // Only the host's own step is explained: a newer major's changes are unknown here.
-            let changes = pluginVersion.major == 1 && hostVersion.major == 2
+            let changes =
+                pluginVersion.major == 1 && hostVersion.major == 2
                 ? " (ABI 2 renamed IRQ_*/IRQF_* to TENON_IRQ_*/TENON_IRQF_* and added get_extension)" : ""
             return "plugin \(plugin): built for ABI \(pluginVersion), incompatible with this host's ABI "
                 + "\(hostVersion)\(changes); rebuild it against this host's include/"

@@ -103,22 +103,27 @@ final class PluginGuard {
         for signo in Self.signals(in: owned) {
             let state = ctenon_guard_check(signo, 1)
             guard state > 0 else { continue }
-            let found = switch state {
-            case Int32(CTENON_GUARD_IGNORED): "set it to SIG_IGN"
-            case Int32(CTENON_GUARD_DEFAULT): "set it to SIG_DFL"
-            case Int32(CTENON_GUARD_REPLACED): "installed its own handler"
-            default: "changed its flags or mask"
-            }
+            let found =
+                switch state {
+                case Int32(CTENON_GUARD_IGNORED): "set it to SIG_IGN"
+                case Int32(CTENON_GUARD_DEFAULT): "set it to SIG_DFL"
+                case Int32(CTENON_GUARD_REPLACED): "installed its own handler"
+                default: "changed its flags or mask"
+                }
             let role = String(cString: ctenon_guard_role(signo))
             let isCritical = ctenon_guard_critical(signo) != 0
             critical = critical || isCritical
             // Read under the lock each time: a call that began meanwhile counts.
             let others = Self.windows.withLock { $0.open[section.id]?.overlapped ?? [] }.subtracting([plugin])
             guard others.isEmpty else {
-                logger.error("plugin \(plugin)'s \(what) or a call of \(others.sorted().joined(separator: ", ")) running at the same time \(found) for \(Self.name(signo)) (the host's \(role) signal); the host's disposition was restored; no plugin is quarantined because the calls overlapped")
+                logger.error(
+                    "plugin \(plugin)'s \(what) or a call of \(others.sorted().joined(separator: ", ")) running at the same time \(found) for \(Self.name(signo)) (the host's \(role) signal); the host's disposition was restored; no plugin is quarantined because the calls overlapped"
+                )
                 continue
             }
-            logger.error("plugin \(plugin): its \(what) \(found) for \(Self.name(signo)) (the host's \(role) signal); the host's disposition was restored\(isCritical ? " and the plugin is quarantined" : "")")
+            logger.error(
+                "plugin \(plugin): its \(what) \(found) for \(Self.name(signo)) (the host's \(role) signal); the host's disposition was restored\(isCritical ? " and the plugin is quarantined" : "")"
+            )
             if isCritical && verdict.quarantine == nil {
                 verdict.quarantine = "its \(what) \(found) for \(Self.name(signo)) (the host's \(role) signal)"
             }
@@ -134,7 +139,8 @@ final class PluginGuard {
             let changed = blocked ^ (section.blocked & watched)
             _ = ctenon_guard_set_blocked(changed, section.blocked)
             let names = Self.signals(in: changed).map { "\(Self.name($0)) (\(String(cString: ctenon_guard_role($0))))" }
-            logger.error("plugin \(plugin): its \(what) changed the calling thread's blocking of \(names.joined(separator: ", ")); the host's mask was restored")
+            logger.error(
+                "plugin \(plugin): its \(what) changed the calling thread's blocking of \(names.joined(separator: ", ")); the host's mask was restored")
         }
         return verdict
     }
@@ -162,7 +168,9 @@ final class PluginGuard {
             }
             reported[cpu] = count
             reportedPinned[cpu] = pinned
-            logger.error("CPU \(cpu): \(culprit) left \(names) blocked (\(times) time(s) since the last report); the CPU's mask was restored, but IRQs were held off meanwhile")
+            logger.error(
+                "CPU \(cpu): \(culprit) left \(names) blocked (\(times) time(s) since the last report); the CPU's mask was restored, but IRQs were held off meanwhile"
+            )
         }
     }
 

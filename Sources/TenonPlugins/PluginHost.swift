@@ -145,7 +145,9 @@ public final class PluginHost: @unchecked Sendable {
         timers?.cancelAll(owner: record.owner)
         faultedCount += 1
         let wait = pipeline.synchronize(timeout: .seconds(1), reaching: record.owner)
-        logger.error("plugin \(record.name) \(record.descriptor.version) quarantined after a fault: unpublished, timers cancelled, image kept mapped\(wait == .quiescent ? "" : " (\(wait))"); `tenon unload \(record.name)` retires it")
+        logger.error(
+            "plugin \(record.name) \(record.descriptor.version) quarantined after a fault: unpublished, timers cancelled, image kept mapped\(wait == .quiescent ? "" : " (\(wait))"); `tenon unload \(record.name)` retires it"
+        )
     }
 
     /// The oops of a guarded call a fault abandoned, logged.
@@ -170,8 +172,9 @@ public final class PluginHost: @unchecked Sendable {
     @discardableResult
     public func load(path: String, parameters: [String] = [], allowInsecure: Bool = false) throws(PluginError) -> LoadedPlugin {
         try refuseInsideHandler(plugin: path, what: "load")
-        let record = try instantiate(path: path, parameters: parameters, replacing: nil,
-                                     allowInsecure: allowInsecure)
+        let record = try instantiate(
+            path: path, parameters: parameters, replacing: nil,
+            allowInsecure: allowInsecure)
         let loaded = registry.withLock { _ -> LoadedPlugin in
             pending[record.name] = nil
             plugins[record.name] = record
@@ -188,8 +191,10 @@ public final class PluginHost: @unchecked Sendable {
     /// `parameters` it gets the replaced instance's (those it declares); its
     /// requests are validated as if `replacing` were gone and stay
     /// unpublished until the caller commits.
-    private func instantiate(path: String, parameters: [String], replacing: PluginRecord?,
-                             allowInsecure: Bool, rename: Bool = false) throws(PluginError) -> PluginRecord {
+    private func instantiate(
+        path: String, parameters: [String], replacing: PluginRecord?,
+        allowInsecure: Bool, rename: Bool = false
+    ) throws(PluginError) -> PluginRecord {
         let copy = try PrivateImage(copying: path, allowInsecure: allowInsecure)
         let elf: ELFImage
         do throws(PluginError) {
@@ -237,7 +242,8 @@ public final class PluginHost: @unchecked Sendable {
                 }
                 reserved = descriptor.name
             }
-            given = parameters.isEmpty && replacing != nil
+            given =
+                parameters.isEmpty && replacing != nil
                 ? carried(replacing!.parameters, to: descriptor) : parameters
             params = try descriptor.parseParameters(given)
             commands = try FFICommandTable(descriptor)
@@ -256,8 +262,9 @@ public final class PluginHost: @unchecked Sendable {
         pipeline.traceControl(.loadBegin, owner: owner)
         defer { pipeline.traceControl(.loadEnd, owner: owner) }
         let runsBase = pipeline.handlerRuns(owner: owner)
-        let services = HostServices(pipeline: pipeline, owner: owner, pluginName: name,
-                                    logger: logger, timers: timers)
+        let services = HostServices(
+            pipeline: pipeline, owner: owner, pluginName: name,
+            logger: logger, timers: timers)
         if let replacing { pipeline.beginStaging(owner: owner, replacing: replacing.owner) }
         if ctenon_fault_register(pipeline.faultDomain, owner, name, descriptor.version) != 0 {
             logger.warning("plugin \(name): the fault handler's owner table is full; a fault in this plugin will not be contained")
@@ -266,8 +273,9 @@ public final class PluginHost: @unchecked Sendable {
         commands.site = site
         if let initFunction = descriptor.initFunction {
             let outcome = params.withUnsafeBufferPointer { buffer in
-                PluginCall.initialize(initFunction, site: site, host: services.host, parameters: buffer.baseAddress,
-                                      count: UInt32(buffer.count))
+                PluginCall.initialize(
+                    initFunction, site: site, host: services.host, parameters: buffer.baseAddress,
+                    count: UInt32(buffer.count))
             }
             switch outcome {
             case .success(let rc) where rc < 0:
@@ -300,15 +308,15 @@ public final class PluginHost: @unchecked Sendable {
         let verdict = sentry.end(section, plugin: name, what: "load (constructors, entry point, init)")
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        let record = PluginRecord(name: name, descriptor: descriptor, elf: elf, image: image, owner: owner,
-                            services: services, commands: commands,
-                            loadTime: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9,
-                            parameters: given, values: params.values.map { "\($0.name)=\($0.value)" },
-                            runsBase: runsBase)
+        let record = PluginRecord(
+            name: name, descriptor: descriptor, elf: elf, image: image, owner: owner,
+            services: services, commands: commands,
+            loadTime: Double(now.tv_sec) + Double(now.tv_nsec) / 1e9,
+            parameters: given, values: params.values.map { "\($0.name)=\($0.value)" },
+            runsBase: runsBase)
         record.quarantineReason = verdict.quarantine
         return record
     }
-
 
     /// Frees a name reserved by a load that failed.
     private func unreserve(_ name: String?) {
@@ -372,7 +380,9 @@ public final class PluginHost: @unchecked Sendable {
         let declared = Set(descriptor.parameters.map(\.name))
         let kept = old.filter { declared.contains(String($0.prefix { $0 != "=" })) }
         if kept.count != old.count {
-            logger.notice("plugin \(descriptor.name): parameters not carried over (the new version does not declare them): \(old.filter { !kept.contains($0) }.joined(separator: " "))")
+            logger.notice(
+                "plugin \(descriptor.name): parameters not carried over (the new version does not declare them): \(old.filter { !kept.contains($0) }.joined(separator: " "))"
+            )
         }
         return kept
     }
@@ -394,8 +404,10 @@ public final class PluginHost: @unchecked Sendable {
 
     /// Undoes a failed init: its actions may already have fired, so the full
     /// unload order applies (minus `exit()`, which the ABI says is not called).
-    private func rollback(name: String, owner: UInt32, image: DynamicImage, services: HostServices,
-                          section: PluginGuard.Section, keepMapped: Bool = false) {
+    private func rollback(
+        name: String, owner: UInt32, image: DynamicImage, services: HostServices,
+        section: PluginGuard.Section, keepMapped: Bool = false
+    ) {
         // Undo signal changes at once, before waiting for quiescence.
         _ = sentry.end(section, plugin: name, what: "load (constructors, entry point, init)")
         pipeline.suspend(owner: owner)
@@ -444,7 +456,10 @@ public final class PluginHost: @unchecked Sendable {
         let claimed = registry.withLock { _ -> Result<(PluginRecord, LoadedPlugin.State), UnloadFailure> in
             guard let record = plugins[name] else {
                 if let load = pending[name] {
-                    return .failure(UnloadFailure(result: .refused(reason: "\(name) is still loading (\(activityText(load))); wait for the load to finish (see `tenon list`), then unload it")))
+                    return .failure(
+                        UnloadFailure(
+                            result: .refused(
+                                reason: "\(name) is still loading (\(activityText(load))); wait for the load to finish (see `tenon list`), then unload it")))
                 }
                 return .failure(UnloadFailure(result: .refused(reason: PluginError.unknownPlugin(name: name, loaded: plugins.keys.sorted()).description)))
             }
@@ -635,18 +650,24 @@ public final class PluginHost: @unchecked Sendable {
     /// (then it replaces `name` under its own name). Empty `parameters` carry
     /// the old instance's over (those the new version declares).
     @discardableResult
-    public func swap(name: String, path: String, parameters: [String] = [],
-                     timeout: Duration = .seconds(10), rename: Bool = false,
-                     allowInsecure: Bool = false) throws(PluginError) -> UnloadResult {
-        try swapReporting(name: name, path: path, parameters: parameters, timeout: timeout,
-                          rename: rename, allowInsecure: allowInsecure).old
+    public func swap(
+        name: String, path: String, parameters: [String] = [],
+        timeout: Duration = .seconds(10), rename: Bool = false,
+        allowInsecure: Bool = false
+    ) throws(PluginError) -> UnloadResult {
+        try swapReporting(
+            name: name, path: path, parameters: parameters, timeout: timeout,
+            rename: rename, allowInsecure: allowInsecure
+        ).old
     }
 
     /// ``swap(name:path:parameters:timeout:rename:allowInsecure:)``, also
     /// returning the new instance's snapshot (its name differs with `rename`).
-    public func swapReporting(name: String, path: String, parameters: [String] = [],
-                              timeout: Duration = .seconds(10), rename: Bool = false,
-                              allowInsecure: Bool = false) throws(PluginError) -> (old: UnloadResult, new: LoadedPlugin) {
+    public func swapReporting(
+        name: String, path: String, parameters: [String] = [],
+        timeout: Duration = .seconds(10), rename: Bool = false,
+        allowInsecure: Bool = false
+    ) throws(PluginError) -> (old: UnloadResult, new: LoadedPlugin) {
         try refuseInsideHandler(plugin: name, what: "swap")
         let deadline = ContinuousClock.now + timeout
         let old = try registry.withLock { _ throws(PluginError) -> PluginRecord in
@@ -658,12 +679,17 @@ public final class PluginHost: @unchecked Sendable {
             }
             guard old.state == .live else {
                 if old.state == .faulted {
-                    throw .refused(plugin: name, reason: "it is quarantined after a fault (\(old.lastOops?.summary ?? "see `tenon log`")); unload it, then load the new version")
+                    throw .refused(
+                        plugin: name,
+                        reason: "it is quarantined after a fault (\(old.lastOops?.summary ?? "see `tenon log`")); unload it, then load the new version")
                 }
-                throw .refused(plugin: name, reason: old.state == .quarantined
-                    ? "it is quarantined; unload it, then load the new version"
-                    : old.state == .unloading ? "it is being unloaded"
-                    : "an unload is pending (busy); finish or cancel it before swapping")
+                throw .refused(
+                    plugin: name,
+                    reason: old.state == .quarantined
+                        ? "it is quarantined; unload it, then load the new version"
+                        : old.state == .unloading
+                            ? "it is being unloaded"
+                            : "an unload is pending (busy); finish or cancel it before swapping")
             }
             if let operation = old.operation {
                 throw .refused(plugin: name, reason: "a \(operation) of \(name) is in progress; wait for it to finish")
@@ -673,8 +699,9 @@ public final class PluginHost: @unchecked Sendable {
         }
         let new: PluginRecord
         do throws(PluginError) {
-            new = try instantiate(path: path, parameters: parameters, replacing: old,
-                                  allowInsecure: allowInsecure, rename: rename)
+            new = try instantiate(
+                path: path, parameters: parameters, replacing: old,
+                allowInsecure: allowInsecure, rename: rename)
         } catch {
             registry.withLock { _ in old.operation = nil }
             throw error
@@ -690,7 +717,9 @@ public final class PluginHost: @unchecked Sendable {
             if let reason = new.quarantineReason { quarantine(new, reason: reason) }
             return snapshot(new)
         }
-        logger.info("plugin \(name): swapped \(old.descriptor.version) -> \(new.name) \(new.descriptor.version) from \(new.image.path) (\(new.image.copy?.hashText ?? "-"))")
+        logger.info(
+            "plugin \(name): swapped \(old.descriptor.version) -> \(new.name) \(new.descriptor.version) from \(new.image.path) (\(new.image.copy?.hashText ?? "-"))"
+        )
         if let busy = waitForCommands(old, until: deadline) {
             logger.warning("plugin \(name): old version \(old.descriptor.version) kept mapped: \(busy)")
             registry.withLock { _ in draining.append(old) }
@@ -725,7 +754,7 @@ public final class PluginHost: @unchecked Sendable {
         var left = 0
         for old in olds {
             guard waitForCommands(old, until: deadline) == nil,
-                  pipeline.synchronize(timeout: max(.zero, deadline - ContinuousClock.now), reaching: old.owner) == .quiescent
+                pipeline.synchronize(timeout: max(.zero, deadline - ContinuousClock.now), reaching: old.owner) == .quiescent
             else {
                 left += 1
                 continue
@@ -830,9 +859,10 @@ public final class PluginHost: @unchecked Sendable {
         registry.withLock { _ in
             auditHandlersLocked()
             let loading = pending.values.map { load in
-                LoadedPlugin(name: load.name, version: load.version, path: load.path, state: .loading, owner: 0,
-                             irqs: [], loadTime: load.started, handlerCalls: 0, commands: [], retireReasons: [],
-                             parameterValues: load.parameters, activity: activityText(load))
+                LoadedPlugin(
+                    name: load.name, version: load.version, path: load.path, state: .loading, owner: 0,
+                    irqs: [], loadTime: load.started, handlerCalls: 0, commands: [], retireReasons: [],
+                    parameterValues: load.parameters, activity: activityText(load))
             }
             return (plugins.values.map(snapshot) + loading).sorted { $0.name < $1.name }
         }
@@ -887,7 +917,8 @@ public final class PluginHost: @unchecked Sendable {
     /// no waiting), or nil when it runs none or host code.
     public func stuckOwnerName(cpu: Int) -> String? {
         guard case let .busy(busyCPU, _, owner, _) = pipeline.synchronize(timeout: .zero),
-              busyCPU == cpu, owner != 0 else { return nil }
+            busyCPU == cpu, owner != 0
+        else { return nil }
         return pluginName(owner: owner)
     }
 
@@ -911,11 +942,12 @@ public final class PluginHost: @unchecked Sendable {
     private func snapshot(_ r: PluginRecord) -> LoadedPlugin {
         let irqs = Set(pipeline.actions().filter { $0.owner == r.owner }.map(\.irq)).sorted()
         let calls = pipeline.handlerRuns(owner: r.owner) &- r.runsBase
-        return LoadedPlugin(name: r.name, version: r.descriptor.version, path: r.image.path, state: r.state,
-                            owner: r.owner, irqs: irqs, loadTime: r.loadTime, handlerCalls: calls,
-                            commands: r.commands.names, retireReasons: r.elf.retireReasons,
-                            contentHash: r.image.copy?.hashText, parameterValues: r.values, lastOops: r.lastOops,
-                            activity: r.activity.map { "\($0.what) for \(Self.seconds(since: $0.sinceNanos))" })
+        return LoadedPlugin(
+            name: r.name, version: r.descriptor.version, path: r.image.path, state: r.state,
+            owner: r.owner, irqs: irqs, loadTime: r.loadTime, handlerCalls: calls,
+            commands: r.commands.names, retireReasons: r.elf.retireReasons,
+            contentHash: r.image.copy?.hashText, parameterValues: r.values, lastOops: r.lastOops,
+            activity: r.activity.map { "\($0.what) for \(Self.seconds(since: $0.sinceNanos))" })
     }
 
     /// Why a grace period failed on `membarrier` (an unload then keeps the

@@ -29,9 +29,10 @@ package enum PluginLimits {
 
     /// These figures as the `TENON_EXT_LIMITS` extension hands them to a plugin.
     static var `extension`: tenon_host_limits_t {
-        tenon_host_limits_t(struct_size: UInt32(MemoryLayout<tenon_host_limits_t>.size),
-                            max_actions: UInt32(maxActions), max_timers: UInt32(maxTimers),
-                            max_synthetic_irqs: UInt32(maxSyntheticIRQs), min_timer_period_ns: minTimerPeriodNanos)
+        tenon_host_limits_t(
+            struct_size: UInt32(MemoryLayout<tenon_host_limits_t>.size),
+            max_actions: UInt32(maxActions), max_timers: UInt32(maxTimers),
+            max_synthetic_irqs: UInt32(maxSyntheticIRQs), min_timer_period_ns: minTimerPeriodNanos)
     }
 
     /// Why `request_irq` must be refused before it reaches the pipeline, with
@@ -39,7 +40,10 @@ package enum PluginLimits {
     static func checkRequest(flags: UInt32, actionsHeld: Int) -> (errno: Int32, reason: String)? {
         let unknown = flags & ~knownIRQFlags
         if unknown != 0 {
-            return (Errno.EINVAL, "unknown flag bits 0x\(String(unknown, radix: 16)) (known: TENON_IRQF_SHARED, TENON_IRQF_PERCPU, TENON_IRQF_ONESHOT, TENON_IRQF_NO_THREAD, TENON_IRQF_OOB)")
+            return (
+                Errno.EINVAL,
+                "unknown flag bits 0x\(String(unknown, radix: 16)) (known: TENON_IRQF_SHARED, TENON_IRQF_PERCPU, TENON_IRQF_ONESHOT, TENON_IRQF_NO_THREAD, TENON_IRQF_OOB)"
+            )
         }
         if actionsHeld >= maxActions {
             return (Errno.ENOSPC, "the plugin already holds \(actionsHeld) IRQ actions, the limit is \(maxActions); free_irq some first")
@@ -53,7 +57,9 @@ package enum PluginLimits {
             return (Errno.EINVAL, "period \(periodNanos) ns is below the minimum of \(minTimerPeriodNanos) ns (\(minTimerPeriodNanos / 1000) µs)")
         }
         if timersHeld >= maxTimers {
-            return (Errno.EAGAIN, "the plugin already holds \(timersHeld) timers, the limit is \(maxTimers); timer_stop one first (one-shots count until stopped)")
+            return (
+                Errno.EAGAIN, "the plugin already holds \(timersHeld) timers, the limit is \(maxTimers); timer_stop one first (one-shots count until stopped)"
+            )
         }
         return nil
     }

@@ -65,13 +65,14 @@ public struct PluginOops: Sendable, Equatable, CustomStringConvertible {
         let name = withUnsafeBytes(of: raw.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         let version = withUnsafeBytes(of: raw.version) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         let frames = withUnsafeBytes(of: raw.frames) { Array($0.bindMemory(to: UInt64.self).prefix(Int(raw.nframes))) }
-        return PluginOops(sequence: raw.seq, plugin: name, version: version, owner: raw.owner,
-                          cpu: raw.cpu >= 0 ? Int(raw.cpu) : nil,
-                          irq: raw.irq == UInt32.max ? nil : raw.irq,
-                          context: contextName(raw.context), signal: signalName(raw.signo, code: raw.code),
-                          code: raw.code, address: raw.addr, pc: raw.pc, symbol: symbolise(raw.pc),
-                          frames: frames.map { symbolise($0) }, thread: raw.tid, timeNanos: raw.time_ns,
-                          domain: UInt(bitPattern: raw.domain))
+        return PluginOops(
+            sequence: raw.seq, plugin: name, version: version, owner: raw.owner,
+            cpu: raw.cpu >= 0 ? Int(raw.cpu) : nil,
+            irq: raw.irq == UInt32.max ? nil : raw.irq,
+            context: contextName(raw.context), signal: signalName(raw.signo, code: raw.code),
+            code: raw.code, address: raw.addr, pc: raw.pc, symbol: symbolise(raw.pc),
+            frames: frames.map { symbolise($0) }, thread: raw.tid, timeNanos: raw.time_ns,
+            domain: UInt(bitPattern: raw.domain))
     }
 
     static func contextName(_ c: UInt32) -> String {

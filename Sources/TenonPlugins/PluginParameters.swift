@@ -7,9 +7,9 @@ import TenonABI
 
 /// The type of a load-time parameter (`TENON_PARAM_*`).
 public enum ParameterType: Int32, Sendable, Hashable, CaseIterable, CustomStringConvertible {
-    case bool = 1    // TENON_PARAM_BOOL
-    case int = 2     // TENON_PARAM_INT
-    case uint = 3    // TENON_PARAM_UINT
+    case bool = 1  // TENON_PARAM_BOOL
+    case int = 2  // TENON_PARAM_INT
+    case uint = 3  // TENON_PARAM_UINT
     case double = 4  // TENON_PARAM_DOUBLE
     case string = 5  // TENON_PARAM_STRING
 
@@ -121,8 +121,10 @@ public final class PluginParameters {
     ///   ``PluginError/badParameterValue(plugin:name:value:type:reason:)``,
     ///   ``PluginError/missingParameter(plugin:name:)``, in the order the
     ///   arguments are read (missing ones last).
-    public init(parsing arguments: [String], against descriptors: [ParameterDescriptor],
-                plugin: String) throws(PluginError) {
+    public init(
+        parsing arguments: [String], against descriptors: [ParameterDescriptor],
+        plugin: String
+    ) throws(PluginError) {
         var given: [String: String] = [:]
         for argument in arguments {
             guard let eq = argument.firstIndex(of: "="), eq != argument.startIndex else {

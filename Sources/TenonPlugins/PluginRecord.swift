@@ -41,9 +41,11 @@ final class PluginRecord {
     /// request that outlives its deadline.
     var activity: (what: String, sinceNanos: UInt64)?
 
-    init(name: String, descriptor: PluginDescriptor, elf: ELFImage, image: DynamicImage, owner: UInt32,
-         services: HostServices, commands: FFICommandTable, loadTime: Double,
-         parameters: [String], values: [String], runsBase: UInt64) {
+    init(
+        name: String, descriptor: PluginDescriptor, elf: ELFImage, image: DynamicImage, owner: UInt32,
+        services: HostServices, commands: FFICommandTable, loadTime: Double,
+        parameters: [String], values: [String], runsBase: UInt64
+    ) {
         self.runsBase = runsBase
         self.parameters = parameters
         self.values = values

@@ -75,8 +75,10 @@ package final class PrivateImage {
     /// - Throws: ``PluginError/notAFile(path:reason:)``, ``PluginError/unreadable(path:errno:)``,
     ///   ``PluginError/tooLarge(path:size:limit:)``, ``PluginError/insecure(path:reason:)``.
     /// `limit` replaces ``maximumFileSize`` (tests).
-    package init(copying path: String, allowInsecure: Bool = false,
-                limit: UInt64 = PrivateImage.maximumFileSize) throws(PluginError) {
+    package init(
+        copying path: String, allowInsecure: Bool = false,
+        limit: UInt64 = PrivateImage.maximumFileSize
+    ) throws(PluginError) {
         let src = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
         guard src >= 0 else {
             let e = errno
@@ -114,8 +116,10 @@ package final class PrivateImage {
         fstat(fd, &copied)
         let dev = UInt64(copied.st_dev)
         // glibc's gnu_dev_major/minor, which Swift does not import (macros).
-        device = (UInt32(truncatingIfNeeded: ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfff)),
-                  UInt32(truncatingIfNeeded: (dev & 0xff) | ((dev >> 12) & ~0xff)))
+        device = (
+            UInt32(truncatingIfNeeded: ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfff)),
+            UInt32(truncatingIfNeeded: (dev & 0xff) | ((dev >> 12) & ~0xff))
+        )
         inode = UInt64(copied.st_ino)
         self.fd = fd
         self.size = size

@@ -32,10 +32,11 @@ public struct MemoryMapping: Sendable, Hashable, CustomStringConvertible {
         let range = fields[0].split(separator: "-")
         let device = fields[3].split(separator: ":")
         guard range.count == 2, device.count == 2,
-              let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16),
-              let offset = UInt64(fields[2], radix: 16),
-              let major = UInt32(device[0], radix: 16), let minor = UInt32(device[1], radix: 16),
-              let inode = UInt64(fields[4]) else { return nil }
+            let start = UInt(range[0], radix: 16), let end = UInt(range[1], radix: 16),
+            let offset = UInt64(fields[2], radix: 16),
+            let major = UInt32(device[0], radix: 16), let minor = UInt32(device[1], radix: 16),
+            let inode = UInt64(fields[4])
+        else { return nil }
         self.start = start
         self.end = end
         self.permissions = String(fields[1])
@@ -92,7 +93,10 @@ public enum ProcessMaps {
         return try current().filter { m in
             if let p = m.path, p == canonical || p == canonical + " (deleted)" { return true }
             if let id = identity, m.inode != 0, m.inode == id.inode,
-               m.deviceMajor == id.major, m.deviceMinor == id.minor { return true }
+                m.deviceMajor == id.major, m.deviceMinor == id.minor
+            {
+                return true
+            }
             return false
         }
     }

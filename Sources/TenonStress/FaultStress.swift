@@ -110,10 +110,12 @@ public final class FaultStress {
             try FileManager.default.copyItem(atPath: torture, toPath: path)
             let plugin: LoadedPlugin
             do {
-                plugin = try host.load(path: path, parameters: [
-                    "irq=\(faultIRQ)", "generation=\(report.generations)", "fault_one_in=\(options.faultOneIn)",
-                    "fault_log=\(UInt(bitPattern: faultLog))",
-                ])
+                plugin = try host.load(
+                    path: path,
+                    parameters: [
+                        "irq=\(faultIRQ)", "generation=\(report.generations)", "fault_one_in=\(options.faultOneIn)",
+                        "fault_log=\(UInt(bitPattern: faultLog))",
+                    ])
             } catch {
                 report.violations.append("generation \(report.generations): load failed: \(error)")
                 break
@@ -137,7 +139,9 @@ public final class FaultStress {
             case let other:
                 if !early {
                     report.violations.append("generation \(report.generations): state \(state.map { "\($0)" } ?? "gone"), unload \(other)")
-                } else if case .unloaded = other { report.cleanUnloads += 1 } else {
+                } else if case .unloaded = other {
+                    report.cleanUnloads += 1
+                } else {
                     report.violations.append("generation \(report.generations): unload \(other)")
                 }
             }
@@ -188,7 +192,8 @@ public final class FaultStress {
             if seen != injected { report.violations.append("CPU \(cpu): \(injected) faults injected, \(seen) oopses name it") }
         }
         for o in oopses where o.context != "oob handler" || o.irq != faultIRQ {
-            report.violations.append("oops #\(o.sequence): context \(o.context), IRQ \(o.irq.map(String.init) ?? "-"), expected the oob handler of IRQ \(faultIRQ)")
+            report.violations.append(
+                "oops #\(o.sequence): context \(o.context), IRQ \(o.irq.map(String.init) ?? "-"), expected the oob handler of IRQ \(faultIRQ)")
         }
         _ = host.unloadAll(timeout: .seconds(5))
         return report

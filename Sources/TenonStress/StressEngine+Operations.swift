@@ -18,9 +18,11 @@ extension StressEngine {
     func parameters(_ g: PluginGroup, generation: UInt64) -> [String] {
         guard g.isTorture else { return g.parameters }
         let work = rng.next() & 1 == 1
-        return ["irq=\(tortureIRQ)", "generation=\(generation)", "ledger=\(ledger.address)",
-                "max_spin_ns=\(options.maxSpinNanos)", "work=\(work)",
-                "long_irq=\(longSectionsEnabled ? longIRQ : 0)", "long_ns=\(options.longSectionNanos)"]
+        return [
+            "irq=\(tortureIRQ)", "generation=\(generation)", "ledger=\(ledger.address)",
+            "max_spin_ns=\(options.maxSpinNanos)", "work=\(work)",
+            "long_irq=\(longSectionsEnabled ? longIRQ : 0)", "long_ns=\(options.longSectionNanos)",
+        ]
     }
 
     func note(_ group: Int, _ kind: UInt8) {
@@ -160,8 +162,9 @@ extension StressEngine {
         defer { if g.isTorture { ledger.unloading = 0 } }
         if commandInFlight.withLock({ $0 }) == name { unloadsDuringCommand += 1 }
         do {
-            let result = try host.swap(name: name, path: path, parameters: parameters(g, generation: gen),
-                                       timeout: .seconds(5))
+            let result = try host.swap(
+                name: name, path: path, parameters: parameters(g, generation: gen),
+                timeout: .seconds(5))
             swapNanos.append(tstress_now_ns() - t)
             g.loadedPath = path
             g.generation = gen

@@ -31,7 +31,9 @@ extension StressEngine {
         tstress_set_barrier_slots(layout.base, layout.stride, Int32(cpuCount))
         if let machine {
             for cpu in 0..<options.cpus {
-                machine.run(on: cpu) { tstress_set_thread_cpu(Int32(cpu)); tstress_ensure_altstack() }
+                machine.run(on: cpu) {
+                    tstress_set_thread_cpu(Int32(cpu)); tstress_ensure_altstack()
+                }
             }
         }
         // Machine-backed plugin timers (timer_start/stop; cancelled on unload).
@@ -105,7 +107,8 @@ extension StressEngine {
             while stop.get == 0 {
                 let list = host.list()
                 if let p = list.isEmpty ? nil : list[prng.below(list.count)], !p.commands.isEmpty,
-                   p.name != "stuck" {
+                    p.name != "stuck"
+                {
                     let c = p.commands[prng.below(p.commands.count)]
                     self.commandInFlight.withLock { $0 = p.name }
                     do {

@@ -74,10 +74,12 @@ extension StressEngine {
         _ = machine.pipeline.free_irq(irq, nil)
         switch outcome.get {
         case 1: report.scenarios["self-unload"] = "refused from inside the handler (CPU 0, IRQ \(irq))"
-        case 2: report.violations.append("self-unload scenario: unload from inside a handler was not refused")
-                report.scenarios["self-unload"] = "NOT refused"
-        default: report.violations.append("self-unload scenario: the handler never ran within 2 s")
-                 report.scenarios["self-unload"] = "handler never ran"
+        case 2:
+            report.violations.append("self-unload scenario: unload from inside a handler was not refused")
+            report.scenarios["self-unload"] = "NOT refused"
+        default:
+            report.violations.append("self-unload scenario: the handler never ran within 2 s")
+            report.scenarios["self-unload"] = "handler never ran"
         }
     }
 }

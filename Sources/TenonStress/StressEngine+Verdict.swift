@@ -26,11 +26,13 @@ extension StressEngine {
         report.longSectionViolations = ledger.read(&l.pointee.long_violations)
         do {
             let w = windowTotals
-            report.windows = ["straggler drain waited for a reader": w.stragglerWaits,
-                              "main drain waited for a reader": w.mainWaits,
-                              "torture handler ran during its own unload/swap-out": ledger.read(&l.pointee.runs_during_unload),
-                              "unload busy (a CPU stayed inside)": UInt64(report.busyResults),
-                              "unload/swap started while a command of that plugin ran": UInt64(unloadsDuringCommand)]
+            report.windows = [
+                "straggler drain waited for a reader": w.stragglerWaits,
+                "main drain waited for a reader": w.mainWaits,
+                "torture handler ran during its own unload/swap-out": ledger.read(&l.pointee.runs_during_unload),
+                "unload busy (a CPU stayed inside)": UInt64(report.busyResults),
+                "unload/swap started while a command of that plugin ran": UInt64(unloadsDuringCommand),
+            ]
             if longSectionsEnabled {
                 report.windows["long in-band section open across its plugin's unload/swap-out"] = ledger.read(&l.pointee.long_during_unload)
                 report.windows["oob IRQ nested in a long in-band section"] = ledger.read(&l.pointee.long_nested)
@@ -62,19 +64,26 @@ extension StressEngine {
         report.cyclesPerSecond = Double(report.cycles) / max(0.001, options.duration + (options.membarrier ? options.fencedPhase : 0))
 
         let kind = ledger.read(&l.pointee.first_violation_kind)
-        let first = kind == 0 ? "" : " (first: generation \(ledger.read(&l.pointee.first_violation_generation)) handled an entry stamped \(ledger.read(&l.pointee.first_violation_stamp)) on CPU \(ledger.read(&l.pointee.first_violation_cpu)))"
+        let first =
+            kind == 0
+            ? ""
+            : " (first: generation \(ledger.read(&l.pointee.first_violation_generation)) handled an entry stamped \(ledger.read(&l.pointee.first_violation_stamp)) on CPU \(ledger.read(&l.pointee.first_violation_cpu)))"
         if report.generationViolations > 0 {
-            report.violations.append("GENERATION VIOLATION: \(report.generationViolations) IRQ(s) handled by a generation older than the one current when raised\(kind == 1 ? first : "")")
+            report.violations.append(
+                "GENERATION VIOLATION: \(report.generationViolations) IRQ(s) handled by a generation older than the one current when raised\(kind == 1 ? first : "")"
+            )
         }
         if report.lateExecutions > 0 {
-            report.violations.append("LATE EXECUTION: \(report.lateExecutions) handler run(s) of a generation whose unload had returned\(kind == 2 ? first : "")")
+            report.violations.append(
+                "LATE EXECUTION: \(report.lateExecutions) handler run(s) of a generation whose unload had returned\(kind == 2 ? first : "")")
         }
         if report.lateWorkRuns > 0 {
             report.violations.append("LATE IRQ_WORK: \(report.lateWorkRuns) irq_work run(s) of a generation whose unload had returned")
         }
         if report.doubles > 0 { report.violations.append("DOUBLE: \(report.doubles) IRQ(s) handled twice") }
         if report.lostIRQs > 0 {
-            report.violations.append("LOST IRQ: \(report.lostIRQs) torture entries never handled (\(gaps) skipped, \(pending) still queued after the final drain)")
+            report.violations.append(
+                "LOST IRQ: \(report.lostIRQs) torture entries never handled (\(gaps) skipped, \(pending) still queued after the final drain)")
         }
         if report.tortureHandlerRuns == 0 { report.violations.append("VACUOUS: the torture handler never ran") }
         // Every entry pushed is drained exactly once or still pending (then LOST IRQ above):
@@ -83,10 +92,14 @@ extension StressEngine {
             report.violations.append("LEDGER: drained \(report.tortureEntriesDrained) + pending \(pending) != pushed \(pushed)")
         }
         if reentered > 0 {
-            report.violations.append("FIFO REENTERED: \(reentered) drain(s) of a CPU's FIFO while another drain of it ran (a handler ran nested in, or beside, its own CPU's handler)")
+            report.violations.append(
+                "FIFO REENTERED: \(reentered) drain(s) of a CPU's FIFO while another drain of it ran (a handler ran nested in, or beside, its own CPU's handler)"
+            )
         }
         if report.longSectionViolations > 0 {
-            report.violations.append("LONG SECTION: \(report.longSectionViolations) long in-band section(s) of generation g found at their end that g's exit() had begun, its unload had returned, or its code/data had changed")
+            report.violations.append(
+                "LONG SECTION: \(report.longSectionViolations) long in-band section(s) of generation g found at their end that g's exit() had begun, its unload had returned, or its code/data had changed"
+            )
         }
         if report.runsAfterExit > 0 {
             report.violations.append("RUN AFTER EXIT: \(report.runsAfterExit) torture handler or irq_work run(s) of generation g after g's exit() began")

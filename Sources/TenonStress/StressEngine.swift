@@ -63,13 +63,14 @@ public final class StressEngine: @unchecked Sendable {
         let start = tstress_now_ns()
         report.seed = options.seed
         report.cpus = options.cpus
-#if TENON_TORTURE
+        #if TENON_TORTURE
         report.sabotage = "\(options.sabotage)"
         report.jitterSpins = options.jitterSpins
-#endif
+        #endif
         report.poison = options.poison
-        report.barrier = try phase(barrier(options.membarrier ? .membarrier : .fenced), seconds: options.duration,
-                                   scenarios: options.scenarios)
+        report.barrier = try phase(
+            barrier(options.membarrier ? .membarrier : .fenced), seconds: options.duration,
+            scenarios: options.scenarios)
         if options.membarrier && options.fencedPhase > 0 {
             _ = try phase(barrier(.fenced), seconds: options.fencedPhase, scenarios: false)
             report.barrier += " + \(options.fencedPhase) s fenced phase"
@@ -81,21 +82,22 @@ public final class StressEngine: @unchecked Sendable {
 
     /// The barrier of a phase: `fence`, plus the torture build's sabotage and jitter.
     func barrier(_ fence: BarrierConfiguration.Fence) -> BarrierConfiguration {
-#if TENON_TORTURE
+        #if TENON_TORTURE
         BarrierConfiguration(fence: fence, sabotage: options.sabotage, jitterSpins: options.jitterSpins)
-#else
+        #else
         BarrierConfiguration(fence: fence)
-#endif
+        #endif
     }
 
     func progressLine(_ t0: UInt64) -> String {
         let l = ledger.pointer
         let t = Double(tstress_now_ns() - t0) / 1e9
-        return String(format: "t=%5.1fs cycles %d (L %d U %d S %d) raised %llu torture runs %llu gen %llu late %llu viol %llu busy %d",
-                      t, report.cycles, report.loads, report.unloads, report.swaps, UInt64(raised.get),
-                      ledger.read(&l.pointee.handler_runs), nextGeneration - 1,
-                      ledger.read(&l.pointee.late_handler_runs) + ledger.read(&l.pointee.late_work_runs),
-                      ledger.read(&l.pointee.age_violations) + ledger.read(&l.pointee.doubles) + ledger.read(&l.pointee.gaps),
-                      report.busyResults)
+        return String(
+            format: "t=%5.1fs cycles %d (L %d U %d S %d) raised %llu torture runs %llu gen %llu late %llu viol %llu busy %d",
+            t, report.cycles, report.loads, report.unloads, report.swaps, UInt64(raised.get),
+            ledger.read(&l.pointee.handler_runs), nextGeneration - 1,
+            ledger.read(&l.pointee.late_handler_runs) + ledger.read(&l.pointee.late_work_runs),
+            ledger.read(&l.pointee.age_violations) + ledger.read(&l.pointee.doubles) + ledger.read(&l.pointee.gaps),
+            report.busyResults)
     }
 }

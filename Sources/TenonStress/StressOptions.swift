@@ -15,17 +15,17 @@ public struct StressOptions: Sendable {
     public var timerHz = 2_000
     /// Seed of the operation schedule (same seed, same schedule of operations).
     public var seed: UInt64 = 1
-#if TENON_TORTURE
+    #if TENON_TORTURE
     /// Widen the race windows (`BarrierConfiguration.jitterSpins`), 0 = off.
     public var jitterSpins: UInt32 = 0
     public var sabotage: BarrierConfiguration.Sabotage = .none
     /// This build carries barrier sabotage and `--jitter` (the `Torture` trait).
     public static let isTortureBuild = true
-#else
+    #else
     /// This build carries barrier sabotage and `--jitter` (the `Torture` trait):
     /// false in the default (shipped) build, which has neither.
     public static let isTortureBuild = false
-#endif
+    #endif
     /// false: the main phase uses the fenced read side (`--no-membarrier`).
     public var membarrier = true
     /// Seconds of an extra fenced-fallback phase after a membarrier main phase (0 = none).

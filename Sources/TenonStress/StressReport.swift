@@ -96,7 +96,8 @@ public struct StressReport: Codable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(self),
-              var object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return "{}" }
+            var object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
+        else { return "{}" }
         object["schema"] = "tenon.stress/1"
         object["cycles"] = cycles
         object["passed"] = passed
@@ -110,21 +111,31 @@ public struct StressReport: Codable, Sendable {
     public var summary: String {
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
         var s: [String] = []
-        s.append("tenon stress: seed \(seed), \(cpus) CPUs, \(f(durationSeconds)) s, barrier \(barrier), sabotage \(sabotage), jitter \(jitterSpins), poison \(poison ? "on" : "off")")
+        s.append(
+            "tenon stress: seed \(seed), \(cpus) CPUs, \(f(durationSeconds)) s, barrier \(barrier), sabotage \(sabotage), jitter \(jitterSpins), poison \(poison ? "on" : "off")"
+        )
         s.append("  plugins: \(plugins.joined(separator: ", "))")
-        s.append("  cycles: \(cycles) (loads \(loads), unloads \(unloads), swaps \(swaps)), \(f(cyclesPerSecond))/s; load errors \(loadErrors), swap errors \(swapErrors)")
+        s.append(
+            "  cycles: \(cycles) (loads \(loads), unloads \(unloads), swaps \(swaps)), \(f(cyclesPerSecond))/s; load errors \(loadErrors), swap errors \(swapErrors)"
+        )
         s.append("  unload results: busy \(busyResults), refused \(refusedResults), images unmapped \(imagesUnmapped), retired \(imagesRetired)")
         s.append("  IRQs raised \(irqsRaised) (+ \(timerDeliveries) timer deliveries), handler runs \(handlerRuns) (torture \(tortureHandlerRuns))")
-        s.append("  torture ledger: \(generations) generations, entries pushed \(tortureEntriesPushed), drained \(tortureEntriesDrained), ring-full skips \(ringFullSkips); irq_work queued \(workQueued), run \(workRuns)")
+        s.append(
+            "  torture ledger: \(generations) generations, entries pushed \(tortureEntriesPushed), drained \(tortureEntriesDrained), ring-full skips \(ringFullSkips); irq_work queued \(workQueued), run \(workRuns)"
+        )
         s.append("  commands called \(commandsCalled) (errors \(commandErrors))")
-        s.append("  late executions: \(lateExecutions)   late irq_work: \(lateWorkRuns)   lost IRQs: \(lostIRQs)   doubles: \(doubles)   generation violations: \(generationViolations)")
+        s.append(
+            "  late executions: \(lateExecutions)   late irq_work: \(lateWorkRuns)   lost IRQs: \(lostIRQs)   doubles: \(doubles)   generation violations: \(generationViolations)"
+        )
         s.append("  runs after exit() began: \(runsAfterExit)   FIFO re-entered drains: \(fifoReentries)")
         s.append("  long in-band sections: \(longSections) (ended after exit() began or with the image changed: \(longSectionViolations))")
         s.append("  poisoned ranges: \(poisonedRanges) (misses \(poisonMisses))")
         for (k, v) in windows.sorted(by: { $0.key < $1.key }) {
             s.append("  window \(k): \(v)\(v == 0 ? " (never exercised)" : "")")
         }
-        s.append("  unload latency µs: p50 \(f(unloadP50)) p99 \(f(unloadP99)) max \(f(unloadMax)); swap p50 \(f(swapP50)) p99 \(f(swapP99)) max \(f(swapMax)); grace period alone p50 \(f(graceP50)) p99 \(f(graceP99)) max \(f(graceMax))")
+        s.append(
+            "  unload latency µs: p50 \(f(unloadP50)) p99 \(f(unloadP99)) max \(f(unloadMax)); swap p50 \(f(swapP50)) p99 \(f(swapP99)) max \(f(swapMax)); grace period alone p50 \(f(graceP50)) p99 \(f(graceP99)) max \(f(graceMax))"
+        )
         let total = max(1, ageHistogram.reduce(0, +))
         let hist = zip(Self.ageLabels, ageHistogram).map { "\($0)=\($1)" }.joined(separator: " ")
         s.append("  age histogram (handler gen - stamp): \(hist)  [\(String(format: "%.3f", Double(ageHistogram.first ?? 0) / Double(total) * 100))% age 0]")

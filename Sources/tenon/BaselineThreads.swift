@@ -22,14 +22,16 @@ final class BaselineThreads: @unchecked Sendable {
             slot[1] = Int32(core)
             let context = BaselineContext(word: word, slot: slot)
             var t: pthread_t = 0
-            let rc = pthread_create(&t, nil, { arg in
-                let ctx = Unmanaged<BaselineContext>.fromOpaque(arg!).takeRetainedValue()
-                _ = ctenon_pin_self(ctx.slot[1])
-                _ = ctenon_unblock_signal(BaselineThreads.signal)
-                ctenon_word_store32(ctx.slot, UInt32(bitPattern: ctenon_gettid()))
-                while ctenon_word_load(ctx.word) == 0 { _ = ctenon_futex_wait(ctx.word, 0) }
-                return nil
-            }, Unmanaged.passRetained(context).toOpaque())
+            let rc = pthread_create(
+                &t, nil,
+                { arg in
+                    let ctx = Unmanaged<BaselineContext>.fromOpaque(arg!).takeRetainedValue()
+                    _ = ctenon_pin_self(ctx.slot[1])
+                    _ = ctenon_unblock_signal(BaselineThreads.signal)
+                    ctenon_word_store32(ctx.slot, UInt32(bitPattern: ctenon_gettid()))
+                    while ctenon_word_load(ctx.word) == 0 { _ = ctenon_futex_wait(ctx.word, 0) }
+                    return nil
+                }, Unmanaged.passRetained(context).toOpaque())
             guard rc == 0 else { throw BenchSetupError.baseline }
             while ctenon_word_load32(slot) == 0 { sched_yield() }
             tids.append(Int32(bitPattern: ctenon_word_load32(slot)))

@@ -71,8 +71,12 @@ struct BenchCommand: ParsableCommand {
         out.add(.trace, "2 trace points, tracing on", r.traceOn, baseline: bare)
         out.line("trace points around one indirect handler call (\(iterations) calls, best of \(rounds) rounds)")
         out.line("\("bare indirect call (baseline)".padding(44)) \(fmt(r.bareCall)) ns/call")
-        out.line("\("2 trace points, tracing off (default)".padding(44)) \(fmt(r.traceOff)) ns/call   +\(fmt(r.traceOff - r.bareCall)) ns   x\(fmt(r.traceOff / r.bareCall))")
-        out.line("\("2 trace points, tracing on (2 records)".padding(44)) \(fmt(r.traceOn)) ns/call   +\(fmt(r.traceOn - r.bareCall)) ns   x\(fmt(r.traceOn / r.bareCall))")
+        out.line(
+            "\("2 trace points, tracing off (default)".padding(44)) \(fmt(r.traceOff)) ns/call   +\(fmt(r.traceOff - r.bareCall)) ns   x\(fmt(r.traceOff / r.bareCall))"
+        )
+        out.line(
+            "\("2 trace points, tracing on (2 records)".padding(44)) \(fmt(r.traceOn)) ns/call   +\(fmt(r.traceOn - r.bareCall)) ns   x\(fmt(r.traceOn / r.bareCall))"
+        )
     }
 
     private func barrier(_ out: BenchRows) {
@@ -88,9 +92,10 @@ struct BenchCommand: ParsableCommand {
         row("barrier, fenced read side (fallback)", r.fencedReadSide)
         row("shared refcount, 2 threads on one line", r.sharedRefcount)
         row("barrier + recovery point (1 IRQ per entry)", r.recoveryPoint)
-        out.line("recovery point: +\(fmt(r.recoveryPoint - r.membarrierReadSide)) ns per IRQ over the default read side "
-              + "(x\(fmt(r.recoveryPoint / r.membarrierReadSide))); one _setjmp and state snapshot per pipeline entry, "
-              + "an owner marker per handler call")
+        out.line(
+            "recovery point: +\(fmt(r.recoveryPoint - r.membarrierReadSide)) ns per IRQ over the default read side "
+                + "(x\(fmt(r.recoveryPoint / r.membarrierReadSide))); one _setjmp and state snapshot per pipeline entry, "
+                + "an owner marker per handler call")
     }
 
     private func handler(_ out: BenchRows) {
@@ -109,8 +114,9 @@ struct BenchCommand: ParsableCommand {
     }
 
     private func unload(_ out: BenchRows) throws {
-        out.line("idle unload of the C counter on an idle machine, beside a bare dlopen + dlsym + dlclose of the same file "
-              + "(\(cycles) cycles per size, interleaved; microseconds)")
+        out.line(
+            "idle unload of the C counter on an idle machine, beside a bare dlopen + dlsym + dlclose of the same file "
+                + "(\(cycles) cycles per size, interleaved; microseconds)")
         out.line("cpus   bare p50/p99   unload p50/p99   x bare   full maps check p50/p99   x bare   grace p50   load p50   private copy p50")
         for n in try machineSizes() {
             let f = try UnloadBenchmark.run(cpus: n, cycles: cycles)
@@ -121,16 +127,18 @@ struct BenchCommand: ParsableCommand {
             for (q, label) in [(0.5, "p50"), (0.99, "p99")] {
                 let b = (name: "bare dlopen+dlsym+dlclose", value: UnloadBenchmark.percentile(f.bare, q))
                 out.add(.unload, "unload", UnloadBenchmark.percentile(f.unload, q), unit: "us", baseline: b, cpus: n, percentile: label)
-                out.add(.unload, "unload with the full maps check", UnloadBenchmark.percentile(f.unloadFullMaps, q), unit: "us",
-                        baseline: b, cpus: n, percentile: label)
+                out.add(
+                    .unload, "unload with the full maps check", UnloadBenchmark.percentile(f.unloadFullMaps, q), unit: "us",
+                    baseline: b, cpus: n, percentile: label)
             }
             out.add(.unload, "grace period", UnloadBenchmark.percentile(f.grace, 0.5), unit: "us", cpus: n, percentile: "p50")
             out.add(.unload, "load", UnloadBenchmark.percentile(f.load, 0.5), unit: "us", cpus: n, percentile: "p50")
             out.add(.unload, "private copy", UnloadBenchmark.percentile(f.privateCopy, 0.5), unit: "us", cpus: n, percentile: "p50")
-            out.line("\(String(n).padding(6)) \((p(f.bare, 0.5) + "/" + p(f.bare, 0.99)).padding(14)) "
-                  + "\((p(f.unload, 0.5) + "/" + p(f.unload, 0.99)).padding(16)) \(("x" + fmt(ratio)).padding(8)) "
-                  + "\((p(f.unloadFullMaps, 0.5) + "/" + p(f.unloadFullMaps, 0.99)).padding(25)) \(("x" + fmt(fullRatio)).padding(8)) "
-                  + "\(p(f.grace, 0.5).padding(11)) \(p(f.load, 0.5).padding(10)) \(p(f.privateCopy, 0.5))")
+            out.line(
+                "\(String(n).padding(6)) \((p(f.bare, 0.5) + "/" + p(f.bare, 0.99)).padding(14)) "
+                    + "\((p(f.unload, 0.5) + "/" + p(f.unload, 0.99)).padding(16)) \(("x" + fmt(ratio)).padding(8)) "
+                    + "\((p(f.unloadFullMaps, 0.5) + "/" + p(f.unloadFullMaps, 0.99)).padding(25)) \(("x" + fmt(fullRatio)).padding(8)) "
+                    + "\(p(f.grace, 0.5).padding(11)) \(p(f.load, 0.5).padding(10)) \(p(f.privateCopy, 0.5))")
         }
     }
 

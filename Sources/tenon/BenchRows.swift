@@ -32,12 +32,16 @@ final class BenchRows {
     /// A line of the text report (nothing with `--json`).
     func line(_ text: String) { if !json { print(text) } }
 
-    func add(_ section: BenchSection, _ name: String, _ value: Double, unit: String = "ns",
-             baseline: (name: String, value: Double)? = nil, cpus: Int? = nil, percentile: String? = nil) {
-        rows.append(Row(section: section.rawValue, name: name, value: Self.round(value), unit: unit,
-                        baselineName: baseline?.name, baselineValue: baseline.map { Self.round($0.value) },
-                        ratio: baseline.flatMap { $0.value > 0 ? Self.round(value / $0.value) : nil },
-                        cpus: cpus, percentile: percentile))
+    func add(
+        _ section: BenchSection, _ name: String, _ value: Double, unit: String = "ns",
+        baseline: (name: String, value: Double)? = nil, cpus: Int? = nil, percentile: String? = nil
+    ) {
+        rows.append(
+            Row(
+                section: section.rawValue, name: name, value: Self.round(value), unit: unit,
+                baselineName: baseline?.name, baselineValue: baseline.map { Self.round($0.value) },
+                ratio: baseline.flatMap { $0.value > 0 ? Self.round(value / $0.value) : nil },
+                cpus: cpus, percentile: percentile))
     }
 
     func document(iterations: Int, rounds: Int) -> String {

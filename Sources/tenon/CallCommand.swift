@@ -27,8 +27,12 @@ struct CallCommand: ParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() throws {
-        guard let payload = try options.send(.call(plugin: plugin, command: command, arguments: arguments,
-                                                   timeoutMilliseconds: timeout.milliseconds)) else { return }
+        guard
+            let payload = try options.send(
+                .call(
+                    plugin: plugin, command: command, arguments: arguments,
+                    timeoutMilliseconds: timeout.milliseconds))
+        else { return }
         print(payload["result"]?.text ?? "(none)")
     }
 }

@@ -4,7 +4,8 @@ import TenonControl
 
 /// Options every control command shares, and the one way they talk to the host.
 struct ClientOptions: ParsableArguments {
-    @Option(name: .long, help: "Control socket of the host (default: $TENON_SOCKET, else $XDG_RUNTIME_DIR/tenon/control.sock, else /tmp/tenon-<uid>/control.sock).")
+    @Option(
+        name: .long, help: "Control socket of the host (default: $TENON_SOCKET, else $XDG_RUNTIME_DIR/tenon/control.sock, else /tmp/tenon-<uid>/control.sock).")
     var socket: String?
 
     @Flag(name: .long, help: "Print the host's JSON response instead of text.")

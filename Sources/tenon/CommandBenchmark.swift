@@ -43,23 +43,29 @@ enum CommandBenchmark {
         let arguments: [CommandArgument] = [.u32(0)]
         var f = Figures()
         for _ in 0..<rounds {
-            f.bare = min(f.bare, timed(iterations) {
-                var cpu: UInt32 = 0
-                var result: UInt64 = 0
-                withUnsafeMutablePointer(to: &cpu) { a in
-                    var argument: UnsafeMutableRawPointer? = UnsafeMutableRawPointer(a)
-                    ffi_call(&cif, function, &result, &argument)
-                }
-                return result
-            })
-            f.typed = min(f.typed, timed(iterations) {
-                if case .uint(let v) = command.call(converted: arguments) { return v }
-                return 0
-            })
-            f.host = min(f.host, timed(iterations) {
-                if case .uint(let v)? = try? host.call(plugin: loaded.name, command: "count", arguments: ["0"]) { return v }
-                return 0
-            })
+            f.bare = min(
+                f.bare,
+                timed(iterations) {
+                    var cpu: UInt32 = 0
+                    var result: UInt64 = 0
+                    withUnsafeMutablePointer(to: &cpu) { a in
+                        var argument: UnsafeMutableRawPointer? = UnsafeMutableRawPointer(a)
+                        ffi_call(&cif, function, &result, &argument)
+                    }
+                    return result
+                })
+            f.typed = min(
+                f.typed,
+                timed(iterations) {
+                    if case .uint(let v) = command.call(converted: arguments) { return v }
+                    return 0
+                })
+            f.host = min(
+                f.host,
+                timed(iterations) {
+                    if case .uint(let v)? = try? host.call(plugin: loaded.name, command: "count", arguments: ["0"]) { return v }
+                    return 0
+                })
         }
         return f
     }

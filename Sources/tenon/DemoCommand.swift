@@ -73,14 +73,17 @@ struct DemoCommand: ParsableCommand {
         print("/proc/interrupts after \(report.durationSeconds) s of load:")
         printIRQTable(report.irqRows)
         print("")
-        print("raise -> oob handler latency (\(report.latencies.count) probes, µs): p50 \(report.latencyMicros(0.5))  "
-              + "p99 \(report.latencyMicros(0.99))  max \(report.latencyMicros(1.0))")
+        print(
+            "raise -> oob handler latency (\(report.latencies.count) probes, µs): p50 \(report.latencyMicros(0.5))  "
+                + "p99 \(report.latencyMicros(0.99))  max \(report.latencyMicros(1.0))")
         let text = { (v: Double?) in v.map { String(format: "%.1f", $0) } ?? "-" }
         var table = [["CPU", "PROBES", "MIN µs", "P50 µs", "P99 µs", "MAX µs"]]
         for (cpu, samples) in report.latenciesPerCPU.enumerated() {
-            table.append([String(cpu), String(samples.count), text(DemoReport.micros(samples, 0)),
-                          text(DemoReport.micros(samples, 0.5)), text(DemoReport.micros(samples, 0.99)),
-                          text(DemoReport.micros(samples, 1))])
+            table.append([
+                String(cpu), String(samples.count), text(DemoReport.micros(samples, 0)),
+                text(DemoReport.micros(samples, 0.5)), text(DemoReport.micros(samples, 0.99)),
+                text(DemoReport.micros(samples, 1)),
+            ])
         }
         printTable(table)
         print("hot swaps: \(report.swaps) (v1 <-> v2 under load; \(report.busySwaps) left the old version waiting for a busy CPU)")

@@ -94,21 +94,27 @@ struct DoorbellBenchCommand: ParsableCommand {
             let s = rows[key, default: [0]].sorted()
             return s[s.count / 2]
         }
-        print("doorbell bench: \(rounds) interleaved rounds of \(seconds) s, medians (a ratio: the median of each round's); target core \(target), "
-              + "raiser core \(raiser), flood over \(lines) lines")
+        print(
+            "doorbell bench: \(rounds) interleaved rounds of \(seconds) s, medians (a ratio: the median of each round's); target core \(target), "
+                + "raiser core \(raiser), flood over \(lines) lines")
         print("  flood, target running an in-band spin:")
-        print("    in-band share    C drain-once " + f(med("c.share"), 3) + "   Tenon " + f(med("t.share"), 3)
-              + "   ratio Tenon/C " + f(med("r.share"), 2))
-        print("    handler runs/s   C drain-once " + f(med("c.busy") / 1e6, 2) + " M   Tenon "
-              + f(med("t.busy") / 1e6, 2) + " M")
+        print(
+            "    in-band share    C drain-once " + f(med("c.share"), 3) + "   Tenon " + f(med("t.share"), 3)
+                + "   ratio Tenon/C " + f(med("r.share"), 2))
+        print(
+            "    handler runs/s   C drain-once " + f(med("c.busy") / 1e6, 2) + " M   Tenon "
+                + f(med("t.busy") / 1e6, 2) + " M")
         print("  flood, target idle (peak handler throughput):")
-        print("    handler runs/s   C drain-once " + f(med("c.idle") / 1e6, 2) + " M   Tenon "
-              + f(med("t.idle") / 1e6, 2) + " M   ratio Tenon/C " + f(med("r.idle"), 2))
+        print(
+            "    handler runs/s   C drain-once " + f(med("c.idle") / 1e6, 2) + " M   Tenon "
+                + f(med("t.idle") / 1e6, 2) + " M   ratio Tenon/C " + f(med("r.idle"), 2))
         print("  ping-pong (one outstanding IRQ), round trips/s:")
-        print("    target idle      bare RT signal " + f(med("c.ping") / 1e3, 1) + " k   Tenon "
-              + f(med("t.ping") / 1e3, 1) + " k   ratio Tenon/bare " + f(med("r.ping"), 2))
-        print("    target busy      bare RT signal " + f(med("c.pingb") / 1e3, 1) + " k   Tenon "
-              + f(med("t.pingb") / 1e3, 1) + " k   ratio Tenon/bare " + f(med("r.pingb"), 2))
+        print(
+            "    target idle      bare RT signal " + f(med("c.ping") / 1e3, 1) + " k   Tenon "
+                + f(med("t.ping") / 1e3, 1) + " k   ratio Tenon/bare " + f(med("r.ping"), 2))
+        print(
+            "    target busy      bare RT signal " + f(med("c.pingb") / 1e3, 1) + " k   Tenon "
+                + f(med("t.pingb") / 1e3, 1) + " k   ratio Tenon/bare " + f(med("r.pingb"), 2))
     }
 
     /// One flood at the machine's CPU 0: (in-band spin iterations, handler runs/s).

@@ -58,8 +58,10 @@ struct IRQBenchCommand: ParsableCommand {
 
         var timers: [MachineTimer] = []
         for k in 0..<n where timerHz > 0 {
-            timers.append(try m.startTimer(on: k, irq: Self.timerIRQ,
-                                           period: .nanoseconds(1_000_000_000 / max(1, timerHz))))
+            timers.append(
+                try m.startTimer(
+                    on: k, irq: Self.timerIRQ,
+                    period: .nanoseconds(1_000_000_000 / max(1, timerHz))))
         }
         var base = [[UInt64]](repeating: [], count: n)
         for k in 0..<n { base[k].reserveCapacity(probes) }
@@ -75,9 +77,10 @@ struct IRQBenchCommand: ParsableCommand {
             let target = m.core(of: k)
             let raiser = cores.first(where: { $0 != target }) ?? target
             _ = ctenon_pin_self(Int32(raiser))
-            placements.append(raiser == target
-                ? "CPU\(k): raiser on the target's own core \(target) (only one core allowed): each probe includes a context switch"
-                : "CPU\(k): raiser pinned to core \(raiser), target CPU on core \(target)")
+            placements.append(
+                raiser == target
+                    ? "CPU\(k): raiser on the target's own core \(target) (only one core allowed): each probe includes a context switch"
+                    : "CPU\(k): raiser pinned to core \(raiser), target CPU on core \(target)")
             var next = ctenon_monotonic_ns()
             for round in 0..<probes {
                 if round % 2 == 0 {
@@ -115,8 +118,9 @@ struct IRQBenchCommand: ParsableCommand {
 
         printTable(m, elapsed: elapsed, timers: timers)
         print("")
-        print("raise -> handler latency, \(n) CPU(s) probed one after the other, \(probes) probes/CPU at \(rate)/s, "
-              + fmt(elapsed, 1) + " s in all, in µs (" + (timerHz > 0 ? "per-CPU timers at \(timerHz) Hz meanwhile" : "no timers") + "):")
+        print(
+            "raise -> handler latency, \(n) CPU(s) probed one after the other, \(probes) probes/CPU at \(rate)/s, "
+                + fmt(elapsed, 1) + " s in all, in µs (" + (timerHz > 0 ? "per-CPU timers at \(timerHz) Hz meanwhile" : "no timers") + "):")
         for p in placements { print("  " + p) }
         print("  (each probe: stamp, raise, spin 20 µs then yield until the handler's stamp; the baseline the same with tgkill)")
         print("  " + pad("", 34) + pad("p50", 9) + pad("p99", 9) + pad("max", 9) + "samples")
@@ -134,9 +138,10 @@ struct IRQBenchCommand: ParsableCommand {
         print("  " + pad("all  raise -> oob handler", 34) + stats(sm))
         print("  " + pad("all  tgkill -> plain C handler", 34) + stats(sb))
         if !sm.isEmpty && !sb.isEmpty {
-            print("  ratio machine/baseline: p50 " + fmt(Double(pct(sm, 0.5)) / Double(pct(sb, 0.5)), 2)
-                  + ", p99 " + fmt(Double(pct(sm, 0.99)) / Double(pct(sb, 0.99)), 2)
-                  + ", max " + fmt(Double(sm.last!) / Double(sb.last!), 2))
+            print(
+                "  ratio machine/baseline: p50 " + fmt(Double(pct(sm, 0.5)) / Double(pct(sb, 0.5)), 2)
+                    + ", p99 " + fmt(Double(pct(sm, 0.99)) / Double(pct(sb, 0.99)), 2)
+                    + ", max " + fmt(Double(sm.last!) / Double(sb.last!), 2))
         }
         if lost > 0 { print("  probes that timed out (50 ms): \(lost)") }
         print("")
@@ -150,13 +155,15 @@ struct IRQBenchCommand: ParsableCommand {
             }
             let tenon = IRQBenchJSON.Latency(allM), bare = IRQBenchJSON.Latency(allB)
             func ratio(_ a: Double?, _ b: Double?) -> Double? { a.flatMap { a in b.flatMap { $0 > 0 ? (a / $0 * 1000).rounded() / 1000 : nil } } }
-            let doc = IRQBenchJSON(command: CommandLine.arguments, cpus: n, probesPerCPU: probes, rateHz: rate, timerHz: timerHz,
-                                   elapsed_s: (elapsed * 1000).rounded() / 1000, perCPU: perCPU,
-                                   all: n > 0 ? IRQBenchJSON.PerCPU(cpu: -1, tenon: tenon, baseline: bare, placement: "all CPUs") : nil,
-                                   ratios: .init(p50: ratio(tenon.p50_us, bare.p50_us), p99: ratio(tenon.p99_us, bare.p99_us),
-                                                 max: ratio(tenon.max_us, bare.max_us)),
-                                   lostProbes: lost, hardMaskPair_ns: (flagNs * 100).rounded() / 100,
-                                   sigmaskPair_ns: (maskNs * 100).rounded() / 100)
+            let doc = IRQBenchJSON(
+                command: CommandLine.arguments, cpus: n, probesPerCPU: probes, rateHz: rate, timerHz: timerHz,
+                elapsed_s: (elapsed * 1000).rounded() / 1000, perCPU: perCPU,
+                all: n > 0 ? IRQBenchJSON.PerCPU(cpu: -1, tenon: tenon, baseline: bare, placement: "all CPUs") : nil,
+                ratios: .init(
+                    p50: ratio(tenon.p50_us, bare.p50_us), p99: ratio(tenon.p99_us, bare.p99_us),
+                    max: ratio(tenon.max_us, bare.max_us)),
+                lostProbes: lost, hardMaskPair_ns: (flagNs * 100).rounded() / 100,
+                sigmaskPair_ns: (maskNs * 100).rounded() / 100)
             Swift.print(ClientOptions.encode(doc))
         }
     }
@@ -207,8 +214,9 @@ struct IRQBenchCommand: ParsableCommand {
         print(line)
         let overruns = timers.reduce(0) { $0 + $1.overruns }
         let merged = timers.reduce(0) { $0 + $1.merged }
-        print("\(total) handler runs in " + fmt(elapsed, 2) + " s: " + fmt(Double(total) / elapsed, 0)
-              + " IRQs/s; timer overruns \(overruns), merged in controller \(merged)")
+        print(
+            "\(total) handler runs in " + fmt(elapsed, 2) + " s: " + fmt(Double(total) / elapsed, 0)
+                + " IRQs/s; timer overruns \(overruns), merged in controller \(merged)")
     }
 
     func stats(_ samples: [UInt64]) -> String {

@@ -33,8 +33,9 @@ struct IRQRates: Encodable {
                 let prior = cpu < old.count && old[cpu] <= n ? old[cpu] : 0
                 return (Double(n - prior) / dt).rounded()
             }
-            return Line(irq: row.irq, perCPU_hz: rates, total_hz: rates.reduce(0, +), stage: row.stage,
-                        handlers: row.handlers)
+            return Line(
+                irq: row.irq, perCPU_hz: rates, total_hz: rates.reduce(0, +), stage: row.stage,
+                handlers: row.handlers)
         }
         .sorted { ($0.total_hz, -$0.irq) > ($1.total_hz, -$1.irq) }
     }
@@ -45,8 +46,11 @@ struct IRQRates: Encodable {
         let total = lines.map(\.total_hz).reduce(0, +)
         var table = [["IRQ"] + (0..<cpus).map { "CPU\($0)/s" } + ["TOTAL/s", "STAGE", "HANDLERS"]]
         for l in lines {
-            table.append(["\(l.irq):"] + l.perCPU_hz.map { Self.rate($0) } + [Self.rate(l.total_hz), l.stage,
-                                                                               l.handlers.joined(separator: ", ")])
+            table.append(
+                ["\(l.irq):"] + l.perCPU_hz.map { Self.rate($0) } + [
+                    Self.rate(l.total_hz), l.stage,
+                    l.handlers.joined(separator: ", "),
+                ])
         }
         return ["tenon top — \(time), interval \(interval_s) s, \(Self.rate(total)) IRQs/s in all"] + formatTable(table)
     }

@@ -59,17 +59,26 @@ struct InfoCommand: ParsableCommand {
                 var file: String, hash: String, plugin: PluginInfo, retireReasons: [String]
                 var neededLibraries: [String], exportedSymbols: [String]
             }
-            print(ClientOptions.encode(Output(file: path, hash: hash, plugin: info, retireReasons: elf.retireReasons,
-                                              neededLibraries: elf.neededLibraries, exportedSymbols: elf.exportedSymbols)))
+            print(
+                ClientOptions.encode(
+                    Output(
+                        file: path, hash: hash, plugin: info, retireReasons: elf.retireReasons,
+                        neededLibraries: elf.neededLibraries, exportedSymbols: elf.exportedSymbols)))
             return
         }
-        var lines: [(String, String)] = [("filename", absolutePath(path)), ("name", info.name), ("version", info.version),
-                                         ("description", info.description), ("abi", info.abi),
-                                         ("hash", "\(hash) (FNV-1a 64)"),
-                                         ("init/exit", "\(info.hasInit ? "init" : "no init"), \(info.hasExit ? "exit" : "no exit")")]
+        var lines: [(String, String)] = [
+            ("filename", absolutePath(path)), ("name", info.name), ("version", info.version),
+            ("description", info.description), ("abi", info.abi),
+            ("hash", "\(hash) (FNV-1a 64)"),
+            ("init/exit", "\(info.hasInit ? "init" : "no init"), \(info.hasExit ? "exit" : "no exit")"),
+        ]
         for p in info.parameters {
-            lines.append(("parm", "\(p.name): \(p.type), \(p.defaultValue.map { "default \($0)" } ?? "required")"
-                          + (p.description.isEmpty ? "" : " - \(p.description)")))
+            lines.append(
+                (
+                    "parm",
+                    "\(p.name): \(p.type), \(p.defaultValue.map { "default \($0)" } ?? "required")"
+                        + (p.description.isEmpty ? "" : " - \(p.description)")
+                ))
         }
         for c in info.commands {
             lines.append(("command", "\(c.name) \(c.signature)" + (c.help.isEmpty ? "" : " - \(c.help)")))
@@ -99,10 +108,13 @@ struct InfoCommand: ParsableCommand {
             fail("\(path): reading the descriptor took longer than \(timeout) (a constructor or the entry point does not return); the child was killed")
         }
         let output = out.fileHandleForReading.readDataToEndOfFile()
-        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let message =
+            String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             .split(separator: "\n").last.map(String.init) ?? ""
         if child.terminationReason == .uncaughtSignal {
-            fail("\(path): the plugin's code crashed while its descriptor was read (signal \(child.terminationStatus): \(String(cString: strsignal(child.terminationStatus))))")
+            fail(
+                "\(path): the plugin's code crashed while its descriptor was read (signal \(child.terminationStatus): \(String(cString: strsignal(child.terminationStatus))))"
+            )
         }
         guard child.terminationStatus == 0 else {
             fail(message.hasPrefix("error: ") ? String(message.dropFirst(7)) : "\(path): \(message)")
@@ -125,8 +137,11 @@ struct InfoCommand: ParsableCommand {
             let d = try PluginDescriptor.load(from: image)
             let info = PluginInfo(
                 name: d.name, version: d.version, description: d.description, abi: d.abi.description,
-                parameters: d.parameters.map { .init(name: $0.name, type: $0.type.description,
-                                                     defaultValue: $0.defaultValue, description: $0.description) },
+                parameters: d.parameters.map {
+                    .init(
+                        name: $0.name, type: $0.type.description,
+                        defaultValue: $0.defaultValue, description: $0.description)
+                },
                 commands: d.commands.map { .init(name: $0.name, signature: $0.signature.description, help: $0.help) },
                 hasInit: d.initFunction != nil, hasExit: d.exitFunction != nil, hash: copy.hashText)
             print(ClientOptions.encode(info))

@@ -93,14 +93,18 @@ struct LatencyCommand: ParsableCommand {
 
     /// cyclictest with matching options, its summary lines printed as they come.
     func runCyclictest(_ o: LatencyOptions) {
-        guard let path = ["/usr/bin/cyclictest", "/usr/local/bin/cyclictest", "/usr/sbin/cyclictest"]
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+        guard
+            let path = ["/usr/bin/cyclictest", "/usr/local/bin/cyclictest", "/usr/sbin/cyclictest"]
+                .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        else {
             print("cyclictest is not installed (Debian: apt-get install rt-tests); bare C baseline only")
             return
         }
         // -d 0: every thread at the same interval (cyclictest staggers them by default).
-        var args = ["-q", "-t", "\(o.cpus)", "-a", "-d", "0", "-i", "\(max(1, o.periodNanos / 1000))",
-                    "-D", "\(max(1, Int(o.durationSeconds.rounded())))"]
+        var args = [
+            "-q", "-t", "\(o.cpus)", "-a", "-d", "0", "-i", "\(max(1, o.periodNanos / 1000))",
+            "-D", "\(max(1, Int(o.durationSeconds.rounded())))",
+        ]
         if o.priority > 0 { args += ["-p", "\(o.priority)"] }
         if o.lockMemory { args.append("-m") }
         let p = Process()

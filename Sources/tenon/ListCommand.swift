@@ -43,11 +43,13 @@ struct ListCommand: ParsableCommand {
             }
             for (i, r) in shown.enumerated() {
                 if i > 0 { print("") }
-                var lines = [("name", r.name), ("version", r.version), ("state", r.state),
-                             ("path", r.path ?? "?"), ("hash", r.contentHash.map { "\($0) (FNV-1a 64)" } ?? "?"),
-                             ("loaded", formatter.string(from: r.loadedAt)),
-                             ("irqs", r.irqs.map(String.init).joined(separator: ",")),
-                             ("handler calls", String(r.handlerCalls))]
+                var lines = [
+                    ("name", r.name), ("version", r.version), ("state", r.state),
+                    ("path", r.path ?? "?"), ("hash", r.contentHash.map { "\($0) (FNV-1a 64)" } ?? "?"),
+                    ("loaded", formatter.string(from: r.loadedAt)),
+                    ("irqs", r.irqs.map(String.init).joined(separator: ",")),
+                    ("handler calls", String(r.handlerCalls)),
+                ]
                 if let activity = r.activity { lines.append(("running", activity)) }
                 lines += (r.parameters ?? []).map { ("parm", $0) }
                 lines += (r.commands ?? []).map { ("command", $0) }
@@ -59,9 +61,11 @@ struct ListCommand: ParsableCommand {
         }
         var table = [["NAME", "VERSION", "STATE", "IRQS", "LOADED", "HANDLER CALLS", "HASH", "PATH"]]
         for r in rows {
-            table.append([r.name, r.version, r.state, r.irqs.map(String.init).joined(separator: ","),
-                          formatter.string(from: r.loadedAt), String(r.handlerCalls),
-                          r.contentHash ?? "-", r.path ?? "-"])
+            table.append([
+                r.name, r.version, r.state, r.irqs.map(String.init).joined(separator: ","),
+                formatter.string(from: r.loadedAt), String(r.handlerCalls),
+                r.contentHash ?? "-", r.path ?? "-",
+            ])
         }
         printTable(table)
         if rows.isEmpty { print("(no plugin loaded)") }

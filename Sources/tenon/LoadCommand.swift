@@ -30,9 +30,13 @@ struct LoadCommand: ParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() throws {
-        guard let payload = try options.send(.load(path: absolutePath(path), parameters: parameters,
-                                                   allowInsecure: allowInsecure,
-                                                   timeoutMilliseconds: timeout.milliseconds)) else { return }
+        guard
+            let payload = try options.send(
+                .load(
+                    path: absolutePath(path), parameters: parameters,
+                    allowInsecure: allowInsecure,
+                    timeoutMilliseconds: timeout.milliseconds))
+        else { return }
         let irqs = payload["irqs"].flatMap { try? $0.decode([Int].self) } ?? []
         print("loaded \(payload["name"]?.stringValue ?? "?") \(payload["version"]?.stringValue ?? "") (IRQs \(irqs.map(String.init).joined(separator: ", ")))")
     }

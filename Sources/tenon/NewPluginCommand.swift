@@ -29,7 +29,11 @@ struct NewPluginCommand: ParsableCommand {
     @Option(name: .long, help: "Directory to create the plugin folder in.")
     var directory: String = "."
 
-    @Option(name: .long, help: "Tenon's include/ directory (default: found next to this tool or above the current directory); with --swift, its parent is the Tenon package the plugin depends on.")
+    @Option(
+        name: .long,
+        help:
+            "Tenon's include/ directory (default: found next to this tool or above the current directory); with --swift, its parent is the Tenon package the plugin depends on."
+    )
     var include: String?
 
     func validate() throws {
@@ -49,8 +53,9 @@ struct NewPluginCommand: ParsableCommand {
         // A Swift plugin is a SwiftPM package depending on this checkout's TenonPluginKit by path.
         let tenon = URL(fileURLWithPath: includeDir).deletingLastPathComponent().standardizedFileURL
         if swift, !FileManager.default.fileExists(atPath: tenon.appendingPathComponent("Sources/TenonPluginKit").path) {
-            throw ValidationError("\(tenon.path) is not a Tenon checkout (no Sources/TenonPluginKit): a Swift plugin "
-                                  + "depends on one by path; pass --include <tenon checkout>/include")
+            throw ValidationError(
+                "\(tenon.path) is not a Tenon checkout (no Sources/TenonPluginKit): a Swift plugin "
+                    + "depends on one by path; pass --include <tenon checkout>/include")
         }
         let folder = URL(fileURLWithPath: directory).appendingPathComponent(name).standardizedFileURL
         if FileManager.default.fileExists(atPath: folder.path) {
@@ -67,9 +72,11 @@ struct NewPluginCommand: ParsableCommand {
             let module = identifier.first?.isNumber == true ? "plugin_" + identifier : identifier
             let sources = folder.appendingPathComponent("Sources/\(module)")
             try FileManager.default.createDirectory(at: sources, withIntermediateDirectories: true)
-            try PluginTemplates.swiftPackage(name: name, identifier: module, tenonPath: tenon.path,
-                                             tenonIdentity: tenon.lastPathComponent.lowercased())
-                .write(to: folder.appendingPathComponent("Package.swift"), atomically: true, encoding: .utf8)
+            try PluginTemplates.swiftPackage(
+                name: name, identifier: module, tenonPath: tenon.path,
+                tenonIdentity: tenon.lastPathComponent.lowercased()
+            )
+            .write(to: folder.appendingPathComponent("Package.swift"), atomically: true, encoding: .utf8)
             try PluginTemplates.swift(name: name, identifier: module)
                 .write(to: sources.appendingPathComponent("\(module).swift"), atomically: true, encoding: .utf8)
             command = "swift build -c release --package-path \(folder.path)"
@@ -77,7 +84,8 @@ struct NewPluginCommand: ParsableCommand {
         } else {
             let source = folder.appendingPathComponent("\(identifier).c")
             try PluginTemplates.c(name: name).write(to: source, atomically: true, encoding: .utf8)
-            command = "cc -std=c11 -O2 -Wall -Wextra -shared -fPIC -fvisibility=hidden -I\(includeDir) "
+            command =
+                "cc -std=c11 -O2 -Wall -Wextra -shared -fPIC -fvisibility=hidden -I\(includeDir) "
                 + "-Wl,--version-script=\(map.path) \(source.path) -o \(library)"
         }
         print("wrote \(folder.path)/")

@@ -32,8 +32,12 @@ struct PipelineDemoCommand: ParsableCommand {
         step("enable_oob_stage(\"again\") = \(p.enable_oob_stage("again")) (-EBUSY: one oob stage at a time)")
 
         print("2. Request handlers: IRQ \(device) in-band, IRQ \(timer) with IRQF_OOB")
-        step("request_irq(\(device)) = \(p.request_irq(device, flags: 0, name: "device") { irq in trace.append("in-band handler of IRQ \(irq) \(state())"); return IRQ_HANDLED })")
-        step("request_irq(\(timer), IRQF_OOB) = \(p.request_irq(timer, flags: IRQF_OOB, name: "timer") { irq in trace.append("IRQF_OOB handler of IRQ \(irq) \(state())"); return IRQ_HANDLED })")
+        step(
+            "request_irq(\(device)) = \(p.request_irq(device, flags: 0, name: "device") { irq in trace.append("in-band handler of IRQ \(irq) \(state())"); return IRQ_HANDLED })"
+        )
+        step(
+            "request_irq(\(timer), IRQF_OOB) = \(p.request_irq(timer, flags: IRQF_OOB, name: "timer") { irq in trace.append("IRQF_OOB handler of IRQ \(irq) \(state())"); return IRQ_HANDLED })"
+        )
 
         print("3. Stall the in-band stage (local_irq_save) and raise both IRQs on CPU 0")
         let flags = p.local_irq_save()

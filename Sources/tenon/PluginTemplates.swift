@@ -145,59 +145,59 @@ enum PluginTemplates {
     static func swift(name: String, identifier: String) -> String {
         let type = identifier.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
         return """
-        // \(name): a Tenon handler plugin in Embedded Swift that counts IRQs per CPU.
-        //
-        // Params:   irq (uint, default 5), oob (bool, default true)
-        // Commands: count "u64(u32)", total "u64()" (signatures derived from the Swift types)
-        //
-        // TenonPluginKit builds the instance in the image's static storage before
-        // start(host:) runs; handlers reach it through `Self.shared`. Handlers run
-        // in a signal frame: only the instance, atomics and the Host services
-        // marked [async-signal-safe]. See "Writing a plugin in Swift" in Tenon's
-        // docs/plugins.md.
+            // \(name): a Tenon handler plugin in Embedded Swift that counts IRQs per CPU.
+            //
+            // Params:   irq (uint, default 5), oob (bool, default true)
+            // Commands: count "u64(u32)", total "u64()" (signatures derived from the Swift types)
+            //
+            // TenonPluginKit builds the instance in the image's static storage before
+            // start(host:) runs; handlers reach it through `Self.shared`. Handlers run
+            // in a signal frame: only the instance, atomics and the Host services
+            // marked [async-signal-safe]. See "Writing a plugin in Swift" in Tenon's
+            // docs/plugins.md.
 
-        import TenonPluginKit
+            import TenonPluginKit
 
-        @_cdecl("tenon_plugin_entry")
-        public func entry() -> UnsafeRawPointer? { export(\(type).self) }
+            @_cdecl("tenon_plugin_entry")
+            public func entry() -> UnsafeRawPointer? { export(\(type).self) }
 
-        struct \(type): Plugin, ~Copyable {
-            static let name: StaticString = "\(name)"
-            static let version: StaticString = "0.1.0"
-            static let summary: StaticString = "Counts IRQs per CPU"
+            struct \(type): Plugin, ~Copyable {
+                static let name: StaticString = "\(name)"
+                static let version: StaticString = "0.1.0"
+                static let summary: StaticString = "Counts IRQs per CPU"
 
-            static let irq = Parameter<UInt32>("irq", default: 5, help: "IRQ line to count")
-            static let oob = Parameter<Bool>("oob", default: true, help: "handle on the out-of-band stage (TENON_IRQF_OOB)")
+                static let irq = Parameter<UInt32>("irq", default: 5, help: "IRQ line to count")
+                static let oob = Parameter<Bool>("oob", default: true, help: "handle on the out-of-band stage (TENON_IRQF_OOB)")
 
-            static func declare(_ plugin: inout Declaration) {
-                plugin.parameter(irq)
-                plugin.parameter(oob)
-                plugin.command("count", help: "handler runs on CPU n") { (cpu: UInt32) -> UInt64 in Self.shared.counts[cpu] }
-                plugin.command("total", help: "handler runs on all CPUs") { () -> UInt64 in Self.shared.counts.total }
+                static func declare(_ plugin: inout Declaration) {
+                    plugin.parameter(irq)
+                    plugin.parameter(oob)
+                    plugin.command("count", help: "handler runs on CPU n") { (cpu: UInt32) -> UInt64 in Self.shared.counts[cpu] }
+                    plugin.command("total", help: "handler runs on all CPUs") { () -> UInt64 in Self.shared.counts.total }
+                }
+
+                let host: Host
+                let line: UInt32
+                let flags: IRQFlags
+                let counts: PerCPUCounter
+
+                init(host: Host, parameters: Parameters) throws(Errno) {
+                    (line, flags) = (try parameters[Self.irq], try parameters[Self.oob] ? .oob : [])
+                    self.host = host   // after everything that throws: the instance is noncopyable
+                    counts = PerCPUCounter()
+                }
+
+                func start(host: Host) throws(Errno) {
+                    try host.requestIRQ(line, flags: flags, name: "\(name)") { _, _ in Self.shared.handle() }
+                }
+
+                /// [oob] or [inband].
+                @_noLocks
+                func handle() -> IRQReturn {
+                    counts.increment(on: host.cpu) ? .handled : .none
+                }
             }
 
-            let host: Host
-            let line: UInt32
-            let flags: IRQFlags
-            let counts: PerCPUCounter
-
-            init(host: Host, parameters: Parameters) throws(Errno) {
-                (line, flags) = (try parameters[Self.irq], try parameters[Self.oob] ? .oob : [])
-                self.host = host   // after everything that throws: the instance is noncopyable
-                counts = PerCPUCounter()
-            }
-
-            func start(host: Host) throws(Errno) {
-                try host.requestIRQ(line, flags: flags, name: "\(name)") { _, _ in Self.shared.handle() }
-            }
-
-            /// [oob] or [inband].
-            @_noLocks
-            func handle() -> IRQReturn {
-                counts.increment(on: host.cpu) ? .handled : .none
-            }
-        }
-
-        """
+            """
     }
 }

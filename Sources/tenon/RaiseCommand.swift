@@ -33,8 +33,10 @@ struct RaiseCommand: ParsableCommand {
         guard let payload = try options.send(.raise(irq: irq, cpu: cpu, count: count)) else { return }
         let cpus = (try? payload["cpus"]?.decode([Int].self)) ?? nil
         let coalesced = payload["coalesced"].flatMap { if case .int(let n) = $0 { n } else { nil } } ?? 0
-        print("raised IRQ \(irq) x\(count) on CPU \((cpus ?? []).map(String.init).joined(separator: ","))"
-              + (coalesced > 0 ? "; \(count - coalesced) dispatch\(count - coalesced == 1 ? "" : "es") completed: \(coalesced) "
-                 + "coalesced with a pending raise of IRQ \(irq) (or a handler is still running)" : ""))
+        print(
+            "raised IRQ \(irq) x\(count) on CPU \((cpus ?? []).map(String.init).joined(separator: ","))"
+                + (coalesced > 0
+                    ? "; \(count - coalesced) dispatch\(count - coalesced == 1 ? "" : "es") completed: \(coalesced) "
+                        + "coalesced with a pending raise of IRQ \(irq) (or a handler is still running)" : ""))
     }
 }

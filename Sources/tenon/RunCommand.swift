@@ -67,7 +67,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Lock all memory (mlockall) for the host's lifetime, so no page fault stalls an IRQ.")
     var mlock = false
 
-    @Option(help: "Record the pipeline's trace from start to shutdown and write it to FILE (Chrome trace-event JSON; the rings keep the last 16384 records per CPU).")
+    @Option(
+        help:
+            "Record the pipeline's trace from start to shutdown and write it to FILE (Chrome trace-event JSON; the rings keep the last 16384 records per CPU).")
     var trace: String?
 
     func validate() throws {
@@ -84,8 +86,9 @@ struct RunCommand: ParsableCommand {
         if mlock && mlockall(MCL_CURRENT | MCL_FUTURE) != 0 {
             let e = errno
             host.shutdown()
-            fail("--mlock refused: mlockall: \(String(cString: strerror(e)))"
-                 + (e == ENOMEM || e == EPERM ? " (raise `ulimit -l` or run with CAP_IPC_LOCK)" : ""))
+            fail(
+                "--mlock refused: mlockall: \(String(cString: strerror(e)))"
+                    + (e == ENOMEM || e == EPERM ? " (raise `ulimit -l` or run with CAP_IPC_LOCK)" : ""))
         }
         guard priority > 0 else { return }
         let p = Int32(priority)
@@ -93,8 +96,9 @@ struct RunCommand: ParsableCommand {
             let rc = host.machine.run(on: cpu) { ctenon_set_fifo(p) }
             if rc != 0 {
                 host.shutdown()
-                fail("--priority \(priority) refused on CPU \(cpu): sched_setscheduler(SCHED_FIFO): \(String(cString: strerror(-rc)))"
-                     + (rc == -EPERM ? " (needs CAP_SYS_NICE, root, or an `ulimit -r` of at least \(priority))" : ""))
+                fail(
+                    "--priority \(priority) refused on CPU \(cpu): sched_setscheduler(SCHED_FIFO): \(String(cString: strerror(-rc)))"
+                        + (rc == -EPERM ? " (needs CAP_SYS_NICE, root, or an `ulimit -r` of at least \(priority))" : ""))
             }
         }
     }
@@ -123,9 +127,10 @@ struct RunCommand: ParsableCommand {
         sigaddset(&stopSignals, SIGTERM)
         pthread_sigmask(SIG_BLOCK, &stopSignals, nil)
 
-        let config = HostConfiguration(cpus: cpus, timerHz: timer, stageName: stageName,
-                                       socketPath: socket ?? ControlSocketPath.defaultPath(),
-                                       barrier: BarrierConfiguration(fence: noMembarrier ? .fenced : .membarrier))
+        let config = HostConfiguration(
+            cpus: cpus, timerHz: timer, stageName: stageName,
+            socketPath: socket ?? ControlSocketPath.defaultPath(),
+            barrier: BarrierConfiguration(fence: noMembarrier ? .fenced : .membarrier))
         let host: HostRuntime
         do {
             host = try HostRuntime(configuration: config, logger: logger)
@@ -150,8 +155,10 @@ struct RunCommand: ParsableCommand {
             host.shutdown()
             fail("\(error)")
         }
-        FileHandle.standardError.write(Data(("tenon host: \(cpus) CPUs, oob stage '\(stageName)', socket \(config.socketPath)"
-            + " (SIGINT/SIGTERM or `tenon shutdown` to stop)\n").utf8))
+        FileHandle.standardError.write(
+            Data(
+                ("tenon host: \(cpus) CPUs, oob stage '\(stageName)', socket \(config.socketPath)"
+                    + " (SIGINT/SIGTERM or `tenon shutdown` to stop)\n").utf8))
 
         // Only for a person watching: an interactive terminal, and this
         // process in its foreground (not `tenon run &`).
@@ -171,9 +178,10 @@ struct RunCommand: ParsableCommand {
                 lastTime = now
                 let loaded = host.plugins.list()
                 let handlers = host.machine.pipeline.actions().filter(\.published).count
-                print("\r\u{1B}[Ktenon: \(cpus) CPUs | \(Int(rate)) IRQ/s | \(loaded.count) plugins "
-                      + "(\(loaded.map(\.name).joined(separator: ","))) | \(handlers) handlers | up \(Int(host.uptime)) s",
-                      terminator: "")
+                print(
+                    "\r\u{1B}[Ktenon: \(cpus) CPUs | \(Int(rate)) IRQ/s | \(loaded.count) plugins "
+                        + "(\(loaded.map(\.name).joined(separator: ","))) | \(handlers) handlers | up \(Int(host.uptime)) s",
+                    terminator: "")
                 fflush(nil)
             }
         }
@@ -195,7 +203,8 @@ struct RunCommand: ParsableCommand {
             var wait = timespec(tv_sec: 0, tv_nsec: 50_000_000)
             let again = sigtimedwait(&stopSignals, nil, &wait)
             if again > 0 {
-                FileHandle.standardError.write(Data("tenon host: second \(String(cString: strsignal(again))): exiting now, without waiting for the shutdown\n".utf8))
+                FileHandle.standardError.write(
+                    Data("tenon host: second \(String(cString: strsignal(again))): exiting now, without waiting for the shutdown\n".utf8))
                 _exit(2)
             }
         }
@@ -203,7 +212,8 @@ struct RunCommand: ParsableCommand {
         if let trace {
             do {
                 let (records, lost) = try host.writeTrace(to: absolutePath(trace))
-                FileHandle.standardError.write(Data("tenon host: trace written to \(trace): \(records) records\(lost > 0 ? " (\(lost) older ones overwritten)" : "")\n".utf8))
+                FileHandle.standardError.write(
+                    Data("tenon host: trace written to \(trace): \(records) records\(lost > 0 ? " (\(lost) older ones overwritten)" : "")\n".utf8))
             } catch {
                 FileHandle.standardError.write(Data("tenon host: cannot write the trace to \(trace): \(error.localizedDescription)\n".utf8))
             }
@@ -212,8 +222,10 @@ struct RunCommand: ParsableCommand {
             FileHandle.standardError.write(Data("  \(name): \(result)\n".utf8))
         }
         if let stuck = report.stuck {
-            FileHandle.standardError.write(Data(("tenon host: shutdown gave up after \(milliseconds) ms: \(stuck); "
-                + "exiting with status 3 and leaving that thread (no stage removal, no unmap)\n").utf8))
+            FileHandle.standardError.write(
+                Data(
+                    ("tenon host: shutdown gave up after \(milliseconds) ms: \(stuck); "
+                        + "exiting with status 3 and leaving that thread (no stage removal, no unmap)\n").utf8))
             _exit(3)
         }
         FileHandle.standardError.write(Data("tenon host stopped\n".utf8))

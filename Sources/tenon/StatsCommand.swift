@@ -3,8 +3,9 @@ import TenonControl
 
 /// `tenon stats`.
 struct StatsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "stats", abstract: "Host counters: IRQs handled, plugins, timers, barrier.",
-                                                    discussion: "Example: tenon stats --json")
+    static let configuration = CommandConfiguration(
+        commandName: "stats", abstract: "Host counters: IRQs handled, plugins, timers, barrier.",
+        discussion: "Example: tenon stats --json")
 
     @OptionGroup var options: ClientOptions
 

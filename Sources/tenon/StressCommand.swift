@@ -49,10 +49,16 @@ struct StressCommand: ParsableCommand {
     @Option(help: "Microseconds of each long in-band torture section, opened on every CPU before each torture unload/swap (0 = none).")
     var longSectionUs: UInt64 = 2_000
     @Option(help: "Directory of the bundled libtenon-*.so (default: next to this executable).") var pluginDir: String?
-    @Option(help: "signals (default: a Machine, IRQs are real signals) or threads (no signals: storm threads bound to CPUs 1...N run handlers synchronously; for ThreadSanitizer, which defers asynchronous signals).")
+    @Option(
+        help:
+            "signals (default: a Machine, IRQs are real signals) or threads (no signals: storm threads bound to CPUs 1...N run handlers synchronously; for ThreadSanitizer, which defers asynchronous signals)."
+    )
     var storm = "signals"
     @Flag(help: "Print the summary as one JSON object.") var json = false
-    @Flag(help: "Fault containment: the torture plugin faults on purpose (NULL, SIGFPE, abort, stack overflow) under the storm; with --sabotage no-recovery the host must die.")
+    @Flag(
+        help:
+            "Fault containment: the torture plugin faults on purpose (NULL, SIGFPE, abort, stack overflow) under the storm; with --sabotage no-recovery the host must die."
+    )
     var faults = false
     @Option(help: "With --faults: a faulting generation faults in one handler run in N.") var faultOneIn: UInt64 = 200
 
@@ -119,7 +125,10 @@ struct StressCommand: ParsableCommand {
         }
         let tty = isatty(2) != 0
         o.progress = { line in FileHandle.standardError.write(Data((tty ? "\r" + line : line + "\n").utf8)) }
-        FileHandle.standardError.write(Data("tenon stress --faults: seed \(o.seed)\(o.recovery ? "" : "; SABOTAGED: fault recovery disabled, the host must not survive the first fault")\n".utf8))
+        FileHandle.standardError.write(
+            Data(
+                "tenon stress --faults: seed \(o.seed)\(o.recovery ? "" : "; SABOTAGED: fault recovery disabled, the host must not survive the first fault")\n"
+                    .utf8))
         let report = try FaultStress(options: o).run()
         if tty { FileHandle.standardError.write(Data("\n".utf8)) }
         print(report.summary)

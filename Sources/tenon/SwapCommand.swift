@@ -36,13 +36,18 @@ struct SwapCommand: ParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() throws {
-        guard let payload = try options.send(.swap(name: name, path: absolutePath(path), parameters: parameters,
-                                                   rename: rename, allowInsecure: allowInsecure,
-                                                   timeoutMilliseconds: timeout.milliseconds)) else { return }
+        guard
+            let payload = try options.send(
+                .swap(
+                    name: name, path: absolutePath(path), parameters: parameters,
+                    rename: rename, allowInsecure: allowInsecure,
+                    timeoutMilliseconds: timeout.milliseconds))
+        else { return }
         let newName = payload["name"]?.stringValue ?? name
         let params = (try? payload["parameters"]?.decode([String].self)) ?? nil
-        print("swapped \(name) \(payload["from"]?.text ?? "?") -> \(newName == name ? "" : newName + " ")\(payload["to"]?.text ?? "?") "
-              + "(old: \(payload["old"]?.text ?? "?"))"
-              + (parameters.isEmpty && !(params ?? []).isEmpty ? "; parameters kept: \(params!.joined(separator: " "))" : ""))
+        print(
+            "swapped \(name) \(payload["from"]?.text ?? "?") -> \(newName == name ? "" : newName + " ")\(payload["to"]?.text ?? "?") "
+                + "(old: \(payload["old"]?.text ?? "?"))"
+                + (parameters.isEmpty && !(params ?? []).isEmpty ? "; parameters kept: \(params!.joined(separator: " "))" : ""))
     }
 }

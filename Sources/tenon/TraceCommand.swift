@@ -33,10 +33,15 @@ struct TraceCommand: ParsableCommand {
     }
 
     func run() throws {
-        guard let payload = try options.send(.trace(path: absolutePath(file),
-                                                    durationMilliseconds: DurationText.milliseconds(duration)!)) else { return }
+        guard
+            let payload = try options.send(
+                .trace(
+                    path: absolutePath(file),
+                    durationMilliseconds: DurationText.milliseconds(duration)!))
+        else { return }
         let lost = payload["overwritten"]?.text ?? "0"
-        print("wrote \(payload["path"]?.text ?? file): \(payload["records"]?.text ?? "?") records"
-              + (lost == "0" ? "" : " (\(lost) older ones overwritten: shorten --duration)"))
+        print(
+            "wrote \(payload["path"]?.text ?? file): \(payload["records"]?.text ?? "?") records"
+                + (lost == "0" ? "" : " (\(lost) older ones overwritten: shorten --duration)"))
     }
 }

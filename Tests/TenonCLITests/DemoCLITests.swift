@@ -48,8 +48,9 @@ struct DemoCLITests {
         let trace = try TraceFile(path: path)
         #expect(trace.trackNames[0] == "CPU 0" && trace.trackNames[1] == "CPU 1" && trace.trackNames[1000] == "control plane")
         for cpu in [0, 1] {
-            #expect(trace.events.contains { $0.tid == cpu && $0.ph == "B" && $0.name.hasPrefix("IRQ ") },
-                    "no handler slice on CPU \(cpu)")
+            #expect(
+                trace.events.contains { $0.tid == cpu && $0.ph == "B" && $0.name.hasPrefix("IRQ ") },
+                "no handler slice on CPU \(cpu)")
         }
         #expect(trace.balanced, "B/E slices do not nest on every track")
         let control = Set(trace.events.filter { $0.tid == 1000 }.map(\.name))

@@ -37,8 +37,11 @@ struct EndToEndTests {
         #expect(none.stderr.contains("no tenon host at"))
 
         let log = dir + "/host.log"
-        let host = try CLIProcess.startHost(["--cpus", "2", "--timer", "200", "--socket", socket,
-                                             "--plugin", bin + "/libtenon-counter.so:irq=5"], log: log)
+        let host = try CLIProcess.startHost(
+            [
+                "--cpus", "2", "--timer", "200", "--socket", socket,
+                "--plugin", bin + "/libtenon-counter.so:irq=5",
+            ], log: log)
         defer { if host.isRunning { kill(host.processIdentifier, SIGKILL) } }
         try waitForHost()
 
@@ -135,8 +138,11 @@ struct EndToEndTests {
     @Test("a faulting plugin: oops on stderr, faulted in list, tenon log, taint in stats, unload retires, host lives")
     func faultingPlugin() throws {
         let log = dir + "/host.log"
-        let host = try CLIProcess.startHost(["--cpus", "2", "--timer", "0", "--socket", socket,
-                                             "--plugin", bin + "/libtenon-counter.so:irq=5"], log: log)
+        let host = try CLIProcess.startHost(
+            [
+                "--cpus", "2", "--timer", "0", "--socket", socket,
+                "--plugin", bin + "/libtenon-counter.so:irq=5",
+            ], log: log)
         defer { if host.isRunning { kill(host.processIdentifier, SIGKILL) } }
         try waitForHost()
         var r = try tenon("load", bin + "/libtenon-fixturefaulty.so", "irq=30", "where=oob", "kind=fpe")
@@ -152,8 +158,9 @@ struct EndToEndTests {
         r = try tenon("list", "--json")
         #expect(r.stdout.contains("\"state\":\"faulted\"") && r.stdout.contains("\"lastOops\""))
         r = try tenon("log")
-        #expect(r.status == 0 && r.stdout.contains("plugin fixture-faulty 0.0.1: SIGFPE") && r.stdout.contains("CPU 1, IRQ 30"),
-                "\(r.stdout)")
+        #expect(
+            r.status == 0 && r.stdout.contains("plugin fixture-faulty 0.0.1: SIGFPE") && r.stdout.contains("CPU 1, IRQ 30"),
+            "\(r.stdout)")
         r = try tenon("log", "--json")
         #expect(r.status == 0 && r.stdout.contains("\"signal\":\"SIGFPE\"") && r.stdout.contains("\"irq\":30"))
         r = try tenon("stats")
@@ -164,8 +171,10 @@ struct EndToEndTests {
             #expect(r.status == 0)
             var count: UInt64 = 0
             for _ in 0..<400 where count == 0 {
-                count = UInt64(try tenon("call", "counter", "count", cpu).stdout
-                    .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+                count =
+                    UInt64(
+                        try tenon("call", "counter", "count", cpu).stdout
+                            .trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
                 if count == 0 { usleep(25_000) }
             }
             #expect(count >= 1, "counter saw no IRQ on CPU \(cpu) after the fault")
@@ -183,8 +192,11 @@ struct EndToEndTests {
     @Test("SIGTERM unloads everything and exits 0")
     func sigterm() throws {
         let log = dir + "/host.log"
-        let host = try CLIProcess.startHost(["--cpus", "1", "--socket", socket,
-                                             "--plugin", bin + "/libtenon-embeddedcounter.so"], log: log)
+        let host = try CLIProcess.startHost(
+            [
+                "--cpus", "1", "--socket", socket,
+                "--plugin", bin + "/libtenon-embeddedcounter.so",
+            ], log: log)
         defer { if host.isRunning { kill(host.processIdentifier, SIGKILL) } }
         try waitForHost()
         kill(host.processIdentifier, SIGTERM)

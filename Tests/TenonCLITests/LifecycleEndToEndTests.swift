@@ -132,7 +132,8 @@ struct LifecycleEndToEndTests {
         for (name, flags) in [("libnoentry.so", [String]()), ("libctor.so", ["-DWITH_ENTRY"])] {
             let cc = Process()
             cc.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            cc.arguments = ["cc", "-shared", "-fPIC", "-fvisibility=hidden", "-I", Self.packageRoot + "/include"]
+            cc.arguments =
+                ["cc", "-shared", "-fPIC", "-fvisibility=hidden", "-I", Self.packageRoot + "/include"]
                 + flags + [source, "-o", dir + "/" + name]
             try cc.run()
             cc.waitUntilExit()
@@ -187,7 +188,8 @@ struct LifecycleEndToEndTests {
         #expect(try tenon("list").stdout.contains("counter") == false)
 
         r = try tenon("unload", "stuck", "--timeout", "300ms")
-        #expect(r.status != 0 && r.stderr.contains("CPU 1") && r.stderr.contains("IRQ 7") && r.stderr.contains("plugin stuck")
+        #expect(
+            r.status != 0 && r.stderr.contains("CPU 1") && r.stderr.contains("IRQ 7") && r.stderr.contains("plugin stuck")
                 && r.stderr.contains("tenon cancel stuck"), "\(r.stderr)")
         #expect(try tenon("list").stdout.contains("unpublished"))
         r = try tenon("cancel", "stuck")
@@ -215,7 +217,9 @@ struct LifecycleEndToEndTests {
         return false
     }
 
-    @Test("while init() sleeps: list answers and shows loading, load --timeout says still running, the load completes; commands run beside a slow one; unload waits for a running command")
+    @Test(
+        "while init() sleeps: list answers and shows loading, load --timeout says still running, the load completes; commands run beside a slow one; unload waits for a running command"
+    )
     func slowPluginCode() throws {
         let log = dir + "/host.log"
         let host = try startHost(["--plugin", bin + "/libtenon-counter.so:irq=5"], log: log)
@@ -224,11 +228,13 @@ struct LifecycleEndToEndTests {
         let gate = dir + "/gate"  // init() returns once this file exists (else after 5 min)
 
         var r = try tenon("load", slow, "init_ms=300000", "gate=" + gate, "--timeout", "500ms")
-        #expect(r.status != 0 && r.stderr.contains("init() of fixture-slow still running")
+        #expect(
+            r.status != 0 && r.stderr.contains("init() of fixture-slow still running")
                 && r.stderr.contains("after 500 ms") && r.stderr.contains("tenon list"), "\(r.stderr)")
         // The control plane answers while init() sleeps, and shows the load.
         r = try tenon("list")
-        #expect(r.status == 0 && r.stdout.contains("fixture-slow") && r.stdout.contains("loading")
+        #expect(
+            r.status == 0 && r.stdout.contains("fixture-slow") && r.stdout.contains("loading")
                 && r.stdout.contains("running constructors, entry point and init()"), "\(r.stdout) \(r.stderr)")
         #expect(try tenon("stats").status == 0)
         #expect(try tenon("irqs").status == 0)
@@ -254,7 +260,8 @@ struct LifecycleEndToEndTests {
         r = try tenon("call", "counter", "total")
         #expect(r.status == 0, "\(r.stderr)")
         let napped = nap.finish()
-        #expect(napped.status != 0 && napped.stderr.contains("command nap of fixture-slow still running after 300 ms")
+        #expect(
+            napped.status != 0 && napped.stderr.contains("command nap of fixture-slow still running after 300 ms")
                 && napped.stderr.contains("waits for it"), "\(napped.stderr)")
         // Unload while the nap still runs: it waits; commands still get through meanwhile
         // (wake ends the nap), and the unload completes once the nap returned.
@@ -281,7 +288,8 @@ struct LifecycleEndToEndTests {
         let nap2 = try CLIProcess.start(["call", "fixture-slow", "nap", "300000", "--timeout", "5m", "--socket", socket])
         #expect(try napping(), "the nap never showed in `tenon list -v`")
         r = try tenon("unload", "fixture-slow", "--timeout", "200ms")
-        #expect(r.status != 0 && r.stderr.contains("command(s) of fixture-slow still running")
+        #expect(
+            r.status != 0 && r.stderr.contains("command(s) of fixture-slow still running")
                 && r.stderr.contains("stays unpublished"), "\(r.stderr)")
         #expect(try tenon("list", "-v", "fixture-slow").stdout.contains("state:         unpublished"))
         #expect(try tenon("call", "fixture-slow", "wake").status == 0)
@@ -298,9 +306,13 @@ struct LifecycleEndToEndTests {
     func realtimeOptions() throws {
         if getuid() == 0 {
             // Nobody may raise its SCHED_FIFO priority (RLIMIT_RTPRIO 0, no CAP_SYS_NICE).
-            let refused = try CLIProcess.run(["run", "--cpus", "1", "--timer", "0", "--priority", "50",
-                                              "--socket", "/nonexistent/s.sock"], asUID: 65534)
-            #expect(refused.status != 0 && refused.stderr.contains("--priority 50 refused on CPU 0")
+            let refused = try CLIProcess.run(
+                [
+                    "run", "--cpus", "1", "--timer", "0", "--priority", "50",
+                    "--socket", "/nonexistent/s.sock",
+                ], asUID: 65534)
+            #expect(
+                refused.status != 0 && refused.stderr.contains("--priority 50 refused on CPU 0")
                     && refused.stderr.contains("CAP_SYS_NICE"), "\(refused.stderr)")
             let log = dir + "/host.log"
             let host = try startHost(["--priority", "10", "--mlock"], log: log)

@@ -4,7 +4,7 @@ import Testing
 /// `tenon stress` torture options against the build they belong to.
 @Suite("tenon stress options", .serialized, .timeLimit(.minutes(1)))
 struct StressCLITests {
-#if !TENON_TORTURE
+    #if !TENON_TORTURE
     /// The default build has no sabotage or jitter code: asking for them must
     /// fail at once with one line naming the torture build, not run a storm
     /// that would pass without the breakage it was asked for.
@@ -18,5 +18,5 @@ struct StressCLITests {
         #expect(r.stderr.contains("scripts/torture-build"), "\(r.stderr)")
         #expect(r.stdout.isEmpty)
     }
-#endif
+    #endif
 }

@@ -9,8 +9,9 @@ import Testing
 /// Opt-in (TENON_SWIFT_TEMPLATE=1, a step of .ci/run): the package builds
 /// TenonPluginKit from scratch in release, 9 s of CPU but minutes of wall
 /// time on a loaded machine, beyond the budget of `swift test`.
-@Suite("tenon new-plugin --swift", .serialized, .timeLimit(.minutes(10)),
-       .enabled(if: ProcessInfo.processInfo.environment["TENON_SWIFT_TEMPLATE"] == "1"))
+@Suite(
+    "tenon new-plugin --swift", .serialized, .timeLimit(.minutes(10)),
+    .enabled(if: ProcessInfo.processInfo.environment["TENON_SWIFT_TEMPLATE"] == "1"))
 struct SwiftTemplateTests {
     let dir: String
     let socket: String
@@ -58,13 +59,16 @@ struct SwiftTemplateTests {
             text.insert(contentsOf: addition, at: range.lowerBound)
         }
         for (anchor, addition) in [
-            ("        plugin.parameter(oob)\n", """
-                    plugin.parameter(scale)
-                    plugin.command("scaled", help: "total x scale + n") { (n: Int64) -> Int64 in
-                        Int64(Self.shared.counts.total &* Self.shared.scale) &+ n
-                    }
+            (
+                "        plugin.parameter(oob)\n",
+                """
+                        plugin.parameter(scale)
+                        plugin.command("scaled", help: "total x scale + n") { (n: Int64) -> Int64 in
+                            Int64(Self.shared.counts.total &* Self.shared.scale) &+ n
+                        }
 
-            """),
+                """
+            ),
             ("    let counts: PerCPUCounter\n", "    let scale: UInt64\n"),
             ("        counts = PerCPUCounter()\n", "        self.scale = scale\n"),
         ] {
@@ -81,9 +85,11 @@ struct SwiftTemplateTests {
         let buildLog = (try? String(contentsOfFile: dir + "/build.log", encoding: .utf8)) ?? ""
         try #require(sh.terminationStatus == 0, "\(build):\n\(buildLog)")
         // The one export, and libc as the only dependency (no Swift runtime).
-        #expect(try tool("nm", "-D", "--defined-only", library).split(separator: "\n").map { $0.split(separator: " ").last }
+        #expect(
+            try tool("nm", "-D", "--defined-only", library).split(separator: "\n").map { $0.split(separator: " ").last }
                 == ["tenon_plugin_entry"])
-        #expect(try tool("readelf", "-d", library).split(separator: "\n").filter { $0.contains("(NEEDED)") }
+        #expect(
+            try tool("readelf", "-d", library).split(separator: "\n").filter { $0.contains("(NEEDED)") }
                 .map { $0.split(separator: "[").last } == ["libc.so.6]"])
 
         let log = dir + "/host.log"
@@ -103,7 +109,7 @@ struct SwiftTemplateTests {
             r = try tenon("raise", "31", "--cpu", "1")
             #expect(r.status == 0)
             var count = ""
-            for _ in 0..<300 where count != "\(expected)" {   // raise is asynchronous
+            for _ in 0..<300 where count != "\(expected)" {  // raise is asynchronous
                 count = try tenon("call", "kit-plug", "count", "1").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
                 if count != "\(expected)" { usleep(10_000) }
             }

@@ -45,14 +45,16 @@ struct ControlProtocolTests {
     func wireFormat() throws {
         let data = try ControlCoding.encoder().encode(
             ControlRequestFrame(request: .raise(irq: 5, cpu: 1, count: 3)))
-        #expect(String(decoding: data, as: UTF8.self)
-            == #"{"request":{"count":3,"cpu":1,"irq":5,"op":"raise"},"version":1}"#)
+        #expect(
+            String(decoding: data, as: UTF8.self)
+                == #"{"request":{"count":3,"cpu":1,"irq":5,"op":"raise"},"version":1}"#)
         let minimal = #"{"version":1,"request":{"op":"raise","irq":9}}"#
         let frame = try ControlCoding.decoder().decode(ControlRequestFrame.self, from: Data(minimal.utf8))
         #expect(frame.request == .raise(irq: 9, cpu: nil, count: 1))
         let unload = #"{"version":1,"request":{"op":"unload","name":"x"}}"#
-        #expect(try ControlCoding.decoder().decode(ControlRequestFrame.self, from: Data(unload.utf8)).request
-            == .unload(name: "x", timeoutMilliseconds: ControlRequest.defaultUnloadTimeoutMilliseconds))
+        #expect(
+            try ControlCoding.decoder().decode(ControlRequestFrame.self, from: Data(unload.utf8)).request
+                == .unload(name: "x", timeoutMilliseconds: ControlRequest.defaultUnloadTimeoutMilliseconds))
     }
 
     @Test("out-of-range requests are reported by validationError")
@@ -83,10 +85,14 @@ struct ControlProtocolTests {
             return
         }
         #expect(try payload.decode([PluginRow].self) == FakeHandler.plugins)
-        #expect(payload == .array([[
-            "name": "ticker", "version": "1.2.0", "state": "loaded", "irqs": [3, 4],
-            "loadedAt": "2023-11-14T22:13:20Z", "handlerCalls": 12_345,
-        ]]))
+        #expect(
+            payload
+                == .array([
+                    [
+                        "name": "ticker", "version": "1.2.0", "state": "loaded", "irqs": [3, 4],
+                        "loadedAt": "2023-11-14T22:13:20Z", "handlerCalls": 12_345,
+                    ]
+                ]))
         #expect(try JSONValue(encoding: FakeHandler.irqs).decode([IRQRow].self) == FakeHandler.irqs)
         #expect(try JSONValue(encoding: FakeHandler.stats).decode(StatsPayload.self) == FakeHandler.stats)
         #expect(FakeHandler.irqs[0].total == 17 &+ UInt64.max)
@@ -94,25 +100,32 @@ struct ControlProtocolTests {
 
     @Test("default socket path: TENON_SOCKET, else XDG_RUNTIME_DIR, else /tmp/tenon-<uid>")
     func defaultPaths() {
-        #expect(ControlSocketPath.defaultPath(environment: ["TENON_SOCKET": "/srv/t.sock", "XDG_RUNTIME_DIR": "/run/user/1"],
-                                              uid: 1) == "/srv/t.sock")
+        #expect(
+            ControlSocketPath.defaultPath(
+                environment: ["TENON_SOCKET": "/srv/t.sock", "XDG_RUNTIME_DIR": "/run/user/1"],
+                uid: 1) == "/srv/t.sock")
         #expect(ControlSocketPath.defaultPath(environment: ["TENON_SOCKET": ""], uid: 2) == "/tmp/tenon-2/control.sock")
-        #expect(ControlSocketPath.defaultPath(environment: ["XDG_RUNTIME_DIR": "/run/user/1000"], uid: 1000)
-            == "/run/user/1000/tenon/control.sock")
-        #expect(ControlSocketPath.defaultPath(environment: ["XDG_RUNTIME_DIR": "/run/user/7/"], uid: 7)
-            == "/run/user/7/tenon/control.sock")
+        #expect(
+            ControlSocketPath.defaultPath(environment: ["XDG_RUNTIME_DIR": "/run/user/1000"], uid: 1000)
+                == "/run/user/1000/tenon/control.sock")
+        #expect(
+            ControlSocketPath.defaultPath(environment: ["XDG_RUNTIME_DIR": "/run/user/7/"], uid: 7)
+                == "/run/user/7/tenon/control.sock")
         #expect(ControlSocketPath.defaultPath(environment: [:], uid: 1000) == "/tmp/tenon-1000/control.sock")
-        #expect(ControlSocketPath.defaultPath(environment: ["XDG_RUNTIME_DIR": "relative"], uid: 3)
-            == "/tmp/tenon-3/control.sock")
+        #expect(
+            ControlSocketPath.defaultPath(environment: ["XDG_RUNTIME_DIR": "relative"], uid: 3)
+                == "/tmp/tenon-3/control.sock")
         #expect(ControlSocketPath.directory(of: "/a/b/c.sock") == "/a/b")
         #expect(ControlSocketPath.directory(of: "c.sock") == ".")
     }
 
     @Test("error messages are one line and name the path")
     func messages() {
-        #expect(ControlClientError.noHost(path: "/x/control.sock").description
-            == "no tenon host at /x/control.sock (is `tenon run` running?)")
-        #expect(ControlServerError.alreadyRunning(path: "/x/control.sock").description
-            == "a host is already running at /x/control.sock")
+        #expect(
+            ControlClientError.noHost(path: "/x/control.sock").description
+                == "no tenon host at /x/control.sock (is `tenon run` running?)")
+        #expect(
+            ControlServerError.alreadyRunning(path: "/x/control.sock").description
+                == "a host is already running at /x/control.sock")
     }
 }

@@ -38,8 +38,9 @@ struct ControlServerTests {
         #expect(handler.received.withLock { $0 } == ControlProtocolTests.allRequests.filter { $0 != .ping })
         #expect(try client.ping().uid == geteuid())
         // Handler errors come back as they are.
-        #expect(try client.send(.unload(name: "missing", timeoutMilliseconds: 10))
-            == .error(code: "unknown-plugin", message: "no plugin named missing is loaded"))
+        #expect(
+            try client.send(.unload(name: "missing", timeoutMilliseconds: 10))
+                == .error(code: "unknown-plugin", message: "no plugin named missing is loaded"))
         _ = directory
     }
 
@@ -107,8 +108,10 @@ struct ControlServerTests {
         let linked = ControlServer(
             configuration: ControlServerConfiguration(path: parent.file("link") + "/control.sock"),
             handler: FakeHandler())
-        #expect(throws: ControlServerError.insecureDirectory(
-            path: parent.file("link"), reason: "it is not a directory (or is a symbolic link)")) {
+        #expect(
+            throws: ControlServerError.insecureDirectory(
+                path: parent.file("link"), reason: "it is not a directory (or is a symbolic link)")
+        ) {
             try linked.start()
         }
     }
@@ -119,8 +122,9 @@ struct ControlServerTests {
         defer { first.stop() }
         let second = ControlServer(configuration: first.configuration, handler: FakeHandler())
         #expect(throws: ControlServerError.alreadyRunning(path: first.path)) { try second.start() }
-        #expect("\(ControlServerError.alreadyRunning(path: first.path))"
-            == "a host is already running at \(first.path)")
+        #expect(
+            "\(ControlServerError.alreadyRunning(path: first.path))"
+                == "a host is already running at \(first.path)")
         second.stop()  // harmless: it never started, and must not unlink the live socket
         #expect(try ControlClient(path: first.path).ping().pid == getpid())
         _ = directory

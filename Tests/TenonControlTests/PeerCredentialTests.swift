@@ -57,8 +57,9 @@ enum ForeignClient {
             if connected != 0 { _exit(errno == EACCES ? 12 : 13) }
             var offset = 0
             while offset < requestBuffer.count {
-                let sent = send(fd, requestBuffer.baseAddress! + offset, requestBuffer.count - offset,
-                                Int32(MSG_NOSIGNAL))
+                let sent = send(
+                    fd, requestBuffer.baseAddress! + offset, requestBuffer.count - offset,
+                    Int32(MSG_NOSIGNAL))
                 if sent <= 0 { break }  // the server may refuse before reading: still read its reply
                 offset += sent
             }
@@ -129,8 +130,10 @@ struct PeerCredentialTests {
             let frame = try ControlCoding.decoder().decode(
                 ControlResponseFrame.self, from: Data(result.reply.dropLast().utf8))
             #expect(result.reply.hasSuffix("\n"))
-            #expect(frame.response == .error(
-                code: "permission-denied", message: "permission denied: uid 65534 is not the host's user (0)"))
+            #expect(
+                frame.response
+                    == .error(
+                        code: "permission-denied", message: "permission denied: uid 65534 is not the host's user (0)"))
         }
         #expect(handler.received.withLock { $0 }.isEmpty, "nothing reached the handler")
         #expect(server.isRunning)

@@ -27,8 +27,11 @@ final class FakeHandler: ControlHandler {
 
     func handle(_ request: ControlRequest) -> ControlResponse {
         received.withLock { $0.append(request) }
-        if delay > .zero { Thread.sleep(forTimeInterval: Double(delay.components.seconds)
-            + Double(delay.components.attoseconds) / 1e18) }
+        if delay > .zero {
+            Thread.sleep(
+                forTimeInterval: Double(delay.components.seconds)
+                    + Double(delay.components.attoseconds) / 1e18)
+        }
         switch request {
         case .list: return .ok(encoding: Self.plugins)
         case .irqs: return .ok(encoding: Self.irqs)

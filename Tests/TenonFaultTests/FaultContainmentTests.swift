@@ -34,9 +34,11 @@ final class FaultHost {
     init() throws {
         var logger = Logger(label: "tenon.fault-test")
         logger.logLevel = .critical
-        runtime = try HostRuntime(configuration: HostConfiguration(cpus: 2, timerHz: 0,
-                                                                   socketPath: NSTemporaryDirectory() + "unused.sock"),
-                                  logger: logger)
+        runtime = try HostRuntime(
+            configuration: HostConfiguration(
+                cpus: 2, timerHz: 0,
+                socketPath: NSTemporaryDirectory() + "unused.sock"),
+            logger: logger)
         try plugins.load(path: try Built.copy("counter"), parameters: ["irq=5"])
     }
 
@@ -50,7 +52,7 @@ final class FaultHost {
     /// The bystander still gets every IRQ: `n` raises on each CPU, all handled.
     func bystanderKeepsCounting(_ n: UInt64 = 200) throws {
         let before = try total()
-        for i in 0..<n { runtime.machine.raise(5, on: Int(i % 2)) ; if i % 16 == 0 { usleep(200) } }
+        for i in 0..<n { runtime.machine.raise(5, on: Int(i % 2)); if i % 16 == 0 { usleep(200) } }
         #expect(try eventually { try self.total() >= before + 1 }, "the other plugin stopped receiving IRQs")
         // Raises on a pending line merge, so "rising" is the claim, not "+n".
     }

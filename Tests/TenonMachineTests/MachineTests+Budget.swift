@@ -48,11 +48,12 @@ extension MachineTests {
         #expect(pipe.enable_oob_stage("test") == 0)
         let seq = LineSequences(lines: lines)
         for l in 0..<lines {
-            #expect(pipe.request_irq(base + UInt32(l), flags: IRQF_OOB, name: "flood\(l)") { irq in
-                let i = Int(irq - base)
-                seq.seen[i].store(seq.raised[i].load(ordering: .acquiring), ordering: .releasing)
-                return IRQ_HANDLED
-            } == 0)
+            #expect(
+                pipe.request_irq(base + UInt32(l), flags: IRQF_OOB, name: "flood\(l)") { irq in
+                    let i = Int(irq - base)
+                    seq.seen[i].store(seq.raised[i].load(ordering: .acquiring), ordering: .releasing)
+                    return IRQ_HANDLED
+                } == 0)
         }
         let probe = Probe()
         m.submit(cpu: 0) {
@@ -97,10 +98,11 @@ extension MachineTests {
         let a: UInt32 = 50
         let b: UInt32 = 51
         for (me, next) in [(a, b), (b, a)] {
-            #expect(pipe.request_irq(me, flags: IRQF_OOB, name: "chain\(me)") { _ in
-                if probe.handled.wrappingAdd(1, ordering: .relaxed).newValue < steps { pipe.raise(next, on: 0) }
-                return IRQ_HANDLED
-            } == 0)
+            #expect(
+                pipe.request_irq(me, flags: IRQF_OOB, name: "chain\(me)") { _ in
+                    if probe.handled.wrappingAdd(1, ordering: .relaxed).newValue < steps { pipe.raise(next, on: 0) }
+                    return IRQ_HANDLED
+                } == 0)
         }
         let squeezedBefore = pipe.drainSqueezes(cpu: 0)
         m.raise(a, on: 0)
@@ -127,10 +129,11 @@ extension MachineTests {
         let a: UInt32 = 52
         let b: UInt32 = 53
         for (me, next) in [(a, b), (b, a)] {
-            #expect(pipe.request_irq(me, flags: IRQF_OOB, name: "chain\(me)") { _ in
-                if probe.handled.wrappingAdd(1, ordering: .relaxed).newValue < steps { pipe.raise(next, on: 0) }
-                return IRQ_HANDLED
-            } == 0)
+            #expect(
+                pipe.request_irq(me, flags: IRQF_OOB, name: "chain\(me)") { _ in
+                    if probe.handled.wrappingAdd(1, ordering: .relaxed).newValue < steps { pipe.raise(next, on: 0) }
+                    return IRQ_HANDLED
+                } == 0)
         }
         m.submit(cpu: 0) {
             probe.go.store(true, ordering: .releasing)

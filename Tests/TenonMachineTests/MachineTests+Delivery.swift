@@ -19,11 +19,12 @@ extension MachineTests {
         for k in 0..<cpus {
             let ring = rings[k]
             let pipe = m.pipeline
-            #expect(pipe.request_irq(base + UInt32(k), flags: IRQF_OOB, name: "seq\(k)") { irq in
-                if pipe.currentCPU != Int(irq - base) { wrongCPU.mismatches.wrappingAdd(1, ordering: .relaxed) }
-                ring.drain()
-                return IRQ_HANDLED
-            } == 0)
+            #expect(
+                pipe.request_irq(base + UInt32(k), flags: IRQF_OOB, name: "seq\(k)") { irq in
+                    if pipe.currentCPU != Int(irq - base) { wrongCPU.mismatches.wrappingAdd(1, ordering: .relaxed) }
+                    ring.drain()
+                    return IRQ_HANDLED
+                } == 0)
         }
         let t0 = ctenon_monotonic_ns()
         ctenon_reset_max_nesting()
@@ -40,7 +41,9 @@ extension MachineTests {
         let secs = Double(ctenon_monotonic_ns() - t0) / 1e9
         var runs: UInt64 = 0
         for k in 0..<cpus { runs += m.pipeline.count(irq: base + UInt32(k), cpu: k) }
-        print("(d) \(perCPU * UInt64(cpus)) raises in \(secs) s: \(Int(Double(perCPU * UInt64(cpus)) / secs)) IRQs/s, \(runs) handler runs (\(Int(Double(runs) / secs))/s)")
+        print(
+            "(d) \(perCPU * UInt64(cpus)) raises in \(secs) s: \(Int(Double(perCPU * UInt64(cpus)) / secs)) IRQs/s, \(runs) handler runs (\(Int(Double(runs) / secs))/s)"
+        )
         #expect(allSeen)
         // Nesting stays bounded (a storm must not walk off the alternate stack).
         print("(d) deepest handler nesting: \(ctenon_max_nesting())")
@@ -123,7 +126,9 @@ extension MachineTests {
             let overruns = Int(t.overruns)
             let merged = Int(t.merged)
             total += got
-            print("(f) CPU \(k): expected \(expected) expiries, handled \(got), deliveries \(t.deliveries), kernel overruns \(overruns), merged in controller \(merged), missing \(max(0, expected - got - overruns - merged))")
+            print(
+                "(f) CPU \(k): expected \(expected) expiries, handled \(got), deliveries \(t.deliveries), kernel overruns \(overruns), merged in controller \(merged), missing \(max(0, expected - got - overruns - merged))"
+            )
             #expect(got + overruns + merged >= expected - 5)
             #expect(UInt64(got) + t.merged == t.deliveries)
         }

@@ -30,10 +30,11 @@ extension MachineTests {
             pipe.local_irq_restore(f)
         }
         #expect(waitUntil(seconds: 10) { logged.load(ordering: .acquiring) })
-        #expect(pipe.request_irq(irq, flags: IRQF_OOB, name: "late-oob") { _ in
-            if pipe.running_oob() { ranOOB.wrappingAdd(1, ordering: .relaxed) } else { ranInband.wrappingAdd(1, ordering: .relaxed) }
-            return IRQ_HANDLED
-        } == 0)
+        #expect(
+            pipe.request_irq(irq, flags: IRQF_OOB, name: "late-oob") { _ in
+                if pipe.running_oob() { ranOOB.wrappingAdd(1, ordering: .relaxed) } else { ranInband.wrappingAdd(1, ordering: .relaxed) }
+                return IRQ_HANDLED
+            } == 0)
         installed.store(true, ordering: .releasing)
         #expect(waitUntil(seconds: 10) { ranOOB.load(ordering: .relaxed) + ranInband.load(ordering: .relaxed) > 0 })
         #expect(m.run(on: 1) { pipe.inbandLog(cpu: 1).isEmpty })

@@ -62,21 +62,24 @@ struct MachineTests {
         defer { m.stop() }
         let p = Probe()
         let irq: UInt32 = 10
-        #expect(m.pipeline.request_irq(irq, flags: 0, name: "storm") { _ in
-            if p.marker.load(ordering: .relaxed) != 0 {
-                p.violations.wrappingAdd(1, ordering: .relaxed)
-            } else {
-                p.handledOutside.wrappingAdd(1, ordering: .relaxed)
-            }
-            return IRQ_HANDLED
-        } == 0)
+        #expect(
+            m.pipeline.request_irq(irq, flags: 0, name: "storm") { _ in
+                if p.marker.load(ordering: .relaxed) != 0 {
+                    p.violations.wrappingAdd(1, ordering: .relaxed)
+                } else {
+                    p.handledOutside.wrappingAdd(1, ordering: .relaxed)
+                }
+                return IRQ_HANDLED
+            } == 0)
         let t0 = ctenon_monotonic_ns()
         let sections = Self.storm(m, irq: irq, k: 1, probe: p)
         let secs = Double(ctenon_monotonic_ns() - t0) / 1e9
         let runs = p.handledOutside.load(ordering: .relaxed)
         let raised = p.value.load(ordering: .relaxed)
         #expect(raised >= Self.stormRaises)
-        print("(a) \(raised) raises in \(secs) s (\(Int(Double(raised) / secs)) raises/s), \(runs) in-band handler runs (\(Int(Double(runs) / secs))/s), \(sections) sections")
+        print(
+            "(a) \(raised) raises in \(secs) s (\(Int(Double(raised) / secs)) raises/s), \(runs) in-band handler runs (\(Int(Double(runs) / secs))/s), \(sections) sections"
+        )
         #expect(p.violations.load(ordering: .relaxed) == 0)
         #expect(runs > 0)
         #expect(sections > 0)
@@ -89,14 +92,15 @@ struct MachineTests {
         #expect(m.pipeline.enable_oob_stage("test") == 0)
         let p = Probe()
         let irq: UInt32 = 11
-        #expect(m.pipeline.request_irq(irq, flags: IRQF_OOB, name: "storm-oob") { _ in
-            if p.marker.load(ordering: .relaxed) != 0 {
-                p.handledInside.wrappingAdd(1, ordering: .relaxed)
-            } else {
-                p.handledOutside.wrappingAdd(1, ordering: .relaxed)
-            }
-            return IRQ_HANDLED
-        } == 0)
+        #expect(
+            m.pipeline.request_irq(irq, flags: IRQF_OOB, name: "storm-oob") { _ in
+                if p.marker.load(ordering: .relaxed) != 0 {
+                    p.handledInside.wrappingAdd(1, ordering: .relaxed)
+                } else {
+                    p.handledOutside.wrappingAdd(1, ordering: .relaxed)
+                }
+                return IRQ_HANDLED
+            } == 0)
         let t0 = ctenon_monotonic_ns()
         _ = Self.storm(m, irq: irq, k: 1, probe: p)
         let secs = Double(ctenon_monotonic_ns() - t0) / 1e9
@@ -135,7 +139,7 @@ struct MachineTests {
             let f = pipe.hard_local_irq_save()
             sync.go.store(true, ordering: .releasing)
             while !sync.done.load(ordering: .acquiring) { ctenon_cpu_relax() }
-            spin(nanos: 20_000_000) // the doorbell lands meanwhile and is deferred
+            spin(nanos: 20_000_000)  // the doorbell lands meanwhile and is deferred
             let during = (inband.marker.load(ordering: .relaxed), oob.marker.load(ordering: .relaxed))
             pipe.hard_local_irq_restore(f)
             let after = (inband.marker.load(ordering: .relaxed), oob.marker.load(ordering: .relaxed))

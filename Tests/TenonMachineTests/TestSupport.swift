@@ -9,11 +9,13 @@ final class TestThread: @unchecked Sendable {
     init(_ body: @escaping @Sendable () -> Void) {
         self.body = body
         let arg = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(&thread, nil, { arg in
-            let me = Unmanaged<TestThread>.fromOpaque(arg!).takeRetainedValue()
-            me.body()
-            return nil
-        }, arg)
+        let rc = pthread_create(
+            &thread, nil,
+            { arg in
+                let me = Unmanaged<TestThread>.fromOpaque(arg!).takeRetainedValue()
+                me.body()
+                return nil
+            }, arg)
         precondition(rc == 0)
     }
 

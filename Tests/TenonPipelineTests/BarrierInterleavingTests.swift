@@ -12,8 +12,9 @@ import Testing
 struct BarrierInterleavingTests {
     /// One grace period with a short deadline, as a writer that is no CPU.
     static func grace(_ p: IRQPipeline, millis: UInt64 = 5) -> BarrierWait {
-        p.core.pointee.barrier.pointee.synchronize(deadlineNanos: HostGlue.monotonicNanos() &+ millis * 1_000_000,
-                                                   callerCPU: nil)
+        p.core.pointee.barrier.pointee.synchronize(
+            deadlineNanos: HostGlue.monotonicNanos() &+ millis * 1_000_000,
+            callerCPU: nil)
     }
 
     static func isBusy(_ w: BarrierWait?, cpu: Int, irq: UInt32) -> Bool {
@@ -28,11 +29,12 @@ struct BarrierInterleavingTests {
     func openSectionBlocksTwoGracePeriods() {
         let p = IRQPipeline(cpus: 2)
         var results: [BarrierWait] = []
-        #expect(p.request_irq(X, flags: 0, name: "x") { _ in
-            results.append(Self.grace(p))
-            results.append(Self.grace(p))
-            return IRQ_HANDLED
-        } == 0)
+        #expect(
+            p.request_irq(X, flags: 0, name: "x") { _ in
+                results.append(Self.grace(p))
+                results.append(Self.grace(p))
+                return IRQ_HANDLED
+            } == 0)
         p.withCPU(1) { _ = p.handle_irq_pipelined(X) }
         #expect(results.count == 2)
         #expect(results.allSatisfy { Self.isBusy($0, cpu: 1, irq: X) }, "\(results)")
@@ -49,12 +51,16 @@ struct BarrierInterleavingTests {
         var first: BarrierWait?
         var second: BarrierWait?
         var ran = false
-        #expect(p.request_irq(X, flags: 0, name: "x") { _ in ran = true; return IRQ_HANDLED } == 0)
-        p.setBarrierHook(BarrierHook { step, cpu, _ in
-            guard cpu == 1 else { return }
-            if step == .afterParity && first == nil { first = Self.grace(p) }
-            if step == .afterChainLoad && second == nil { second = Self.grace(p) }
-        })
+        #expect(
+            p.request_irq(X, flags: 0, name: "x") { _ in
+                ran = true; return IRQ_HANDLED
+            } == 0)
+        p.setBarrierHook(
+            BarrierHook { step, cpu, _ in
+                guard cpu == 1 else { return }
+                if step == .afterParity && first == nil { first = Self.grace(p) }
+                if step == .afterChainLoad && second == nil { second = Self.grace(p) }
+            })
         p.withCPU(1) { _ = p.handle_irq_pipelined(X) }
         p.setBarrierHook(nil)
         #expect(ran)
@@ -71,17 +77,19 @@ struct BarrierInterleavingTests {
         let owner = try #require(p.registerOwner())
         var graceDone = false
         var runsAfterGrace = 0
-        #expect(p.request_irq(X, flags: 0, name: "x", owner: owner) { _ in
-            if graceDone { runsAfterGrace += 1 }
-            return IRQ_HANDLED
-        } == 0)
+        #expect(
+            p.request_irq(X, flags: 0, name: "x", owner: owner) { _ in
+                if graceDone { runsAfterGrace += 1 }
+                return IRQ_HANDLED
+            } == 0)
         var armed = true
-        p.setBarrierHook(BarrierHook { step, cpu, _ in
-            guard cpu == 1, step == .afterParity, armed else { return }
-            armed = false
-            p.suspend(owner: owner)
-            graceDone = Self.grace(p) == .quiescent
-        })
+        p.setBarrierHook(
+            BarrierHook { step, cpu, _ in
+                guard cpu == 1, step == .afterParity, armed else { return }
+                armed = false
+                p.suspend(owner: owner)
+                graceDone = Self.grace(p) == .quiescent
+            })
         p.withCPU(1) { _ = p.handle_irq_pipelined(X) }
         p.setBarrierHook(nil)
         #expect(graceDone)
@@ -97,14 +105,21 @@ struct BarrierInterleavingTests {
         let p = pipelineWithStage(cpus: 1)
         var nestedRuns = 0
         var result: BarrierWait?
-        #expect(p.request_irq(Y, flags: IRQF_OOB, name: "nested") { _ in nestedRuns += 1; return IRQ_HANDLED } == 0)
-        #expect(p.request_irq(X, flags: 0, name: "outer") { _ in result = Self.grace(p); return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(Y, flags: IRQF_OOB, name: "nested") { _ in
+                nestedRuns += 1; return IRQ_HANDLED
+            } == 0)
+        #expect(
+            p.request_irq(X, flags: 0, name: "outer") { _ in
+                result = Self.grace(p); return IRQ_HANDLED
+            } == 0)
         var armed = true
-        p.setBarrierHook(BarrierHook { step, cpu, _ in
-            guard cpu == -1, step == .afterFirstDrain, armed else { return }
-            armed = false
-            _ = p.irq_inject_pipeline(Y) // CPU 0, inside X's section, before the flip
-        })
+        p.setBarrierHook(
+            BarrierHook { step, cpu, _ in
+                guard cpu == -1, step == .afterFirstDrain, armed else { return }
+                armed = false
+                _ = p.irq_inject_pipeline(Y)  // CPU 0, inside X's section, before the flip
+            })
         _ = p.handle_irq_pipelined(X)
         p.setBarrierHook(nil)
         #expect(nestedRuns == 1)

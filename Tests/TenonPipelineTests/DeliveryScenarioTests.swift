@@ -8,7 +8,10 @@ struct DeliveryScenarioTests {
     func t10() {
         let p = pipelineWithStage()
         var runs = 0
-        #expect(p.request_irq(X, flags: 0, name: "x") { _ in runs += 1; return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(X, flags: 0, name: "x") { _ in
+                runs += 1; return IRQ_HANDLED
+            } == 0)
         let f = p.local_irq_save()
         #expect(p.raise(X, on: 0) == 0)
         #expect(runs == 0)
@@ -22,7 +25,10 @@ struct DeliveryScenarioTests {
     func t11() {
         let p = pipelineWithStage()
         var inside: Context?
-        #expect(p.request_irq(X, flags: 0, name: "x") { _ in inside = Context(p); return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(X, flags: 0, name: "x") { _ in
+                inside = Context(p); return IRQ_HANDLED
+            } == 0)
         let epilogue = p.handle_irq_pipelined(X)
         #expect(inside == Context(hardOff: false, oobStalled: false, inbandStalled: true, oob: false, onEntry: false))
         #expect(epilogue)
@@ -32,7 +38,10 @@ struct DeliveryScenarioTests {
     func t12() {
         let p = pipelineWithStage()
         var inside: Context?
-        #expect(p.request_irq(Y, flags: IRQF_OOB, name: "y") { _ in inside = Context(p); return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(Y, flags: IRQF_OOB, name: "y") { _ in
+                inside = Context(p); return IRQ_HANDLED
+            } == 0)
         p.local_irq_disable()
         let epilogue = p.handle_irq_pipelined(Y)
         #expect(inside == Context(hardOff: true, oobStalled: true, inbandStalled: true, oob: true, onEntry: true))
@@ -44,7 +53,10 @@ struct DeliveryScenarioTests {
     func t18() {
         let p = pipelineWithStage()
         var runs = 0
-        #expect(p.request_irq(B, flags: 0, name: "b") { _ in runs += 1; return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(B, flags: 0, name: "b") { _ in
+                runs += 1; return IRQ_HANDLED
+            } == 0)
         let s = p.oob_irq_save()
         #expect(s == 0 && p.hard_irqs_disabled())
         p.irq_post_inband(B)
@@ -63,9 +75,15 @@ struct DeliveryScenarioTests {
     func t19() {
         let p = pipelineWithStage()
         var bRuns = 0
-        #expect(p.request_irq(B, flags: 0, name: "b") { _ in bRuns += 1; return IRQ_HANDLED } == 0)
-        #expect(p.request_irq(Y, flags: IRQF_OOB, name: "y") { _ in p.irq_post_inband(B); return IRQ_HANDLED } == 0)
-        p.switch_oob() // an oob task: hard-on, oob unstalled
+        #expect(
+            p.request_irq(B, flags: 0, name: "b") { _ in
+                bRuns += 1; return IRQ_HANDLED
+            } == 0)
+        #expect(
+            p.request_irq(Y, flags: IRQF_OOB, name: "y") { _ in
+                p.irq_post_inband(B); return IRQ_HANDLED
+            } == 0)
+        p.switch_oob()  // an oob task: hard-on, oob unstalled
         _ = p.handle_irq_pipelined(Y)
         #expect(bRuns == 0)
         #expect(p.inbandLog(cpu: 0) == [B])
@@ -80,7 +98,10 @@ struct DeliveryScenarioTests {
         let p = pipelineWithStage()
         let s = p.irq_create_direct_mapping()
         var inside: Context?
-        #expect(p.request_irq(s, flags: IRQF_OOB | IRQF_PERCPU, name: "s") { _ in inside = Context(p); return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(s, flags: IRQF_OOB | IRQF_PERCPU, name: "s") { _ in
+                inside = Context(p); return IRQ_HANDLED
+            } == 0)
         for stalled in [false, true] {
             inside = nil
             if stalled { p.local_irq_disable() }
@@ -94,7 +115,7 @@ struct DeliveryScenarioTests {
     func t22() {
         let p = pipelineWithStage()
         let before = Context(p)
-        #expect(p.irq_inject_pipeline(IRQNumberSpace.total - 1) == Errno.EINVAL) // unmapped synthetic
+        #expect(p.irq_inject_pipeline(IRQNumberSpace.total - 1) == Errno.EINVAL)  // unmapped synthetic
         #expect(p.irq_inject_pipeline(IRQNumberSpace.total + 5) == Errno.EINVAL)
         #expect(Context(p) == before)
         #expect(p.inbandLog(cpu: 0).isEmpty && p.oobLog(cpu: 0).isEmpty)
@@ -105,7 +126,10 @@ struct DeliveryScenarioTests {
         let p = pipelineWithStage()
         let s2 = p.irq_create_direct_mapping()
         let seen = Recorder()
-        #expect(p.request_irq(s2, flags: IRQF_PERCPU, name: "s2") { _ in seen.add("s2 inband=\(p.running_inband())"); return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(s2, flags: IRQF_PERCPU, name: "s2") { _ in
+                seen.add("s2 inband=\(p.running_inband())"); return IRQ_HANDLED
+            } == 0)
         _ = p.run_oob_call {
             #expect(p.irq_inject_pipeline(s2) == 0)
             seen.add("injected")
@@ -119,7 +143,10 @@ struct DeliveryScenarioTests {
         let p = pipelineWithStage()
         let s2 = p.irq_create_direct_mapping()
         var runs = 0
-        #expect(p.request_irq(s2, flags: IRQF_PERCPU, name: "s2") { _ in runs += 1; return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(s2, flags: IRQF_PERCPU, name: "s2") { _ in
+                runs += 1; return IRQ_HANDLED
+            } == 0)
         p.local_irq_disable()
         #expect(p.irq_inject_pipeline(s2) == 0)
         #expect(runs == 0)
@@ -132,7 +159,10 @@ struct DeliveryScenarioTests {
         let p = pipelineWithStage()
         let s = p.irq_create_direct_mapping()
         var runs = 0
-        #expect(p.request_irq(s, flags: IRQF_OOB | IRQF_PERCPU, name: "s") { _ in runs += 1; return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(s, flags: IRQF_OOB | IRQF_PERCPU, name: "s") { _ in
+                runs += 1; return IRQ_HANDLED
+            } == 0)
         let f = p.hard_local_irq_save()
         p.irq_post_oob(s)
         p.hard_local_irq_restore(f)

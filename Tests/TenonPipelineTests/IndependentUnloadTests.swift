@@ -39,14 +39,15 @@ struct IndependentUnloadTests {
         let b = try #require(p.registerOwner())
         let results = Mutex<[String: BarrierWait]>([:])
         #expect(p.request_irq(Y, flags: 0, name: "b", owner: b) { _ in IRQ_HANDLED } == 0)
-        #expect(p.request_irq(X, flags: 0, name: "a", owner: a) { _ in
-            p.suspend(owner: b)
-            let forB = Self.onOtherThread { p.synchronize(timeout: .milliseconds(20), reaching: b) }
-            let forA = Self.onOtherThread { p.synchronize(timeout: .milliseconds(20), reaching: a) }
-            let forAll = Self.onOtherThread { p.synchronize(timeout: .milliseconds(20)) }
-            results.withLock { $0 = ["b": forB, "a": forA, "all": forAll] }
-            return IRQ_HANDLED
-        } == 0)
+        #expect(
+            p.request_irq(X, flags: 0, name: "a", owner: a) { _ in
+                p.suspend(owner: b)
+                let forB = Self.onOtherThread { p.synchronize(timeout: .milliseconds(20), reaching: b) }
+                let forA = Self.onOtherThread { p.synchronize(timeout: .milliseconds(20), reaching: a) }
+                let forAll = Self.onOtherThread { p.synchronize(timeout: .milliseconds(20)) }
+                results.withLock { $0 = ["b": forB, "a": forA, "all": forAll] }
+                return IRQ_HANDLED
+            } == 0)
         p.withCPU(1) { _ = p.handle_irq_pipelined(X) }
         let r = results.withLock { $0 }
         #expect(r["b"] == .quiescent, "\(r)")
@@ -64,17 +65,19 @@ struct IndependentUnloadTests {
         let result = Mutex<BarrierWait?>(nil)
         let bRunsAfterSuspend = Atomic<Int>(0)
         let suspended = Atomic<Bool>(false)
-        #expect(p.request_irq(X, flags: IRQF_SHARED, name: "a", owner: a) { _ in
-            p.suspend(owner: b)
-            suspended.store(true, ordering: .relaxed)
-            let forB = Self.onOtherThread { p.synchronize(timeout: .milliseconds(20), reaching: b) }
-            result.withLock { $0 = forB }
-            return IRQ_HANDLED
-        } == 0)
-        #expect(p.request_irq(X, flags: IRQF_SHARED, name: "b", owner: b) { _ in
-            if suspended.load(ordering: .relaxed) { bRunsAfterSuspend.add(1, ordering: .relaxed) }
-            return IRQ_HANDLED
-        } == 0)
+        #expect(
+            p.request_irq(X, flags: IRQF_SHARED, name: "a", owner: a) { _ in
+                p.suspend(owner: b)
+                suspended.store(true, ordering: .relaxed)
+                let forB = Self.onOtherThread { p.synchronize(timeout: .milliseconds(20), reaching: b) }
+                result.withLock { $0 = forB }
+                return IRQ_HANDLED
+            } == 0)
+        #expect(
+            p.request_irq(X, flags: IRQF_SHARED, name: "b", owner: b) { _ in
+                if suspended.load(ordering: .relaxed) { bRunsAfterSuspend.add(1, ordering: .relaxed) }
+                return IRQ_HANDLED
+            } == 0)
         p.withCPU(1) { _ = p.handle_irq_pipelined(X) }
         #expect(Self.isBusy(result.withLock { $0 }, cpu: 1, irq: X), "\(String(describing: result.withLock { $0 }))")
         #expect(bRunsAfterSuspend.load(ordering: .relaxed) == 1, "the loaded chain did lead into b")
@@ -89,16 +92,18 @@ struct IndependentUnloadTests {
         let a = try #require(p.registerOwner())
         let b = try #require(p.registerOwner())
         let result = Mutex<BarrierWait?>(nil)
-        #expect(p.request_irq(Y, flags: IRQF_OOB, name: "inner", owner: a) { _ in
-            p.suspend(owner: b)
-            let forB = Self.onOtherThread { p.synchronize(timeout: .milliseconds(20), reaching: b) }
-            result.withLock { $0 = forB }
-            return IRQ_HANDLED
-        } == 0)
-        #expect(p.request_irq(X, flags: IRQF_SHARED, name: "outer-a", owner: a) { _ in
-            _ = p.irq_inject_pipeline(Y)
-            return IRQ_HANDLED
-        } == 0)
+        #expect(
+            p.request_irq(Y, flags: IRQF_OOB, name: "inner", owner: a) { _ in
+                p.suspend(owner: b)
+                let forB = Self.onOtherThread { p.synchronize(timeout: .milliseconds(20), reaching: b) }
+                result.withLock { $0 = forB }
+                return IRQ_HANDLED
+            } == 0)
+        #expect(
+            p.request_irq(X, flags: IRQF_SHARED, name: "outer-a", owner: a) { _ in
+                _ = p.irq_inject_pipeline(Y)
+                return IRQ_HANDLED
+            } == 0)
         #expect(p.request_irq(X, flags: IRQF_SHARED, name: "outer-b", owner: b) { _ in IRQ_HANDLED } == 0)
         _ = p.handle_irq_pipelined(X)
         let r = result.withLock { $0 }

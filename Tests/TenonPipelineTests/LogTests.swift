@@ -21,14 +21,21 @@ struct LogTests {
         let seen = Recorder()
         let s = p.irq_create_direct_mapping()
         for irq: UInt32 in [20, 30] {
-            #expect(p.request_irq(irq, flags: 0, name: "\(irq)") { irq in
-                seen.add("inband \(irq)")
-                if irq == 30 { p.hard_local_irq_disable(); p.irq_post_inband(25); p.hard_local_irq_enable() }
-                return IRQ_HANDLED
-            } == 0)
+            #expect(
+                p.request_irq(irq, flags: 0, name: "\(irq)") { irq in
+                    seen.add("inband \(irq)")
+                    if irq == 30 { p.hard_local_irq_disable(); p.irq_post_inband(25); p.hard_local_irq_enable() }
+                    return IRQ_HANDLED
+                } == 0)
         }
-        #expect(p.request_irq(25, flags: 0, name: "25") { _ in seen.add("inband 25"); return IRQ_HANDLED } == 0)
-        #expect(p.request_irq(s, flags: IRQF_OOB | IRQF_PERCPU, name: "s") { _ in seen.add("oob"); return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(25, flags: 0, name: "25") { _ in
+                seen.add("inband 25"); return IRQ_HANDLED
+            } == 0)
+        #expect(
+            p.request_irq(s, flags: IRQF_OOB | IRQF_PERCPU, name: "s") { _ in
+                seen.add("oob"); return IRQ_HANDLED
+            } == 0)
         p.local_irq_disable()
         p.hard_local_irq_disable()
         p.irq_post_inband(30)
@@ -36,7 +43,7 @@ struct LogTests {
         p.irq_post_inband(30)
         p.oob_irq_disable()
         p.irq_post_oob(s)
-        p.oob_irq_enable() // oob synced; in-band stays stalled
+        p.oob_irq_enable()  // oob synced; in-band stays stalled
         #expect(seen.all == ["oob"])
         p.local_irq_enable()
         #expect(seen.all == ["oob", "inband 20", "inband 30", "inband 25"])

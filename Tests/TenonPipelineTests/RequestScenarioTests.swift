@@ -7,8 +7,10 @@ struct RequestScenarioTests {
     @Test("T27 IRQF_OOB with a thread function is rejected")
     func t27() {
         let p = pipelineWithStage()
-        #expect(p.request_threaded_irq(X, flags: IRQF_OOB, name: "x", handler: { _ in IRQ_HANDLED },
-                                       thread: { _ in IRQ_HANDLED }) == Errno.EINVAL)
+        #expect(
+            p.request_threaded_irq(
+                X, flags: IRQF_OOB, name: "x", handler: { _ in IRQ_HANDLED },
+                thread: { _ in IRQ_HANDLED }) == Errno.EINVAL)
         #expect(p.actions().filter { $0.irq == X }.isEmpty)
     }
 
@@ -25,7 +27,10 @@ struct RequestScenarioTests {
     func t30() {
         let p = IRQPipeline(cpus: 1)
         var inside: Context?
-        #expect(p.request_irq(Y, flags: IRQF_OOB, name: "y") { _ in inside = Context(p); return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(Y, flags: IRQF_OOB, name: "y") { _ in
+                inside = Context(p); return IRQ_HANDLED
+            } == 0)
         p.local_irq_disable()
         #expect(p.raise(Y, on: 0) == 0)
         #expect(inside == nil)
@@ -37,7 +42,10 @@ struct RequestScenarioTests {
     func t31() {
         let p = pipelineWithStage()
         var inside: [Context] = []
-        #expect(p.request_irq(Y, flags: IRQF_OOB, name: "y") { _ in inside.append(Context(p)); return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(Y, flags: IRQF_OOB, name: "y") { _ in
+                inside.append(Context(p)); return IRQ_HANDLED
+            } == 0)
         p.disable_oob_stage()
         p.local_irq_disable()
         _ = p.handle_irq_pipelined(Y)
@@ -51,12 +59,13 @@ struct RequestScenarioTests {
     func t32() {
         let p = pipelineWithStage(cpus: 2)
         let seen = Recorder()
-        #expect(p.request_irq(Y, flags: IRQF_OOB, name: "long") { _ in
-            // CPU1 is inside a long oob handler while CPU0 removes the stage.
-            p.withCPU(0) { p.disable_oob_stage() }
-            seen.add("disable returned while CPU1 inside=\(p.barrierInside(cpu: 1))")
-            return IRQ_HANDLED
-        } == 0)
+        #expect(
+            p.request_irq(Y, flags: IRQF_OOB, name: "long") { _ in
+                // CPU1 is inside a long oob handler while CPU0 removes the stage.
+                p.withCPU(0) { p.disable_oob_stage() }
+                seen.add("disable returned while CPU1 inside=\(p.barrierInside(cpu: 1))")
+                return IRQ_HANDLED
+            } == 0)
         p.withCPU(1) { _ = p.handle_irq_pipelined(Y) }
         #expect(seen.all == ["disable returned while CPU1 inside=true"])
         #expect(!p.oob_stage_present())
@@ -82,7 +91,7 @@ struct RequestScenarioTests {
         #expect(p.request_irq(Y, flags: IRQF_OOB, name: "y") { _ in IRQ_WAKE_THREAD } == 0)
         for _ in 0..<1500 { _ = p.handle_irq_pipelined(Y) }
         let diagnostics = p.diagnostics()
-        #expect(diagnostics.count == 1024) // the ring keeps the newest 1024
+        #expect(diagnostics.count == 1024)  // the ring keeps the newest 1024
         #expect(diagnostics.allSatisfy { $0.kind == .bogusReturn && $0.irq == Y && $0.value == IRQ_WAKE_THREAD })
         #expect(p.irq_is_oob(Y))
         #expect(!p.irq_is_spurious_disabled(Y))
@@ -92,7 +101,10 @@ struct RequestScenarioTests {
     func spurious() {
         let p = pipelineWithStage()
         var runs = 0
-        #expect(p.request_irq(Y, flags: IRQF_OOB, name: "y") { _ in runs += 1; return IRQ_NONE } == 0)
+        #expect(
+            p.request_irq(Y, flags: IRQF_OOB, name: "y") { _ in
+                runs += 1; return IRQ_NONE
+            } == 0)
         // handle_unexpected_irq(): the first event of a fresh line sets the
         // counter to 0, so it exceeds 1000 at the 1,002nd event, not the 1,001st.
         for _ in 0..<1001 { _ = p.handle_irq_pipelined(Y) }
@@ -103,7 +115,7 @@ struct RequestScenarioTests {
         #expect(p.diagnostics().map(\.kind) == [.spuriousDisabled])
         _ = p.handle_irq_pipelined(Y)
         #expect(runs == 1002)
-        #expect(p.unhandledCount(cpu: 0) == 1) // counted, not silently dropped
+        #expect(p.unhandledCount(cpu: 0) == 1)  // counted, not silently dropped
     }
 
     @Test("Request errors follow __setup_irq")
@@ -117,7 +129,10 @@ struct RequestScenarioTests {
         #expect(p.request_irq(Y, flags: IRQF_SHARED, name: "c") { _ in IRQ_HANDLED } == 0)
         #expect(p.request_irq(Y, flags: IRQF_SHARED | IRQF_OOB, name: "d") { _ in IRQ_HANDLED } == Errno.EBUSY)
         var both = 0
-        #expect(p.request_irq(Y, flags: IRQF_SHARED, name: "e") { _ in both += 1; return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(Y, flags: IRQF_SHARED, name: "e") { _ in
+                both += 1; return IRQ_HANDLED
+            } == 0)
         _ = p.handle_irq_pipelined(Y)
         #expect(both == 1)
         #expect(p.free_irq(X, nil) == 0)

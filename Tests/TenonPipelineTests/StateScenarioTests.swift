@@ -9,11 +9,17 @@ struct StateScenarioTests {
         let p = pipelineWithStage()
         let s = p.irq_create_direct_mapping()
         var runs = 0
-        #expect(p.request_irq(s, flags: IRQF_OOB | IRQF_PERCPU, name: "s") { _ in runs += 1; return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(s, flags: IRQF_OOB | IRQF_PERCPU, name: "s") { _ in
+                runs += 1; return IRQ_HANDLED
+            } == 0)
         p.switch_oob()
         p.oob_irq_disable()
         var ran = false
-        #expect(p.run_oob_call { ran = true; p.irq_post_oob(s); return 0 } == 0)
+        #expect(
+            p.run_oob_call {
+                ran = true; p.irq_post_oob(s); return 0
+            } == 0)
         #expect(ran)
         #expect(runs == 0)
         #expect(p.oobLog(cpu: 0) == [s])
@@ -26,7 +32,9 @@ struct StateScenarioTests {
         let p = pipelineWithStage()
         if hardOff { p.hard_local_irq_disable() }
         var inside: Context?
-        _ = p.run_oob_call { inside = Context(p); return 0 }
+        _ = p.run_oob_call {
+            inside = Context(p); return 0
+        }
         #expect(inside?.hardOff == true && inside?.oobStalled == true && inside?.oob == true)
         #expect(p.hard_irqs_disabled() == hardOff)
         #expect(p.running_inband())
@@ -50,7 +58,10 @@ struct StateScenarioTests {
     func t40() {
         let p = pipelineWithStage()
         var runs = 0
-        #expect(p.request_irq(X, flags: 0, name: "x") { _ in runs += 1; return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(X, flags: 0, name: "x") { _ in
+                runs += 1; return IRQ_HANDLED
+            } == 0)
         p.inband_irq_restore(1)
         #expect(p.irqs_disabled() && p.local_save_flags() == 1)
         _ = p.raise(X, on: 0)
@@ -60,7 +71,7 @@ struct StateScenarioTests {
         #expect(runs == 1)
         #expect(!p.irqs_disabled() && p.local_save_flags() == 0)
         p.hard_local_irq_disable()
-        #expect(!p.irqs_disabled()) // tracks the stall bit only
+        #expect(!p.irqs_disabled())  // tracks the stall bit only
         p.hard_local_irq_enable()
     }
 
@@ -88,14 +99,17 @@ struct StateScenarioTests {
     func lockStage() {
         let p = pipelineWithStage()
         var runs = 0
-        #expect(p.request_irq(X, flags: 0, name: "x") { _ in runs += 1; return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(X, flags: 0, name: "x") { _ in
+                runs += 1; return IRQ_HANDLED
+            } == 0)
         var off: Int32 = -1
         let word = p.test_and_lock_stage(&off)
         #expect(off == 0 && p.irqs_disabled() && p.hard_irqs_disabled())
         p.irq_post_inband(X)
         p.unlock_stage(word)
         #expect(!p.irqs_disabled() && !p.hard_irqs_disabled())
-        #expect(runs == 0) // unlock_stage never replays
+        #expect(runs == 0)  // unlock_stage never replays
         #expect(p.inbandLog(cpu: 0) == [X])
     }
 
@@ -103,7 +117,10 @@ struct StateScenarioTests {
     func t43() {
         let p = pipelineWithStage()
         var runs = 0
-        #expect(p.request_irq(X, flags: 0, name: "x") { _ in runs += 1; return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(X, flags: 0, name: "x") { _ in
+                runs += 1; return IRQ_HANDLED
+            } == 0)
         p.local_irq_disable_full()
         #expect(p.irqs_disabled() && p.hard_irqs_disabled())
         p.irq_post_inband(X)
@@ -132,12 +149,15 @@ struct StateScenarioTests {
     func controllerHoldsIRQs() {
         let p = pipelineWithStage()
         var runs = 0
-        #expect(p.request_irq(Y, flags: IRQF_OOB, name: "y") { _ in runs += 1; return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(Y, flags: IRQF_OOB, name: "y") { _ in
+                runs += 1; return IRQ_HANDLED
+            } == 0)
         let f = p.hard_local_irq_save()
         _ = p.raise(Y, on: 0)
         _ = p.raise(Y, on: 0)
         #expect(runs == 0)
         p.hard_local_irq_restore(f)
-        #expect(runs == 1) // raised twice while masked: pending once, like a CPU line
+        #expect(runs == 1)  // raised twice while masked: pending once, like a CPU line
     }
 }

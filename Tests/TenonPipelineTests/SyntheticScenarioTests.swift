@@ -31,23 +31,27 @@ struct SyntheticScenarioTests {
             p.local_irq_enable()
         } else {
             p.hard_local_irq_enable()
-            #expect(runs == 0) // nothing syncs the in-band log on a hard enable
+            #expect(runs == 0)  // nothing syncs the in-band log on a hard enable
             p.local_irq_disable()
             p.local_irq_enable()
         }
         #expect(runs == 1)
-        #expect(p.irq_work_queue(item.work)) // claim released when it ran
+        #expect(p.irq_work_queue(item.work))  // claim released when it ran
     }
 
     @Test("T49 proxy tick posts in-band")
     func t49() {
         let p = pipelineWithStage(cpus: 2)
         let seen = Recorder()
-        #expect(p.request_irq(TICK, flags: IRQF_PERCPU, name: "timer") { _ in
-            seen.add("inband tick cpu\(p.currentCPU!)")
-            return IRQ_HANDLED
-        } == 0)
-        #expect(p.tick_install_proxy(tickIRQ: TICK) { _ in p.tick_notify_proxy(); return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(TICK, flags: IRQF_PERCPU, name: "timer") { _ in
+                seen.add("inband tick cpu\(p.currentCPU!)")
+                return IRQ_HANDLED
+            } == 0)
+        #expect(
+            p.tick_install_proxy(tickIRQ: TICK) { _ in
+                p.tick_notify_proxy(); return IRQ_HANDLED
+            } == 0)
         p.withCPU(1) {
             p.local_irq_disable()
             _ = p.handle_irq_pipelined(TICK)
@@ -61,7 +65,10 @@ struct SyntheticScenarioTests {
     func t50() {
         let p = pipelineWithStage()
         var runs = 0
-        #expect(p.request_irq(X, flags: 0, name: "x") { _ in runs += 1; return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(X, flags: 0, name: "x") { _ in
+                runs += 1; return IRQ_HANDLED
+            } == 0)
         p.local_irq_disable()
         _ = p.raise(X, on: 0)
         #expect(!p.irq_pipeline_can_idle())
@@ -83,7 +90,7 @@ struct SyntheticScenarioTests {
         p.local_irq_enable()
         #expect(p.diagnostics().map(\.kind) == [.inbandEnableFromOOB])
         p.local_irq_enable()
-        #expect(p.diagnostics().isEmpty) // oopsing: checks are off now
+        #expect(p.diagnostics().isEmpty)  // oopsing: checks are off now
         #expect(!p.debugChecks)
         p.switch_inband()
 
@@ -101,16 +108,21 @@ struct SyntheticScenarioTests {
         let b = p.irq_create_direct_mapping()
         let c = p.irq_create_direct_mapping()
         let seen = Recorder()
-        #expect(p.request_irq(a, flags: IRQF_OOB | IRQF_PERCPU, name: "a") { _ in
-            seen.add("A")
-            p.switch_inband() // a companion context switch
-            return IRQ_HANDLED
-        } == 0)
-        #expect(p.request_irq(b, flags: IRQF_OOB | IRQF_PERCPU, name: "b") { _ in seen.add("B"); return IRQ_HANDLED } == 0)
-        #expect(p.request_irq(c, flags: IRQF_PERCPU, name: "c") { _ in
-            seen.add("C inband-stalled=\(p.irqs_disabled())")
-            return IRQ_HANDLED
-        } == 0)
+        #expect(
+            p.request_irq(a, flags: IRQF_OOB | IRQF_PERCPU, name: "a") { _ in
+                seen.add("A")
+                p.switch_inband()  // a companion context switch
+                return IRQ_HANDLED
+            } == 0)
+        #expect(
+            p.request_irq(b, flags: IRQF_OOB | IRQF_PERCPU, name: "b") { _ in
+                seen.add("B"); return IRQ_HANDLED
+            } == 0)
+        #expect(
+            p.request_irq(c, flags: IRQF_PERCPU, name: "c") { _ in
+                seen.add("C inband-stalled=\(p.irqs_disabled())")
+                return IRQ_HANDLED
+            } == 0)
         p.oob_irq_disable()
         p.irq_post_oob(a)
         p.irq_post_oob(b)

@@ -48,10 +48,11 @@ final class WorkItem {
     init(_ body: @escaping (UnsafeMutablePointer<IRQWork>) -> Void) {
         self.body = body
         work = .allocate(capacity: 1)
-        work.initialize(to: IRQWork(function: { raw in
-            let w = raw!.assumingMemoryBound(to: IRQWork.self)
-            Unmanaged<WorkItem>.fromOpaque(w.pointee.argument!).takeUnretainedValue().body(w)
-        }))
+        work.initialize(
+            to: IRQWork(function: { raw in
+                let w = raw!.assumingMemoryBound(to: IRQWork.self)
+                Unmanaged<WorkItem>.fromOpaque(w.pointee.argument!).takeUnretainedValue().body(w)
+            }))
         work.pointee.argument = Unmanaged.passUnretained(self).toOpaque()
     }
 

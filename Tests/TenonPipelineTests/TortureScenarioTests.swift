@@ -39,10 +39,11 @@ struct TortureScenarioTests {
         let p = pipelineWithStage(cpus: 2)
         var jiffies = [0, 0]
         var oobEvents = [0, 0]
-        #expect(p.request_irq(TICK, flags: IRQF_PERCPU, name: "timer") { _ in
-            jiffies[p.currentCPU!] += 1
-            return IRQ_HANDLED
-        } == 0)
+        #expect(
+            p.request_irq(TICK, flags: IRQF_PERCPU, name: "timer") { _ in
+                jiffies[p.currentCPU!] += 1
+                return IRQ_HANDLED
+            } == 0)
         var notOOB = 0
         let oobTick: (UInt32) -> Int32 = { _ in
             oobEvents[p.currentCPU!] += 1

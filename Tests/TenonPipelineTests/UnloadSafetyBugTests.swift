@@ -17,7 +17,10 @@ struct UnloadSafetyBugTests {
         p.local_irq_disable()
         _ = p.handle_irq_pipelined(Y)
         #expect(p.inbandLog(cpu: 0) == [Y])
-        #expect(p.request_irq(Y, flags: IRQF_OOB, name: "late-oob") { _ in inside.append(Context(p)); return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(Y, flags: IRQF_OOB, name: "late-oob") { _ in
+                inside.append(Context(p)); return IRQ_HANDLED
+            } == 0)
         p.local_irq_enable()
         #expect(inside == [Context(hardOff: true, oobStalled: true, inbandStalled: true, oob: true, onEntry: false)])
         #expect(p.inbandLog(cpu: 0).isEmpty)
@@ -33,7 +36,7 @@ struct UnloadSafetyBugTests {
         #expect(p.request_irq(Y, flags: IRQF_OOB, name: "y") { _ in IRQ_NONE } == 0)
         for _ in 0..<500 { _ = p.handle_irq_pipelined(Y) }
         #expect(p.core.pointee.descriptors[Int(Y)].unhandled.load(ordering: .relaxed) == 499)
-        usleep(150_000) // > HZ/10
+        usleep(150_000)  // > HZ/10
         _ = p.handle_irq_pipelined(Y)
         #expect(p.core.pointee.descriptors[Int(Y)].unhandled.load(ordering: .relaxed) == 0)
         for _ in 0..<1000 { _ = p.handle_irq_pipelined(Y) }
@@ -55,9 +58,9 @@ struct UnloadSafetyBugTests {
         p.local_irq_disable()
         #expect(p.irq_work_queue(item.work, owner: owner))
         p.suspend(owner: owner)
-        p.local_irq_enable() // the work IRQ plays while the owner is suspended
+        p.local_irq_enable()  // the work IRQ plays while the owner is suspended
         #expect(runs == 0)
-        p.resume(owner: owner) // the unload was cancelled
+        p.resume(owner: owner)  // the unload was cancelled
         p.hard_local_irq_disable()
         p.hard_local_irq_enable()
         #expect(runs == 1)
@@ -74,10 +77,13 @@ struct UnloadSafetyBugTests {
         let owner = try #require(p.registerOwner())
         p.suspend(owner: owner)
         var runs = 0
-        #expect(p.request_irq(Y, flags: IRQF_OOB, name: "from-exit", owner: owner) { _ in runs += 1; return IRQ_HANDLED } == 0)
+        #expect(
+            p.request_irq(Y, flags: IRQF_OOB, name: "from-exit", owner: owner) { _ in
+                runs += 1; return IRQ_HANDLED
+            } == 0)
         _ = p.handle_irq_pipelined(Y)
         #expect(runs == 0)
-        p.resume(owner: owner) // a cancelled unload publishes it
+        p.resume(owner: owner)  // a cancelled unload publishes it
         _ = p.handle_irq_pipelined(Y)
         #expect(runs == 1)
     }
@@ -110,8 +116,8 @@ struct UnloadSafetyBugTests {
         #expect(last & PipelineCore.ownerSlotMask == 1)
         p.revoke(owner: last)
         let next = try #require(p.registerOwner())
-        #expect(next & PipelineCore.ownerSlotMask != 1) // slot 1 is retired
-        #expect(next != (1 << 12 | 1)) // the token slot 1 first had
+        #expect(next & PipelineCore.ownerSlotMask != 1)  // slot 1 is retired
+        #expect(next != (1 << 12 | 1))  // the token slot 1 first had
     }
 
     /// Controllers are written by every raiser: each one owns its cache line.
@@ -141,7 +147,7 @@ struct UnloadSafetyBugTests {
         p.core.pointee.barrier.pointee.membarrierFault.store(Glibc.EPERM, ordering: .relaxed)
         #expect(p.free_irq(X, nil) == -Glibc.EIO)
         #expect(p.synchronize(timeout: .seconds(1)) == .fenceFailed(errno: Glibc.EPERM))
-        #expect(p.control.withLock { !$0.pendingFree.isEmpty }) // nothing freed
+        #expect(p.control.withLock { !$0.pendingFree.isEmpty })  // nothing freed
         p.core.pointee.barrier.pointee.membarrierFault.store(0, ordering: .relaxed)
         #expect(p.synchronize(timeout: .seconds(1)) == .quiescent)
         #expect(p.control.withLock { $0.pendingFree.isEmpty })

@@ -18,8 +18,11 @@ struct ABITests {
         #expect(UInt32(TENON_IRQF_OOB) == IRQF_OOB)
         #expect(Int32(TENON_IRQ_NONE) == IRQ_NONE && Int32(TENON_IRQ_HANDLED) == IRQ_HANDLED)
         #expect(Int32(TENON_IRQ_WAKE_THREAD) == IRQ_WAKE_THREAD)
-        #expect(PluginLimits.knownIRQFlags == UInt32(TENON_IRQF_SHARED | TENON_IRQF_PERCPU | TENON_IRQF_ONESHOT
-                                                     | TENON_IRQF_NO_THREAD | TENON_IRQF_OOB))
+        #expect(
+            PluginLimits.knownIRQFlags
+                == UInt32(
+                    TENON_IRQF_SHARED | TENON_IRQF_PERCPU | TENON_IRQF_ONESHOT
+                        | TENON_IRQF_NO_THREAD | TENON_IRQF_OOB))
         #expect(ABIVersion.host == ABIVersion(major: 2, minor: 0, patch: 0))
     }
 

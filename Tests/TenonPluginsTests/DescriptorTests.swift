@@ -19,8 +19,11 @@ struct DescriptorTests {
         #expect(d.parameters.map(\.defaultValue) == ["false", "-5", "0x10", "1.5", nil])
         #expect(d.parameters[4].isRequired && !d.parameters[0].isRequired)
         #expect(d.parameters[2].description == "bit mask")
-        #expect(d.commands.map(\.name) == ["mix", "neg", "half", "summary", "bump", "bumps", "not", "twice",
-                                            "inv", "null", "sum"])
+        #expect(
+            d.commands.map(\.name) == [
+                "mix", "neg", "half", "summary", "bump", "bumps", "not", "twice",
+                "inv", "null", "sum",
+            ])
         #expect(d.commands[0].signature == CommandSignature(returnType: .u64, argumentTypes: [.u32, .str]))
         #expect(d.commands[10].signature.description == "f64(i32,i64,u32,u64,f64,bool)")
         #expect(d.commands[1].help == "-3x-1")

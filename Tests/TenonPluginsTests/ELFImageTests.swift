@@ -74,8 +74,8 @@ struct ELFImageTests {
         // file and cut the last PT_LOAD: only the segment check can catch it.
         var bytes = try Fixtures.bytes("good")
         bytes.replaceSubrange(40..<48, with: [UInt8](repeating: 0, count: 8))  // e_shoff = 0: no sections
-        bytes.replaceSubrange(60..<64, with: [0, 0, 0, 0])                      // e_shnum, e_shstrndx = 0
-        let image = try ELFImage(path: "x", bytes: bytes)                     // still valid without sections
+        bytes.replaceSubrange(60..<64, with: [0, 0, 0, 0])  // e_shnum, e_shstrndx = 0
+        let image = try ELFImage(path: "x", bytes: bytes)  // still valid without sections
         #expect(image.sectionNames.isEmpty)
         func le(_ o: Int, _ n: Int) -> Int { (0..<n).reduce(0) { $0 | Int(bytes[o + $1]) << (8 * $1) } }
         let phoff = le(32, 8), phnum = le(56, 2)
@@ -106,8 +106,8 @@ struct ELFImageTests {
     @Test func thirtyTwoBitHeader() throws {
         var header = [UInt8](repeating: 0, count: 52)  // an Elf32_Ehdr
         header[0...6] = [0x7f, 0x45, 0x4c, 0x46, 1, 1, 1]  // ELFCLASS32, LSB, EV_CURRENT
-        header[16] = 3   // ET_DYN
-        header[18] = 3   // EM_386
+        header[16] = 3  // ET_DYN
+        header[18] = 3  // EM_386
         header[20] = 1
         let path = try Fixtures.file("i386.so", header)
         let e = pluginError { try ELFImage(validating: path) }
@@ -128,8 +128,12 @@ struct ELFImageTests {
     @Test func objectFileIsNotSharedObject() throws {
         let dir = try Fixtures.built.get()
         let object = dir.appendingPathComponent("nullentry-\(UUID().uuidString.prefix(8)).o").path
-        try Fixtures.run("cc", ["-c", "-fPIC", "-I", Fixtures.packageRoot.appendingPathComponent("include").path,
-                                Fixtures.sourceDir.appendingPathComponent("nullentry.c").path, "-o", object])
+        try Fixtures.run(
+            "cc",
+            [
+                "-c", "-fPIC", "-I", Fixtures.packageRoot.appendingPathComponent("include").path,
+                Fixtures.sourceDir.appendingPathComponent("nullentry.c").path, "-o", object,
+            ])
         let e = pluginError { try ELFImage(validating: object) }
         guard case .notSharedObject(object, 1) = e else { Issue.record("got \(String(describing: e))"); return }
         #expect(e!.description.contains("ET_REL"))
@@ -138,9 +142,13 @@ struct ELFImageTests {
     @Test func nodeleteLinkedImageMustRetire() throws {
         let dir = try Fixtures.built.get()
         let path = dir.appendingPathComponent("libnodelete-\(UUID().uuidString.prefix(8)).so").path
-        try Fixtures.run("cc", ["-shared", "-fPIC", "-Wl,-z,nodelete",
-                                "-I", Fixtures.packageRoot.appendingPathComponent("include").path,
-                                Fixtures.sourceDir.appendingPathComponent("nullentry.c").path, "-o", path])
+        try Fixtures.run(
+            "cc",
+            [
+                "-shared", "-fPIC", "-Wl,-z,nodelete",
+                "-I", Fixtures.packageRoot.appendingPathComponent("include").path,
+                Fixtures.sourceDir.appendingPathComponent("nullentry.c").path, "-o", path,
+            ])
         let image = try ELFImage(validating: path)
         #expect(image.isNoDelete)
         #expect(!image.hasSwiftMetadata)

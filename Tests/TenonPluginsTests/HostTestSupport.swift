@@ -29,11 +29,17 @@ enum HostFixtures {
         do {
             let dir = try Fixtures.built.get()
             for (name, source, flags) in variants {
-                try Fixtures.run("cc", ["-shared", "-fPIC", "-fvisibility=hidden", "-O2", "-Wall", "-Werror",
-                                        "-I", Fixtures.packageRoot.appendingPathComponent("include").path]
-                                 + flags
-                                 + [Fixtures.sourceDir.appendingPathComponent("\(source).c").path,
-                                    "-o", dir.appendingPathComponent("lib\(name).so").path])
+                try Fixtures.run(
+                    "cc",
+                    [
+                        "-shared", "-fPIC", "-fvisibility=hidden", "-O2", "-Wall", "-Werror",
+                        "-I", Fixtures.packageRoot.appendingPathComponent("include").path,
+                    ]
+                        + flags
+                        + [
+                            Fixtures.sourceDir.appendingPathComponent("\(source).c").path,
+                            "-o", dir.appendingPathComponent("lib\(name).so").path,
+                        ])
             }
             return .success(dir)
         } catch let e as Fixtures.FixtureError {

@@ -27,8 +27,10 @@ struct ParameterTests {
     }
 
     @Test func everyTypeFromUser() throws {
-        let p = try parse(["verbose=on", "offset=-0x7fffffffffffffff", "mask=18446744073709551615",
-                           "scale=-2.5e3", "label=a=b c"])
+        let p = try parse([
+            "verbose=on", "offset=-0x7fffffffffffffff", "mask=18446744073709551615",
+            "scale=-2.5e3", "label=a=b c",
+        ])
         #expect(p["verbose"] == .bool(true))
         #expect(p["offset"] == .int(-0x7fff_ffff_ffff_ffff))
         #expect(p["mask"] == .uint(.max))
@@ -36,8 +38,10 @@ struct ParameterTests {
         #expect(p["label"] == .string("a=b c"))  // split at the first '='
     }
 
-    @Test(arguments: [("true", true), ("1", true), ("yes", true), ("ON", true),
-                      ("false", false), ("0", false), ("no", false), ("off", false)])
+    @Test(arguments: [
+        ("true", true), ("1", true), ("yes", true), ("ON", true),
+        ("false", false), ("0", false), ("no", false), ("off", false),
+    ])
     func boolSpellings(text: String, value: Bool) throws {
         #expect(try parse(["label=", "verbose=\(text)"])["verbose"] == .bool(value))
     }
@@ -114,10 +118,13 @@ struct ParameterTests {
         defer { try? image.close() }
         let table = try FFICommandTable(d)
         var host = tenon_host_t()
-        try d.callInit(host: &host, parameters: d.parseParameters(["label=ok", "offset=0x20", "verbose=1",
-                                                                    "scale=0.125", "mask=3"]))
-        #expect(try table.call("summary", []) ==
-                .string("n=5 verbose=1 offset=32 mask=3 scale=0.125 label=ok"))
+        try d.callInit(
+            host: &host,
+            parameters: d.parseParameters([
+                "label=ok", "offset=0x20", "verbose=1",
+                "scale=0.125", "mask=3",
+            ]))
+        #expect(try table.call("summary", []) == .string("n=5 verbose=1 offset=32 mask=3 scale=0.125 label=ok"))
     }
 
     @Test func initFailureReportsErrno() throws {

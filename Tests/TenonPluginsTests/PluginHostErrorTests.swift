@@ -30,8 +30,10 @@ struct PluginHostErrorTests {
         #expect(host.list().map(\.name) == ["hostplug"], sourceLocation: sourceLocation)
     }
 
-    func loadError(_ path: String, _ parameters: [String] = [],
-                   _ sourceLocation: SourceLocation = #_sourceLocation) -> PluginError? {
+    func loadError(
+        _ path: String, _ parameters: [String] = [],
+        _ sourceLocation: SourceLocation = #_sourceLocation
+    ) -> PluginError? {
         pluginError({ try host.load(path: path, parameters: parameters) }, sourceLocation: sourceLocation)
     }
 
@@ -69,7 +71,7 @@ struct PluginHostErrorTests {
 
     @Test func wrongArchitecture() throws {
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: HostFixtures.freshCopy("hostplug"))))
-        let foreign: UInt16 = ELFImage.hostMachine == 62 ? 183 : 62 // aarch64 on x86-64, else x86-64
+        let foreign: UInt16 = ELFImage.hostMachine == 62 ? 183 : 62  // aarch64 on x86-64, else x86-64
         bytes[18] = UInt8(foreign & 0xff)
         bytes[19] = UInt8(foreign >> 8)
         guard case .wrongArchitecture = loadError(try Fixtures.file("arch.so", bytes)) else {

@@ -31,8 +31,10 @@ struct StormReport: CustomStringConvertible {
 /// returns, and after the storm has stopped (all CPU threads joined) no
 /// counter may have moved past its record: any late run, however late, is
 /// attributed to its cycle. (A late run into unmapped code dies of SIGSEGV.)
-func loadUnloadStorm(barrier: BarrierConfiguration, cycles: Int, stopAtFirstProblem: Bool,
-                     minimumCycles: Int? = nil) throws -> StormReport {
+func loadUnloadStorm(
+    barrier: BarrierConfiguration, cycles: Int, stopAtFirstProblem: Bool,
+    minimumCycles: Int? = nil
+) throws -> StormReport {
     let pipeline = IRQPipeline(cpus: 5, barrier: barrier)
     let host = PluginHost(pipeline: pipeline, logger: testLogger(.error))
     let counters = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: cycles)
@@ -71,7 +73,8 @@ func loadUnloadStorm(barrier: BarrierConfiguration, cycles: Int, stopAtFirstProb
     storm.finish()
     for cycle in 0..<report.cycles where counters[cycle].load(ordering: .acquiring) != atUnload[cycle] {
         report.lateRuns += 1
-        report.firstProblem = report.firstProblem ?? "cycle \(cycle): handler ran "
+        report.firstProblem =
+            report.firstProblem ?? "cycle \(cycle): handler ran "
             + "\(counters[cycle].load(ordering: .acquiring) - atUnload[cycle]) time(s) after unload returned"
     }
     counters.deinitialize(count: cycles)
@@ -92,21 +95,23 @@ struct PluginHostStressTests {
     }
 
     @Test func loadUnloadUnderIRQStormFenced() throws {
-        let report = try loadUnloadStorm(barrier: .init(fence: .fenced), cycles: SoakScale.cycles(quick: 200, full: 2_000),
-                                         stopAtFirstProblem: false, minimumCycles: 200)
+        let report = try loadUnloadStorm(
+            barrier: .init(fence: .fenced), cycles: SoakScale.cycles(quick: 200, full: 2_000),
+            stopAtFirstProblem: false, minimumCycles: 200)
         print("load/unload storm (fenced): \(report)")
         #expect(report.lateRuns == 0 && report.mapsLeft == 0, "\(report.firstProblem ?? "")")
     }
 
-#if TENON_TORTURE
+    #if TENON_TORTURE
     // Torture build only (the `Torture` trait): the shipped build has no sabotage.
     /// The same storm with the barrier's wait skipped must fail (a handler runs
     /// after unload returned, or runs unmapped code and dies of SIGSEGV): the
     /// test above can detect the bug it guards against.
     @Test func sabotagedBarrierIsCaught() async throws {
         let result = try await #require(processExitsWith: .failure, observing: [\.standardOutputContent]) {
-            let report = try loadUnloadStorm(barrier: .init(sabotage: .skipWait), cycles: 20_000,
-                                             stopAtFirstProblem: true)
+            let report = try loadUnloadStorm(
+                barrier: .init(sabotage: .skipWait), cycles: 20_000,
+                stopAtFirstProblem: true)
             print("sabotaged storm: \(report) -- \(report.firstProblem ?? "no problem found")")
             exit(report.lateRuns + report.mapsLeft > 0 ? 1 : 0)
         }
@@ -117,7 +122,7 @@ struct PluginHostStressTests {
             #expect(output.contains("after unload returned"))
         }
     }
-#endif
+    #endif
 
     // MARK: - Stuck handler
 
@@ -175,13 +180,14 @@ struct PluginHostStressTests {
         let plugin = try host.load(path: HostFixtures.freshCopy("hostplug"), parameters: ["irq=5"])
         let outcome = Mutex<(UnloadResult?, PluginError?)>((nil, nil))
         // An action of the plugin's owner (as if its own handler asked).
-        #expect(pipeline.request_irq(9, flags: 0, name: "self-unload", owner: plugin.owner) { _ in
-            let r = host.unload(name: "hostplug", timeout: .seconds(1))
-            var swapError: PluginError?
-            do { try host.swap(name: "hostplug", path: plugin.path) } catch let e as PluginError { swapError = e } catch {}
-            outcome.withLock { $0 = (r, swapError) }
-            return IRQ_HANDLED
-        } == 0)
+        #expect(
+            pipeline.request_irq(9, flags: 0, name: "self-unload", owner: plugin.owner) { _ in
+                let r = host.unload(name: "hostplug", timeout: .seconds(1))
+                var swapError: PluginError?
+                do { try host.swap(name: "hostplug", path: plugin.path) } catch let e as PluginError { swapError = e } catch {}
+                outcome.withLock { $0 = (r, swapError) }
+                return IRQ_HANDLED
+            } == 0)
         _ = pipeline.withCPU(1) { pipeline.raise(9, on: 1) }
         let (result, swapError) = outcome.withLock { $0 }
         guard case .refused(let reason) = result else { Issue.record("got \(String(describing: result))"); return }

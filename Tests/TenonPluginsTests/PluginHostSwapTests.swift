@@ -11,7 +11,7 @@ final class SwapLedger: @unchecked Sendable {
     static let ring = 256
     static let perCPU = 1 << 22
     let cpus: Int
-    let rings: UnsafeMutablePointer<UInt64>   // per CPU: head, tail, buf[ring]
+    let rings: UnsafeMutablePointer<UInt64>  // per CPU: head, tail, buf[ring]
     let seen: UnsafeMutablePointer<UInt32>
     let runs: UnsafeMutablePointer<UInt64>
     let byVersion: UnsafeMutablePointer<UInt64>
@@ -37,8 +37,10 @@ final class SwapLedger: @unchecked Sendable {
     }
 
     var parameters: [String] {
-        ["rings=\(address(rings))", "seen=\(address(seen))", "runs=\(address(runs))",
-         "byversion=\(address(byVersion))", "irq=11"]
+        [
+            "rings=\(address(rings))", "seen=\(address(seen))", "runs=\(address(runs))",
+            "byversion=\(address(byVersion))", "irq=11",
+        ]
     }
 
     func head(_ cpu: Int) -> UnsafeMutablePointer<UInt64> { rings + cpu * (2 + Self.ring) }
@@ -98,9 +100,10 @@ struct PluginHostSwapTests {
             runs += ledger.runs[cpu]
             #expect(pipeline.unhandledCount(cpu: cpu) == 0)
         }
-        print("hot swap: \(done) swaps, \(total) sequence numbers, lost \(lost), doubled \(doubled); "
-              + "\(dispatches) dispatches, \(runs) handler runs (v1 \(ledger.byVersion[0]), v2 \(ledger.byVersion[1])); "
-              + "swap latency p50 \(percentile(swapNanos, 0.5)) µs p99 \(percentile(swapNanos, 0.99)) µs")
+        print(
+            "hot swap: \(done) swaps, \(total) sequence numbers, lost \(lost), doubled \(doubled); "
+                + "\(dispatches) dispatches, \(runs) handler runs (v1 \(ledger.byVersion[0]), v2 \(ledger.byVersion[1])); "
+                + "swap latency p50 \(percentile(swapNanos, 0.5)) µs p99 \(percentile(swapNanos, 0.99)) µs")
         #expect(total > done)
         #expect(lost == 0 && doubled == 0)
         #expect(runs == dispatches, "a dispatch ran both versions, or none")
@@ -122,7 +125,9 @@ struct PluginHostSwapTests {
         #expect(pipeline.actions() == before)
         #expect(host.list()[0].version == "1" && host.list()[0].state == .live)
         #expect(try privateCopyMappings(of: v2).isEmpty)
-        pipeline.withCPU(1) { ledger.push(cpu: 1, i: 0); pipeline.raise(11, on: 1) }
+        pipeline.withCPU(1) {
+            ledger.push(cpu: 1, i: 0); pipeline.raise(11, on: 1)
+        }
         #expect(ledger.seen[SwapLedger.perCPU] == 1 && ledger.byVersion[0] == 1)
         #expect(host.unload(name: "swapper") == .unloaded(mapsGone: true))
     }

@@ -7,8 +7,9 @@ import TenonPipeline
 
 /// The TenonPluginKit ports (Plugins/EmbeddedCounter, Plugins/SwiftChain),
 /// built by `swift build`, loaded through the plugin host like any plugin.
-@Suite("plugin kit: Swift plugins on TenonPluginKit", .enabled(if: BuiltPlugins.directory != nil),
-       .timeLimit(.minutes(2)))
+@Suite(
+    "plugin kit: Swift plugins on TenonPluginKit", .enabled(if: BuiltPlugins.directory != nil),
+    .timeLimit(.minutes(2)))
 struct PluginKitTests {
     /// The kit writes the descriptor: signatures derived from the Swift
     /// function types, defaults formatted from typed values.
@@ -21,9 +22,12 @@ struct PluginKitTests {
 
         let (chainImage, chain) = try loadDescriptor(try BuiltPlugins.freshCopy("swiftchain"))
         defer { try? chainImage.close() }
-        #expect(chain.commands.map { "\($0.name) \($0.signature)" }
-                == ["oob_count u64()", "inband_count u64()", "work_count u64()", "violations u64()", "sirq u32()",
-                    "max_synthetic u32()"])
+        #expect(
+            chain.commands.map { "\($0.name) \($0.signature)" }
+                == [
+                    "oob_count u64()", "inband_count u64()", "work_count u64()", "violations u64()", "sirq u32()",
+                    "max_synthetic u32()",
+                ])
     }
 
     @Test func embeddedCounterCountsCallsAndUnloads() throws {
@@ -95,8 +99,9 @@ struct PluginKitTests {
         let path = try BuiltPlugins.freshCopy("fixturekitoverflow")
         let error = pluginError { try host.load(path: path) }
         #expect(error == .initFailed(plugin: "kit-overflow", errno: E2BIG))
-        #expect(log.messages.contains {
-            $0.contains("command 'c32' does not fit: more than 32 commands (TENON_KIT_MAX_COMMANDS)")
-        }, "\(log.messages)")
+        #expect(
+            log.messages.contains {
+                $0.contains("command 'c32' does not fit: more than 32 commands (TENON_KIT_MAX_COMMANDS)")
+            }, "\(log.messages)")
     }
 }

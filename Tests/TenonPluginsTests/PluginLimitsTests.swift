@@ -64,11 +64,11 @@ struct PluginLimitsTests {
 
     @Test func timerPeriodHasAFloor() throws {
         try loadGreedy()
-        #expect(try call("timer", "1000") == Int64(-EINVAL))   // 1 µs
+        #expect(try call("timer", "1000") == Int64(-EINVAL))  // 1 µs
         #expect(try call("timer", "\(PluginLimits.minTimerPeriodNanos - 1)") == Int64(-EINVAL))
         #expect(log.contains("plugin greedy", "timer_start", "below the minimum of \(PluginLimits.minTimerPeriodNanos) ns"))
         #expect(try call("timer", "\(PluginLimits.minTimerPeriodNanos)") > 0)
-        #expect(try call("timer", "0") > 0)   // a one-shot has no period
+        #expect(try call("timer", "0") > 0)  // a one-shot has no period
     }
 
     @Test func timersAreCappedAndStoppingFreesASlot() throws {

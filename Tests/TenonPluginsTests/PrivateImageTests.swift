@@ -124,8 +124,10 @@ struct PrivateImageTests {
         #expect(e == .tooLarge(path: "/proc/self/maps", size: 101, limit: 100))
     }
 
-    @Test(arguments: [(0o644 as mode_t, 0o777 as mode_t, "directory"), (0o666, 0o700, "every user"),
-                      (0o664, 0o700, "its group")])
+    @Test(arguments: [
+        (0o644 as mode_t, 0o777 as mode_t, "directory"), (0o666, 0o700, "every user"),
+        (0o664, 0o700, "its group"),
+    ])
     func pluginsOthersCanChangeAreRefusedWithTheReason(fileMode: mode_t, dirMode: mode_t, mention: String) throws {
         let host = PluginHost(pipeline: IRQPipeline(cpus: 1), logger: testLogger())
         let dir = try scratchDirectory(mode: dirMode)

@@ -6,11 +6,11 @@ import Testing
 struct ProcessMapsTests {
     @Test func parsesKernelLines() {
         let text = """
-        7f1c2a000000-7f1c2a001000 r-xp 00001000 fd:01 1234567    /tmp/dir with space/libx.so
-        7f1c2a001000-7f1c2a002000 rw-p 00000000 00:00 0 
-        7ffd1e7f2000-7ffd1e813000 rw-p 00000000 00:00 0                          [stack]
-        garbage
-        """
+            7f1c2a000000-7f1c2a001000 r-xp 00001000 fd:01 1234567    /tmp/dir with space/libx.so
+            7f1c2a001000-7f1c2a002000 rw-p 00000000 00:00 0 
+            7ffd1e7f2000-7ffd1e813000 rw-p 00000000 00:00 0                          [stack]
+            garbage
+            """
         let maps = ProcessMaps.parse(text)
         #expect(maps.count == 3)
         #expect(maps[0].start == 0x7f1c_2a00_0000 && maps[0].end == 0x7f1c_2a00_1000)

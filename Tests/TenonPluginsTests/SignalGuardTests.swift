@@ -48,8 +48,9 @@ final class SignalGuardTests {
     }
 
     func loadRogue(_ parameters: String...) throws -> LoadedPlugin {
-        try host.load(path: HostFixtures.freshCopy("rogue"),
-                      parameters: [rogue.parameter, "stop=" + address(UnsafeMutableRawPointer(stop.pointer)), "signo=\(doorbell)", "irq=5"] + parameters)
+        try host.load(
+            path: HostFixtures.freshCopy("rogue"),
+            parameters: [rogue.parameter, "stop=" + address(UnsafeMutableRawPointer(stop.pointer)), "signo=\(doorbell)", "irq=5"] + parameters)
     }
 
     func hostOwnsDoorbell() -> Bool { ctenon_guard_check(doorbell, 0) == 0 }

@@ -14,7 +14,8 @@ enum SoakScale {
     /// storm): past it, a storm that has done at least its quick size stops
     /// early and says how many cycles it did, so a slow machine makes the
     /// soak shorter, never red for want of time.
-    static let budgetNanos: UInt64? = enabled
+    static let budgetNanos: UInt64? =
+        enabled
         ? UInt64((Double(ProcessInfo.processInfo.environment["TENON_SOAK_SECONDS"] ?? "") ?? 150) * 1e9) : nil
 
     /// Whether a storm that started at `start` (monotonic ns) and has done

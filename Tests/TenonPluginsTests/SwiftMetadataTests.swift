@@ -11,8 +11,12 @@ struct SwiftMetadataTests {
             return
         }
         let out = try Fixtures.built.get().appendingPathComponent("libswiftmeta-\(UUID().uuidString.prefix(8)).so").path
-        try Fixtures.run(swiftc, ["-emit-library", Fixtures.sourceDir.appendingPathComponent("swiftmeta.swift").path,
-                                  "-module-name", "SwiftMeta", "-o", out])
+        try Fixtures.run(
+            swiftc,
+            [
+                "-emit-library", Fixtures.sourceDir.appendingPathComponent("swiftmeta.swift").path,
+                "-module-name", "SwiftMeta", "-o", out,
+            ])
         let image = try ELFImage(validating: out)
         #expect(image.hasSwiftMetadata)
         #expect(image.swiftMetadataSections.contains("swift5_protocol_conformances"))
@@ -32,13 +36,17 @@ struct SwiftMetadataTests {
         let tag = UUID().uuidString.prefix(8)
         let object = dir.appendingPathComponent("swiftlinked-\(tag).o").path
         let out = dir.appendingPathComponent("libswiftlinked-\(tag).so").path
-        try Fixtures.run("cc", ["-c", "-fPIC", "-fvisibility=hidden",
-                                "-I", Fixtures.packageRoot.appendingPathComponent("include").path,
-                                Fixtures.sourceDir.appendingPathComponent("nullentry.c").path, "-o", object])
+        try Fixtures.run(
+            "cc",
+            [
+                "-c", "-fPIC", "-fvisibility=hidden",
+                "-I", Fixtures.packageRoot.appendingPathComponent("include").path,
+                Fixtures.sourceDir.appendingPathComponent("nullentry.c").path, "-o", object,
+            ])
         try Fixtures.run(swiftc, ["-emit-library", object, "-o", out])
         let image = try ELFImage(validating: out)
         #expect(image.sectionNames.contains("swift5_protocols"))  // present…
-        #expect(!image.hasSwiftMetadata)                          // …but empty
+        #expect(!image.hasSwiftMetadata)  // …but empty
         #expect(image.needsSwiftRuntime)
         #expect(!image.mustRetire)
     }
@@ -58,9 +66,13 @@ struct SwiftMetadataTests {
             return
         }
         let out = try Fixtures.built.get().appendingPathComponent("libswiftplug-\(UUID().uuidString.prefix(8)).so").path
-        try Fixtures.run(swiftc, ["-emit-library", Fixtures.sourceDir.appendingPathComponent("swiftplugin.swift").path,
-                                  "-module-name", "SwiftPlug", "-I", Fixtures.packageRoot.appendingPathComponent("include").path,
-                                  "-o", out])
+        try Fixtures.run(
+            swiftc,
+            [
+                "-emit-library", Fixtures.sourceDir.appendingPathComponent("swiftplugin.swift").path,
+                "-module-name", "SwiftPlug", "-I", Fixtures.packageRoot.appendingPathComponent("include").path,
+                "-o", out,
+            ])
         let host = PluginHost(pipeline: IRQPipeline(cpus: 1), logger: testLogger())
         let loaded = try host.load(path: out)
         #expect(loaded.name == "swift-runtime")
@@ -71,7 +83,7 @@ struct SwiftMetadataTests {
             return
         }
         #expect(reason.contains("Swift"), "\(reason)")
-        #expect(try !privateCopyMappings(of: out).isEmpty) // still mapped, on purpose
+        #expect(try !privateCopyMappings(of: out).isEmpty)  // still mapped, on purpose
         #expect(host.plugin(named: "swift-runtime") == nil)
     }
 }

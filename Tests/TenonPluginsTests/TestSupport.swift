@@ -25,11 +25,15 @@ enum Fixtures {
         do {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             for name in names {
-                try run("cc", ["-shared", "-fPIC", "-fvisibility=hidden", "-Wall", "-Werror",
-                               "-Wno-missing-field-initializers",
-                               "-I", packageRoot.appendingPathComponent("include").path,
-                               sourceDir.appendingPathComponent("\(name).c").path,
-                               "-o", dir.appendingPathComponent("lib\(name).so").path])
+                try run(
+                    "cc",
+                    [
+                        "-shared", "-fPIC", "-fvisibility=hidden", "-Wall", "-Werror",
+                        "-Wno-missing-field-initializers",
+                        "-I", packageRoot.appendingPathComponent("include").path,
+                        sourceDir.appendingPathComponent("\(name).c").path,
+                        "-o", dir.appendingPathComponent("lib\(name).so").path,
+                    ])
             }
             return .success(dir)
         } catch let e as FixtureError {
@@ -93,7 +97,8 @@ enum Fixtures {
     static let swiftc: String? = {
         // Our own /proc/self/maps reader finds the libswiftCore.so we run on.
         if let lib = (try? ProcessMaps.current())?.compactMap(\.path)
-            .first(where: { $0.hasSuffix("/libswiftCore.so") }) {
+            .first(where: { $0.hasSuffix("/libswiftCore.so") })
+        {
             // <toolchain>/usr/lib/swift/linux/libswiftCore.so -> <toolchain>/usr/bin/swiftc
             let candidate = URL(fileURLWithPath: lib).resolvingSymlinksInPath()
                 .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -44,7 +44,7 @@ struct UnloadOrderTests {
         #expect(pipeline.enable_oob_stage("test-oob") == 0)
         let host = PluginHost(pipeline: pipeline, logger: testLogger(.critical))
         let w = Witness()
-        w[1] = 1 // the handler holds
+        w[1] = 1  // the handler holds
         try host.load(path: HostFixtures.freshCopy("hostwitness"), parameters: ["irq=7", w.parameter])
         let storm = Storm(pipeline: pipeline, cpus: [2], irq: 7)
         storm.start()
@@ -73,7 +73,9 @@ struct UnloadOrderTests {
         let unloaded = Mutex<UnloadResult?>(nil)
         Thread { called.withLock { $0 = try? host.call(plugin: "witness", command: "block") } }.start()
         #expect(spinUntil(seconds: 10) { w[4] == 1 })
-        Thread { let r = host.unload(name: "witness", timeout: .seconds(30)); unloaded.withLock { $0 = r } }.start()
+        Thread {
+            let r = host.unload(name: "witness", timeout: .seconds(30)); unloaded.withLock { $0 = r }
+        }.start()
         // Room for a broken unload to get ahead (past the signal guard's turn,
         // which alone holds an exit() back for at most turnWait); a correct one cannot.
         let room = PluginGuard.turnWait + .milliseconds(300)
@@ -96,7 +98,7 @@ struct UnloadOrderTests {
         #expect(pipeline.enable_oob_stage("test-oob") == 0)
         let host = PluginHost(pipeline: pipeline, logger: testLogger(.critical))
         let old = Witness(), new = Witness()
-        old[1] = 1 // the old version's handler would hold
+        old[1] = 1  // the old version's handler would hold
         try host.load(path: HostFixtures.freshCopy("hostwitness"), parameters: ["irq=7", old.parameter])
         let go = Atomic<Bool>(false)
         let done = Atomic<Bool>(false)
@@ -108,18 +110,20 @@ struct UnloadOrderTests {
         }.start()
         let armed = Atomic<Bool>(true)
         let oldEnteredAfterWait = Atomic<Bool>(false)
-        pipeline.setBarrierHook(BarrierHook { step, cpu, _ in
-            guard cpu == -1, step == .writerEnd, armed.exchange(false, ordering: .acquiringAndReleasing) else { return }
-            go.store(true, ordering: .releasing)
-            spinUntil(seconds: 10) { old.entered + new.entered > 0 }
-            if old.entered > 0 {
-                oldEnteredAfterWait.store(true, ordering: .releasing)
-                old[1] = 0 // let it leave before the broken swap unmaps it
-                spinUntil(seconds: 10) { done.load(ordering: .acquiring) }
-            }
-        })
-        let result = try host.swap(name: "witness", path: HostFixtures.freshCopy("hostwitness"),
-                                   parameters: ["irq=7", new.parameter], timeout: .seconds(5))
+        pipeline.setBarrierHook(
+            BarrierHook { step, cpu, _ in
+                guard cpu == -1, step == .writerEnd, armed.exchange(false, ordering: .acquiringAndReleasing) else { return }
+                go.store(true, ordering: .releasing)
+                spinUntil(seconds: 10) { old.entered + new.entered > 0 }
+                if old.entered > 0 {
+                    oldEnteredAfterWait.store(true, ordering: .releasing)
+                    old[1] = 0  // let it leave before the broken swap unmaps it
+                    spinUntil(seconds: 10) { done.load(ordering: .acquiring) }
+                }
+            })
+        let result = try host.swap(
+            name: "witness", path: HostFixtures.freshCopy("hostwitness"),
+            parameters: ["irq=7", new.parameter], timeout: .seconds(5))
         pipeline.setBarrierHook(nil)
         #expect(spinUntil(seconds: 10) { done.load(ordering: .acquiring) })
         let oldRanLate = oldEnteredAfterWait.load(ordering: .acquiring)

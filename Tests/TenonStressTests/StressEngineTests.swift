@@ -33,7 +33,7 @@ struct StressEngineTests {
         #expect(report.summary.contains("window torture handler ran during its own unload/swap-out"))
     }
 
-#if TENON_TORTURE
+    #if TENON_TORTURE
     // Torture build only (the `Torture` trait): the shipped build has no sabotage.
     /// Skipping the barrier's wait must be caught: the child exits non-zero
     /// (1: a ledger violation, 3: late execution in a poisoned image, 4: crash).
@@ -54,5 +54,5 @@ struct StressEngineTests {
         let named = ["LATE EXECUTION", "USE-AFTER-FREE", "CRASH", "VIOLATION", "LOST IRQ"]
         #expect(named.contains { out.contains($0) }, "\(out.suffix(2000))")
     }
-#endif
+    #endif
 }

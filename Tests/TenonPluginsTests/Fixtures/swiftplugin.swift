@@ -7,8 +7,10 @@ public struct Greeting: CustomStringConvertible {
     public var description: String { "swift-runtime plugin" }
 }
 
-private func pluginInit(_ host: UnsafePointer<tenon_host_t>?, _ params: UnsafePointer<tenon_param_value_t>?,
-                        _ count: UInt32) -> Int32 {
+private func pluginInit(
+    _ host: UnsafePointer<tenon_host_t>?, _ params: UnsafePointer<tenon_param_value_t>?,
+    _ count: UInt32
+) -> Int32 {
     Greeting().description.isEmpty ? -1 : 0
 }
 
@@ -16,13 +18,14 @@ private func pluginInit(_ host: UnsafePointer<tenon_host_t>?, _ params: UnsafePo
 public func tenonPluginEntry() -> UnsafePointer<tenon_plugin_desc_t>? {
     // Heap storage: ordinary Swift may allocate here ([task] context).
     let d = UnsafeMutablePointer<tenon_plugin_desc_t>.allocate(capacity: 1)
-    d.initialize(to: tenon_plugin_desc_t(
-        abi: tenon_version_t(major: TENON_ABI_MAJOR, minor: TENON_ABI_MINOR, patch: TENON_ABI_PATCH),
-        struct_size: UInt32(MemoryLayout<tenon_plugin_desc_t>.size),
-        name: UnsafePointer(strdupStatic("swift-runtime")), version: UnsafePointer(strdupStatic("1.0.0")),
-        description: UnsafePointer(strdupStatic("a Swift-runtime plugin")),
-        params: nil, param_count: 0, commands: nil, command_count: 0,
-        init: pluginInit, exit: nil, get_extension: nil))
+    d.initialize(
+        to: tenon_plugin_desc_t(
+            abi: tenon_version_t(major: TENON_ABI_MAJOR, minor: TENON_ABI_MINOR, patch: TENON_ABI_PATCH),
+            struct_size: UInt32(MemoryLayout<tenon_plugin_desc_t>.size),
+            name: UnsafePointer(strdupStatic("swift-runtime")), version: UnsafePointer(strdupStatic("1.0.0")),
+            description: UnsafePointer(strdupStatic("a Swift-runtime plugin")),
+            params: nil, param_count: 0, commands: nil, command_count: 0,
+            init: pluginInit, exit: nil, get_extension: nil))
     return UnsafePointer(d)
 }
 
