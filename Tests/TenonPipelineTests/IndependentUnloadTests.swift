@@ -88,7 +88,9 @@ struct IndependentUnloadTests {
     /// resume and reach b. Only a depth-1 word may be judged by its line.
     @Test("A nested section is judged by its outer section too")
     func nestedSectionIsWaitedFor() throws {
-        let p = pipelineWithStage(cpus: 1)
+        // Two CPUs, the sections on CPU 1: the grace period's thread is bound
+        // to no CPU, which the model (no machine attached) runs as CPU 0.
+        let p = pipelineWithStage(cpus: 2)
         let a = try #require(p.registerOwner())
         let b = try #require(p.registerOwner())
         let result = Mutex<BarrierWait?>(nil)
@@ -105,9 +107,9 @@ struct IndependentUnloadTests {
                 return IRQ_HANDLED
             } == 0)
         #expect(p.request_irq(X, flags: IRQF_SHARED, name: "outer-b", owner: b) { _ in IRQ_HANDLED } == 0)
-        _ = p.handle_irq_pipelined(X)
+        p.withCPU(1) { _ = p.handle_irq_pipelined(X) }
         let r = result.withLock { $0 }
-        guard case .busy(0, _, _, _)? = r else {
+        guard case .busy(1, _, _, _)? = r else {
             Issue.record("b's grace period did not wait for the outer section: \(String(describing: r))")
             return
         }
