@@ -1,7 +1,7 @@
 /// A histogram bucket: samples above the previous bucket's bound and up to `upTo_ns`.
-public struct LatencyBucket: Sendable, Codable, Equatable {
-    public var upTo_ns: UInt64
-    public var count: UInt64
+package struct LatencyBucket: Sendable, Codable, Equatable {
+    package var upTo_ns: UInt64
+    package var count: UInt64
 
     /// 1-2-5 bounds from 1 µs to 10 s: fine enough to see a tail, few enough to print.
     static let bounds: [UInt64] = {

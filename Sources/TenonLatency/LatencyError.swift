@@ -1,14 +1,14 @@
 import Glibc
 
 /// Why a latency run could not start; each message says what to do.
-public enum LatencyError: Error, CustomStringConvertible, Equatable {
+package enum LatencyError: Error, CustomStringConvertible, Equatable {
     case badPeriod(UInt64)
     case priorityRefused(Int, errno: Int32)
     case mlockRefused(errno: Int32)
     case dmaLatencyUnavailable(errno: Int32)
     case setup(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .badPeriod(let ns):
             return "--period \(ns) ns is below the 20 µs this tool measures (signal delivery alone takes several µs)"

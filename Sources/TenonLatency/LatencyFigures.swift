@@ -1,23 +1,23 @@
 import Histogram
 
 /// One CPU's latency figures, in nanoseconds (the JSON field names carry the unit).
-public struct LatencyFigures: Sendable, Codable, Equatable {
-    public var cpu: Int
-    public var core: Int
-    public var samples: UInt64
-    public var min_ns: UInt64
-    public var avg_ns: UInt64
-    public var p50_ns: UInt64
-    public var p99_ns: UInt64
-    public var p999_ns: UInt64
-    public var max_ns: UInt64
+package struct LatencyFigures: Sendable, Codable, Equatable {
+    package var cpu: Int
+    package var core: Int
+    package var samples: UInt64
+    package var min_ns: UInt64
+    package var avg_ns: UInt64
+    package var p50_ns: UInt64
+    package var p99_ns: UInt64
+    package var p999_ns: UInt64
+    package var max_ns: UInt64
     /// Expiries served together with an older one by a run more than a period late
     /// (that run's sample counts from the oldest expiry, so its lateness is in the figures).
-    public var overruns: UInt64
+    package var overruns: UInt64
     /// Samples lost because the recorder's ring was full (0 unless the drain thread starved).
-    public var dropped: UInt64
+    package var dropped: UInt64
     /// Counts per 1-2-5 bucket: `count` samples were ≤ `upTo_ns` and above the previous bucket's bound.
-    public var buckets: [LatencyBucket]
+    package var buckets: [LatencyBucket]
 
     init(cpu: Int, core: Int, histogram h: Histogram<UInt64>, overruns: UInt64, dropped: UInt64) {
         self.cpu = cpu

@@ -3,29 +3,29 @@ import Foundation
 /// What one `tenon latency` run measured: per-CPU figures for Tenon's timers
 /// and, with `--compare`, for the bare C timer thread interleaved with them.
 /// Its JSON form is documented in docs/latency.md (schema `tenon.latency/1`).
-public struct LatencyReport: Sendable, Codable {
-    public var schema = "tenon.latency/1"
+package struct LatencyReport: Sendable, Codable {
+    package var schema = "tenon.latency/1"
     /// The command line that produced it.
-    public var command: [String]
-    public var system: LatencySystemInfo
-    public var settings: LatencyOptions
+    package var command: [String]
+    package var system: LatencySystemInfo
+    package var settings: LatencyOptions
     /// Expiry -> oob handler entry through Tenon's pipeline, one entry per CPU.
-    public var tenon: [LatencyFigures]
+    package var tenon: [LatencyFigures]
     /// Expiry -> plain C signal handler on a bare thread (same core, period, priority).
-    public var baseline: [LatencyFigures]?
+    package var baseline: [LatencyFigures]?
     /// tenon / baseline per CPU and percentile.
-    public var ratios: [LatencyRatio]?
+    package var ratios: [LatencyRatio]?
 }
 
 /// Tenon's figure over the baseline's for one CPU (1.00 = the same).
-public struct LatencyRatio: Sendable, Codable, Equatable {
-    public var cpu: Int
-    public var min: Double
-    public var avg: Double
-    public var p50: Double
-    public var p99: Double
-    public var p999: Double
-    public var max: Double
+package struct LatencyRatio: Sendable, Codable, Equatable {
+    package var cpu: Int
+    package var min: Double
+    package var avg: Double
+    package var p50: Double
+    package var p99: Double
+    package var p999: Double
+    package var max: Double
 
     init(tenon t: LatencyFigures, baseline b: LatencyFigures) {
         func r(_ x: UInt64, _ y: UInt64) -> Double { y == 0 ? 0 : (Double(x) / Double(y) * 100).rounded() / 100 }
@@ -40,13 +40,13 @@ public struct LatencyRatio: Sendable, Codable, Equatable {
 }
 
 /// The machine a run was taken on.
-public struct LatencySystemInfo: Sendable, Codable {
-    public var kernel: String
-    public var machine: String
-    public var onlineCPUs: Int
-    public var date: String
+package struct LatencySystemInfo: Sendable, Codable {
+    package var kernel: String
+    package var machine: String
+    package var onlineCPUs: Int
+    package var date: String
 
-    public static func current() -> LatencySystemInfo {
+    package static func current() -> LatencySystemInfo {
         var u = utsname()
         uname(&u)
         func field<T>(_ value: T) -> String {

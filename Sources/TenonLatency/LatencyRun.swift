@@ -11,21 +11,21 @@ import TenonPipeline
 ///
 /// The handlers only write a per-CPU ring; this (task) thread drains the
 /// rings every 50 ms into HdrHistograms.
-public struct LatencyRun {
-    public let options: LatencyOptions
+package struct LatencyRun {
+    package let options: LatencyOptions
     /// Called about once a second with the seconds elapsed (progress lines).
-    public var progress: ((Double) -> Void)?
+    package var progress: ((Double) -> Void)?
 
     /// The first IRQ used; CPU k's timer raises `firstIRQ + k`.
     static let firstIRQ: UInt32 = 32
     /// The baseline's signal: its own, so nothing of the machine's is in the way.
     static var baselineSignal: Int32 { ctenon_sigrtmin() + 6 }
 
-    public init(options: LatencyOptions) {
+    package init(options: LatencyOptions) {
         self.options = options
     }
 
-    public func run(command: [String]) throws(LatencyError) -> LatencyReport {
+    package func run(command: [String]) throws(LatencyError) -> LatencyReport {
         guard options.periodNanos >= 20_000 else { throw .badPeriod(options.periodNanos) }
         let held = try RealtimeSettings.apply(options)
         defer { held.release() }

@@ -3,8 +3,8 @@ import Foundation
 /// A picture of a ``LatencyReport``: one panel per CPU, log-scaled sample
 /// counts per 1-2-5 latency bucket, Tenon as bars and the bare C timer (when
 /// measured) as a line over them. Plain SVG: any browser or `convert` renders it.
-public enum LatencySVG {
-    public static func render(_ r: LatencyReport) -> String {
+package enum LatencySVG {
+    package static func render(_ r: LatencyReport) -> String {
         let panelW = 760.0, panelH = 180.0, left = 60.0, top = 40.0, gap = 50.0
         let bounds = LatencyBucket.bounds
         let used = max(1, ((r.tenon + (r.baseline ?? [])).map(\.buckets.count).max() ?? 1))

@@ -1,7 +1,7 @@
 /// The human form of a ``LatencyReport``: a per-CPU table in microseconds
 /// (cyclictest's unit), ratios to the baseline, and optionally a histogram.
-public enum LatencyTextReport {
-    public static func render(_ r: LatencyReport, histogram: Bool) -> String {
+package enum LatencyTextReport {
+    package static func render(_ r: LatencyReport, histogram: Bool) -> String {
         var out: [String] = []
         let s = r.settings
         out.append(

@@ -17,17 +17,17 @@ import TenonTestDevice
 /// injected faults per CPU equals the host's oopses per CPU naming the right
 /// generation (one oops per fault, right plugin, right CPU), every faulting
 /// generation ends up quarantined, and the bystander lost and doubled nothing.
-public final class FaultStress {
+package final class FaultStress {
     let options: FaultStressOptions
     var report = FaultStressReport()
     let faultIRQ: UInt32 = 21
     let deviceIRQ: UInt32 = 6
 
-    public init(options: FaultStressOptions) {
+    package init(options: FaultStressOptions) {
         self.options = options
     }
 
-    public func run() throws -> FaultStressReport {
+    package func run() throws -> FaultStressReport {
         report.seed = options.seed
         PluginHost.setFaultRecovery(options.recovery)
         let bundled = StressEngine.bundledDirectory(options.pluginDirectory)

@@ -1,21 +1,21 @@
 /// What `tenon stress --faults` runs.
-public struct FaultStressOptions: Sendable {
-    public var cpus = 4
+package struct FaultStressOptions: Sendable {
+    package var cpus = 4
     /// Seconds of the storm.
-    public var duration: Double = 20
-    public var seed: UInt64 = 1
+    package var duration: Double = 20
+    package var seed: UInt64 = 1
     /// A faulting generation faults in one handler run in this many.
-    public var faultOneIn: UInt64 = 200
+    package var faultOneIn: UInt64 = 200
     /// Device IRQs per second per CPU for the bystander plugin.
-    public var rate = 5_000
+    package var rate = 5_000
     /// Per-CPU timer frequency (Hz) raising the faulting plugin's IRQ.
-    public var timerHz = 1_000
+    package var timerHz = 1_000
     /// Seconds between generations (paces the faults: about one per pause).
-    public var pause: Double = 0.25
+    package var pause: Double = 0.25
     /// false: the sabotaged variant (fault recovery off): the first fault must take the host down.
-    public var recovery = true
-    public var pluginDirectory: String?
-    public var progress: (@Sendable (String) -> Void)?
+    package var recovery = true
+    package var pluginDirectory: String?
+    package var progress: (@Sendable (String) -> Void)?
 
-    public init() {}
+    package init() {}
 }

@@ -1,30 +1,30 @@
 import Foundation
 
 /// The verdict of `tenon stress --faults`.
-public struct FaultStressReport: Sendable {
-    public var seed: UInt64 = 0
-    public var durationSeconds = 0.0
+package struct FaultStressReport: Sendable {
+    package var seed: UInt64 = 0
+    package var durationSeconds = 0.0
     /// Torture generations loaded with fault injection on.
-    public var generations = 0
+    package var generations = 0
     /// Faults the plugin injected (its own per-CPU count, bumped just before faulting).
-    public var faultsInjected: UInt64 = 0
+    package var faultsInjected: UInt64 = 0
     /// Oopses the host recorded for them.
-    public var oopses = 0
+    package var oopses = 0
     /// Generations found `faulted` (quarantined) after their fault.
-    public var quarantined = 0
+    package var quarantined = 0
     /// Faulted generations retired by unload.
-    public var retired = 0
+    package var retired = 0
     /// Generations unloaded normally before they faulted.
-    public var cleanUnloads = 0
+    package var cleanUnloads = 0
     /// Bystander (counter plugin, test device) events pushed, lost, doubled.
-    public var bystanderEvents: UInt64 = 0
-    public var lost: UInt64 = 0
-    public var doubled: UInt64 = 0
-    public var violations: [String] = []
+    package var bystanderEvents: UInt64 = 0
+    package var lost: UInt64 = 0
+    package var doubled: UInt64 = 0
+    package var violations: [String] = []
 
-    public var passed: Bool { violations.isEmpty && faultsInjected > 0 }
+    package var passed: Bool { violations.isEmpty && faultsInjected > 0 }
 
-    public var summary: String {
+    package var summary: String {
         var lines = [
             "tenon stress --faults: \(passed ? "PASS" : "FAIL") (seed \(seed), \(String(format: "%.1f", durationSeconds)) s)",
             "  faults injected \(faultsInjected), oopses \(oopses), generations \(generations) "

@@ -9,7 +9,7 @@ import TenonPlugins
 import TenonTestDevice
 
 /// The torture engine behind `tenon stress` (see docs/stress.md).
-public final class StressEngine: @unchecked Sendable {
+package final class StressEngine: @unchecked Sendable {
     let options: StressOptions
     var report = StressReport()
     /// The plugin whose command the command thread is running (nil: none).
@@ -44,7 +44,7 @@ public final class StressEngine: @unchecked Sendable {
     var digestCount = 0
     static let digestOps = 300
 
-    public init(options: StressOptions) {
+    package init(options: StressOptions) {
         self.options = options
         rng = SplitMix64(seed: options.seed)
         ledger = Ledger(cpus: max(1, min(options.cpus + (options.storm == .threads ? 1 : 0), 64)))
@@ -56,7 +56,7 @@ public final class StressEngine: @unchecked Sendable {
 
     /// Runs the whole stress (main phase, then the fenced phase) and returns the report.
     /// A late execution or crash never returns: the fault handler prints and `_exit`s (3 or 4).
-    public func run() throws -> StressReport {
+    package func run() throws -> StressReport {
         tstress_install_fault_handler()
         try prepare()
         defer { cleanup() }

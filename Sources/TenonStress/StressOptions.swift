@@ -1,58 +1,58 @@
 import TenonPipeline
 
 /// What `tenon stress` runs. Every field has the CLI's default.
-public struct StressOptions: Sendable {
+package struct StressOptions: Sendable {
     /// Plugin images to torture, each `PATH` or `PATH:key=value,key=value`
     /// (parameters for every load). Empty: the bundled examples.
-    public var plugins: [String] = []
+    package var plugins: [String] = []
     /// Simulated CPUs.
-    public var cpus = 4
+    package var cpus = 4
     /// Seconds of the main phase.
-    public var duration: Double = 20
+    package var duration: Double = 20
     /// Cross-CPU raises per second per CPU (0 = as fast as possible).
-    public var rate = 20_000
+    package var rate = 20_000
     /// Per-CPU timer frequency (Hz), each expiry raises the torture IRQ.
-    public var timerHz = 2_000
+    package var timerHz = 2_000
     /// Seed of the operation schedule (same seed, same schedule of operations).
-    public var seed: UInt64 = 1
+    package var seed: UInt64 = 1
     #if TENON_TORTURE
     /// Widen the race windows (`BarrierConfiguration.jitterSpins`), 0 = off.
-    public var jitterSpins: UInt32 = 0
-    public var sabotage: BarrierConfiguration.Sabotage = .none
+    package var jitterSpins: UInt32 = 0
+    package var sabotage: BarrierConfiguration.Sabotage = .none
     /// This build carries barrier sabotage and `--jitter` (the `Torture` trait).
-    public static let isTortureBuild = true
+    package static let isTortureBuild = true
     #else
     /// This build carries barrier sabotage and `--jitter` (the `Torture` trait):
     /// false in the default (shipped) build, which has neither.
-    public static let isTortureBuild = false
+    package static let isTortureBuild = false
     #endif
     /// false: the main phase uses the fenced read side (`--no-membarrier`).
-    public var membarrier = true
+    package var membarrier = true
     /// Seconds of an extra fenced-fallback phase after a membarrier main phase (0 = none).
-    public var fencedPhase: Double = 2
+    package var fencedPhase: Double = 2
     /// Map PROT_NONE over unloaded images (detect late execution at once).
-    public var poison = true
+    package var poison = true
     /// Ranges kept poisoned before the oldest is unmapped (vm.max_map_count).
-    public var poisonRing = 2048
+    package var poisonRing = 2048
     /// Run the stuck / self-unload scenarios.
-    public var scenarios = true
+    package var scenarios = true
     /// The torture handler spins a random 0...this many ns.
-    public var maxSpinNanos: UInt64 = 20_000
+    package var maxSpinNanos: UInt64 = 20_000
     /// Length of the torture plugin's long in-band sections (0 = none): one is
     /// opened on every CPU before each torture unload or swap (`.signals` storm only).
-    public var longSectionNanos: UInt64 = 2_000_000
+    package var longSectionNanos: UInt64 = 2_000_000
     /// Directory holding the bundled `libtenon-*.so` (nil: next to the executable,
     /// or `$TENON_PLUGIN_DIR`).
-    public var pluginDirectory: String?
+    package var pluginDirectory: String?
     /// Called about once a second with a one-line status (from the engine's thread).
     /// `.threads`: no machine and no signals; storm threads bound to CPUs
     /// 1...cpus raise on their own CPU, so handlers run synchronously on them
     /// (the control thread is CPU 0 and never dispatches). For ThreadSanitizer,
     /// which defers asynchronous signals until an intercepted call and so never
     /// runs a handler on a CPU thread sleeping in a raw futex syscall.
-    public enum Storm: String, Sendable { case signals, threads }
-    public var storm: Storm = .signals
-    public var progress: (@Sendable (String) -> Void)?
+    package enum Storm: String, Sendable { case signals, threads }
+    package var storm: Storm = .signals
+    package var progress: (@Sendable (String) -> Void)?
 
-    public init() {}
+    package init() {}
 }

@@ -1,83 +1,83 @@
 import Foundation
 
 /// Everything one `tenon stress` run saw. `passed` is false on any violation.
-public struct StressReport: Codable, Sendable {
-    public var seed: UInt64 = 0
-    public var cpus = 0
-    public var durationSeconds = 0.0
-    public var barrier = ""
-    public var sabotage = "none"
-    public var jitterSpins: UInt32 = 0
-    public var poison = true
-    public var plugins: [String] = []
+package struct StressReport: Codable, Sendable {
+    package var seed: UInt64 = 0
+    package var cpus = 0
+    package var durationSeconds = 0.0
+    package var barrier = ""
+    package var sabotage = "none"
+    package var jitterSpins: UInt32 = 0
+    package var poison = true
+    package var plugins: [String] = []
 
     // cycles
-    public var loads = 0
-    public var unloads = 0
-    public var swaps = 0
-    public var loadErrors = 0
-    public var swapErrors = 0
-    public var busyResults = 0
-    public var refusedResults = 0
-    public var imagesRetired = 0
-    public var imagesUnmapped = 0
-    public var cycles: Int { loads + unloads + swaps }
-    public var cyclesPerSecond = 0.0
+    package var loads = 0
+    package var unloads = 0
+    package var swaps = 0
+    package var loadErrors = 0
+    package var swapErrors = 0
+    package var busyResults = 0
+    package var refusedResults = 0
+    package var imagesRetired = 0
+    package var imagesUnmapped = 0
+    package var cycles: Int { loads + unloads + swaps }
+    package var cyclesPerSecond = 0.0
 
     // IRQs
-    public var irqsRaised: UInt64 = 0
-    public var timerDeliveries: UInt64 = 0
-    public var handlerRuns: UInt64 = 0
-    public var tortureHandlerRuns: UInt64 = 0
-    public var tortureEntriesPushed: UInt64 = 0
-    public var tortureEntriesDrained: UInt64 = 0
-    public var ringFullSkips: UInt64 = 0
-    public var workQueued: UInt64 = 0
-    public var workRuns: UInt64 = 0
-    public var commandsCalled = 0
-    public var commandErrors = 0
+    package var irqsRaised: UInt64 = 0
+    package var timerDeliveries: UInt64 = 0
+    package var handlerRuns: UInt64 = 0
+    package var tortureHandlerRuns: UInt64 = 0
+    package var tortureEntriesPushed: UInt64 = 0
+    package var tortureEntriesDrained: UInt64 = 0
+    package var ringFullSkips: UInt64 = 0
+    package var workQueued: UInt64 = 0
+    package var workRuns: UInt64 = 0
+    package var commandsCalled = 0
+    package var commandErrors = 0
 
     // checks
-    public var lateExecutions: UInt64 = 0
-    public var lateWorkRuns: UInt64 = 0
-    public var lostIRQs: UInt64 = 0
-    public var doubles: UInt64 = 0
-    public var generationViolations: UInt64 = 0
-    public var generations: UInt64 = 0
+    package var lateExecutions: UInt64 = 0
+    package var lateWorkRuns: UInt64 = 0
+    package var lostIRQs: UInt64 = 0
+    package var doubles: UInt64 = 0
+    package var generationViolations: UInt64 = 0
+    package var generations: UInt64 = 0
     /// Ages 0, 1, 2, 3, 4-7, 8-15, 16-31, 32+ (handler generation minus the generation current at raise time).
-    public var ageHistogram: [UInt64] = []
+    package var ageHistogram: [UInt64] = []
     /// Drains of a CPU's torture FIFO refused because another drain of it ran.
-    public var fifoReentries: UInt64 = 0
+    package var fifoReentries: UInt64 = 0
     /// Torture handler / irq_work runs of generation g after g's exit() began.
-    public var runsAfterExit: UInt64 = 0
+    package var runsAfterExit: UInt64 = 0
     /// Long in-band sections of the torture plugin that ended, and those whose
     /// end found their generation's exit() begun or its image changed.
-    public var longSections: UInt64 = 0
-    public var longSectionViolations: UInt64 = 0
+    package var longSections: UInt64 = 0
+    package var longSectionViolations: UInt64 = 0
     /// How often each dangerous window was exercised in this run (0: never, the run proves nothing about it).
-    public var windows: [String: UInt64] = [:]
-    public var poisonedRanges = 0
-    public var poisonMisses = 0
-    public var scenarios: [String: String] = [:]
+    package var windows: [String: UInt64] = [:]
+    package var poisonedRanges = 0
+    package var poisonMisses = 0
+    package var scenarios: [String: String] = [:]
 
     // latency (µs)
-    public var unloadP50 = 0.0
-    public var unloadP99 = 0.0
-    public var unloadMax = 0.0
-    public var swapP50 = 0.0
-    public var swapP99 = 0.0
-    public var swapMax = 0.0
-    public var graceP50 = 0.0
-    public var graceP99 = 0.0
-    public var graceMax = 0.0
+    package var unloadP50 = 0.0
+    package var unloadP99 = 0.0
+    package var unloadMax = 0.0
+    package var swapP50 = 0.0
+    package var swapP99 = 0.0
+    package var swapMax = 0.0
+    package var graceP50 = 0.0
+    package var graceP99 = 0.0
+    package var graceMax = 0.0
 
     /// Digest of the first 300 scheduled operations (same seed, same digest).
-    public var scheduleDigest = "(fewer than 300 operations)"
-    public var violations: [String] = []
-    public var notes: [String] = []
-    public var passed: Bool { violations.isEmpty }
+    package var scheduleDigest = "(fewer than 300 operations)"
+    package var violations: [String] = []
+    package var notes: [String] = []
+    package var passed: Bool { violations.isEmpty }
 
-    public init() {}
+    package init() {}
 
     enum CodingKeys: String, CodingKey {
         case seed, cpus, durationSeconds, barrier, sabotage, jitterSpins, poison, plugins
@@ -92,7 +92,7 @@ public struct StressReport: Codable, Sendable {
     }
 
     /// One JSON object (adds `cycles` and `passed`).
-    public func json() -> String {
+    package func json() -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(self),
@@ -108,7 +108,7 @@ public struct StressReport: Codable, Sendable {
     static let ageLabels = ["0", "1", "2", "3", "4-7", "8-15", "16-31", "32+"]
 
     /// The human summary.
-    public var summary: String {
+    package var summary: String {
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
         var s: [String] = []
         s.append(
