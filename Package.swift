@@ -69,18 +69,21 @@ let package = Package(
         // MARK: - Swift modules
         // The two-stage pipeline model and the quiescence barrier: signal-safe, but it
         // installs no signal and starts no thread (a machine plugs in through MachineHooks).
-        .target(name: "TenonPipeline", dependencies: ["CTenon"], swiftSettings: tortureSettings),
+        // The one errno type of the Swift layers (as swift-system's Errno).
+        .target(name: "TenonSystem"),
+        .target(name: "TenonPipeline", dependencies: ["CTenon", "TenonSystem"], swiftSettings: tortureSettings),
         // Real CPUs (pinned threads) and real IRQs (RT signals, POSIX timers, fds): the
         // signal-mask protocol and the C entry points of the interrupt path.
-        .target(name: "TenonMachine", dependencies: ["TenonPipeline", "CTenon"]),
+        .target(name: "TenonMachine", dependencies: ["TenonPipeline", "TenonSystem", "CTenon"]),
         // Plugin loader building blocks: ELF checks, dlopen, descriptor, params, libffi.
         .target(name: "TenonPlugins", dependencies: [
+            "TenonSystem",
             "TenonABI", "CFFI", "CTenon", "TenonPipeline",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The host's control socket: protocol, server, client (task context, Foundation ok).
         .target(name: "TenonControl", dependencies: [
-            .product(name: "Logging", package: "swift-log"),
+            "TenonSystem", .product(name: "Logging", package: "swift-log"),
         ]),
         // The host behind `tenon run`: machine + plugin host + control socket.
         .target(name: "TenonHost", dependencies: [

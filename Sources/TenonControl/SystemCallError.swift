@@ -7,13 +7,13 @@ public struct SystemCallError: Error, Sendable, Equatable, CustomStringConvertib
     /// The call, for example `"bind /run/user/1000/tenon/control.sock"`.
     public var call: String
     /// The `errno` it failed with.
-    public var errno: Int32
+    public var error: SystemError
 
     public init(call: String, errno: Int32) {
         self.call = call
-        self.errno = errno
+        self.error = SystemError(errno)
     }
 
     /// `"call: strerror(errno)"`.
-    public var description: String { "\(call): \(SocketIO.describe(errno: errno))" }
+    public var description: String { "\(call): \(error.message)" }
 }

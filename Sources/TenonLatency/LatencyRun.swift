@@ -37,7 +37,7 @@ package struct LatencyRun {
             for k in 0..<n {
                 let priority = Int32(options.priority)
                 let rc = machine.run(on: k) { ctenon_set_fifo(priority) }
-                if rc != 0 { throw .priorityRefused(options.priority, errno: -rc) }
+                if rc != 0 { throw .priorityRefused(options.priority, SystemError(rc)) }
             }
         }
         let pipeline = machine.pipeline
@@ -90,7 +90,7 @@ package struct LatencyRun {
                 let rc = ctenon_latency_baseline_start(
                     &handle, rec, Int32(machine.core(of: k)),
                     Int32(options.priority), Self.baselineSignal)
-                if rc == -EPERM { throw .priorityRefused(options.priority, errno: EPERM) }
+                if rc == -EPERM { throw .priorityRefused(options.priority, SystemError(EPERM)) }
                 guard rc == 0 else { throw .setup("baseline thread on core \(machine.core(of: k)): \(String(cString: strerror(-rc)))") }
                 bare.append(handle)
             }

@@ -1,3 +1,4 @@
+import TenonSystem
 import Foundation
 
 /// What `--mlock` and `--dma-latency` hold for the length of a run.
@@ -8,7 +9,7 @@ struct RealtimeSettings {
     static func apply(_ options: LatencyOptions) throws(LatencyError) -> RealtimeSettings {
         var held = RealtimeSettings()
         if options.lockMemory {
-            guard mlockall(MCL_CURRENT | MCL_FUTURE) == 0 else { throw .mlockRefused(errno: errno) }
+            guard mlockall(MCL_CURRENT | MCL_FUTURE) == 0 else { throw .mlockRefused(SystemError(errno)) }
             held.locked = true
         }
         if let us = options.dmaLatencyMicroseconds {
@@ -17,14 +18,14 @@ struct RealtimeSettings {
             guard fd >= 0 else {
                 let e = errno
                 held.release()
-                throw .dmaLatencyUnavailable(errno: e)
+                throw .dmaLatencyUnavailable(SystemError(e))
             }
             var value = us
             guard write(fd, &value, 4) == 4 else {
                 let e = errno
                 close(fd)
                 held.release()
-                throw .dmaLatencyUnavailable(errno: e)
+                throw .dmaLatencyUnavailable(SystemError(e))
             }
             held.dmaFD = fd
         }

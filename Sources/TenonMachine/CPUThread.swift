@@ -55,7 +55,7 @@ final class CPUThread: @unchecked Sendable {
             }, arg)
         if rc != 0 {
             Unmanaged<CPUThread>.fromOpaque(arg).release()
-            throw .threadCreate(rc)
+            throw .threadCreate(SystemError(rc))
         }
         while !ready.load(ordering: .acquiring) { sched_yield() }
     }

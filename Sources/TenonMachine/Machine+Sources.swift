@@ -18,11 +18,11 @@ extension Machine {
         if isStopped { throw .stopped }
         let tid = threadID(of: cpu)
         let outcome: Result<MachineTimer, MachineError> = run(on: cpu) {
-            guard let record = ctenon_timer_create(tid, MachineSignals.timer, irq) else { return .failure(.timer(errno)) }
+            guard let record = ctenon_timer_create(tid, MachineSignals.timer, irq) else { return .failure(.timer(SystemError(errno))) }
             let firstAt = ctenon_monotonic_ns() &+ first
             let r = ctenon_timer_arm_at(record, firstAt, periodNanos)
             let timer = MachineTimer(irq: irq, cpu: cpu, periodNanos: periodNanos, firstExpiryNanos: firstAt, record: record)
-            if r != 0 { return .failure(.timer(-r)) }
+            if r != 0 { return .failure(.timer(SystemError(r))) }
             return .success(timer)
         }
         let timer = try outcome.get()
@@ -42,7 +42,7 @@ extension Machine {
     /// `F_SETOWN_EX` to the CPU's thread; the fd is made non-blocking).
     public func attachFD(_ fd: Int32, irq: UInt32, cpu: Int) throws(MachineError) {
         guard cpu >= 0 && cpu < cpuCount else { throw .invalidCPU(cpu) }
-        guard irq < IRQNumberSpace.total else { throw .fileDescriptor(EINVAL) }
+        guard irq < IRQNumberSpace.total else { throw .fileDescriptor(SystemError(EINVAL)) }
         let stopped = sources.withLock { state -> Bool in
             if state.stopped { return true }
             state.fds[fd] = irq
@@ -52,7 +52,7 @@ extension Machine {
         let r = ctenon_fd_attach(fd, threadID(of: cpu), MachineSignals.fileDescriptor, irq)
         if r != 0 {
             _ = sources.withLock { $0.fds.removeValue(forKey: fd) }
-            throw .fileDescriptor(-r)
+            throw .fileDescriptor(SystemError(r))
         }
     }
 

@@ -38,7 +38,7 @@ public final class Machine: @unchecked Sendable {
         let pipeline = IRQPipeline(cpus: cpus, barrier: barrier)
         self.pipeline = pipeline
         guard let bell = ctenon_bell_create(MachineSignals.doorbell, Int32(cpus)) else {
-            throw .threadCreate(ENOMEM)
+            throw .threadCreate(SystemError(ENOMEM))
         }
         self.bell = bell
         let cores = HostCores.allowed

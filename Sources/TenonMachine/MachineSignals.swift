@@ -41,12 +41,12 @@ public enum MachineSignals {
                 // Fault handlers block the machine's signals while they run.
                 _ = ctenon_fault_install()
                 var r = ctenon_install_doorbell(doorbell, { tenonDoorbellEntry($0) })
-                if r != 0 { return .signalInstall(doorbell, -r) }
+                if r != 0 { return .signalInstall(doorbell, SystemError(r)) }
                 r = ctenon_install_sources(timer, fileDescriptor, { tenonRaiseLocalEntry($0, $1) })
                 if r != 0 {
                     _ = ctenon_restore_signal(doorbell)
                     _ = ctenon_restore_signal(timer)
-                    return .signalInstall(timer, -r)
+                    return .signalInstall(timer, SystemError(r))
                 }
             }
             count += 1

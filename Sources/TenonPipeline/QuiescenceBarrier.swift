@@ -17,7 +17,7 @@ public enum BarrierWait: Equatable, Sendable {
     /// readers mark with plain stores and no fence, so nothing proves their
     /// marks are visible to the scan; no grace period is claimed and nothing
     /// unpublished may be freed. Retry later (or cancel the unload).
-    case fenceFailed(errno: Int32)
+    case fenceFailed(SystemError)
 }
 
 /// The refcounted per-CPU quiescence barrier (an SRCU-style grace period).
@@ -221,7 +221,7 @@ struct QuiescenceBarrier: ~Copyable {
         writerJitter()
         #endif
         var e = heavyFence()
-        if e != 0 { return .fenceFailed(errno: e) }
+        if e != 0 { return .fenceFailed(SystemError(e)) }
         phase?(.graceFence, 0, 0)
         let p = parity.load(ordering: .relaxed)
         // Stragglers that read the other parity long ago.
@@ -233,7 +233,7 @@ struct QuiescenceBarrier: ~Copyable {
         step(.afterFirstDrain, nil)
         parity.store(1 - p, ordering: .relaxed)
         e = heavyFence()
-        if e != 0 { return .fenceFailed(errno: e) }
+        if e != 0 { return .fenceFailed(SystemError(e)) }
         step(.afterFlip, nil)
         phase?(.graceFlip, 1 - p, 0)
         let second = drain(
@@ -242,7 +242,7 @@ struct QuiescenceBarrier: ~Copyable {
         if second != .quiescent { return second }
         phase?(.graceDrained, p, 0)
         e = heavyFence()
-        if e != 0 { return .fenceFailed(errno: e) }
+        if e != 0 { return .fenceFailed(SystemError(e)) }
         step(.writerEnd, nil)
         return .quiescent
     }

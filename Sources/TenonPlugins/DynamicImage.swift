@@ -120,12 +120,16 @@ package final class DynamicImage {
 
     /// After ``close()``: whether nothing of the image is mapped any more,
     /// proved as ``UnmapCheck`` says (a probe of ``span``, plus
-    /// ``mappings()`` when ``UnmapCheck/alsoReadProcessMaps`` is on or the
-    /// span is unknown). False when in doubt.
+    /// ``mappings()`` when ``UnmapCheck/alsoReadProcessMaps`` is on, the
+    /// span is unknown, or the probe found something mapped there, which may
+    /// be a new mapping at the freed addresses). False when in doubt.
     package func isUnmapped() -> Bool {
         precondition(handle == nil, "DynamicImage.isUnmapped() before close(): \(path)")
         let probed = span.map { ctenon_range_unmapped($0.lowerBound, $0.upperBound) == 1 }
-        if probed == false { return false }
+        // Something is mapped in the range: the image, or a mapping that reused
+        // the addresses since dlclose (another thread's mmap, another dlopen).
+        // Only /proc/self/maps tells them apart (by the private copy's path).
+        if probed == false { return (try? mappings().isEmpty) ?? false }
         guard probed == nil || UnmapCheck.alsoReadProcessMaps else { return true }
         return (try? mappings().isEmpty) ?? false
     }

@@ -1,3 +1,5 @@
+import TenonSystem
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -352,7 +354,7 @@ package struct ELFImage: Sendable, Hashable {
     /// Reads `path` until EOF (so /proc files, which report size 0, work too).
     static func readToEnd(_ path: String, sizeHint: Int = 0) throws(PluginError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .unreadable(path: path, errno: errno) }
+        guard fd >= 0 else { throw .unreadable(path: path, error: SystemError(errno)) }
         defer { close(fd) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(sizeHint)
@@ -361,7 +363,7 @@ package struct ELFImage: Sendable, Hashable {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw .unreadable(path: path, errno: errno)
+                throw .unreadable(path: path, error: SystemError(errno))
             }
             if n == 0 { break }
             bytes.append(contentsOf: chunk[0..<n])

@@ -1,3 +1,5 @@
+import TenonSystem
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -147,7 +149,7 @@ public struct PluginDescriptor: @unchecked Sendable {
     /// Calls the plugin's `init(host, params, count)` [task].
     ///
     /// A NULL `init` counts as success (a plugin may only offer commands).
-    /// - Throws: ``PluginError/initFailed(plugin:errno:)`` with the positive
+    /// - Throws: ``PluginError/initFailed(plugin:error:)`` with the positive
     ///   errno when init returns a negative value. Positive returns are not
     ///   errors by the header's 0-or-negative-errno convention and are ignored.
     public func callInit(host: UnsafePointer<tenon_host_t>, parameters: PluginParameters) throws(PluginError) {
@@ -155,7 +157,7 @@ public struct PluginDescriptor: @unchecked Sendable {
         let rc = parameters.withUnsafeBufferPointer { buffer in
             initFunction(host, buffer.baseAddress, UInt32(buffer.count))
         }
-        if rc < 0 { throw .initFailed(plugin: name, errno: rc == Int32.min ? Int32.max : -rc) }
+        if rc < 0 { throw .initFailed(plugin: name, error: SystemError(rc)) }
         // Kernel modules' init returning > 0 is a bug the kernel warns about;
         // here it fails the load, since the plugin did not say "0 = ready".
         if rc > 0 { throw .initReturnedPositive(plugin: name, value: rc) }

@@ -1,3 +1,5 @@
+import TenonSystem
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -19,7 +21,7 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The path does not exist, is a directory or is not a regular file.
     case notAFile(path: String, reason: String)
     /// The file exists but could not be opened or read (`errno`).
-    case unreadable(path: String, errno: Int32)
+    case unreadable(path: String, error: SystemError)
     /// The file does not start with the ELF magic `\x7fELF`.
     case notELF(path: String, firstBytes: [UInt8])
     /// The ELF class is not 64-bit (`found` is 32 or the raw EI_CLASS byte).
@@ -85,7 +87,7 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The user gave the same key twice.
     case duplicateParameter(plugin: String, name: String)
     /// `init()` returned a negative errno.
-    case initFailed(plugin: String, errno: Int32)
+    case initFailed(plugin: String, error: SystemError)
     /// `init()` returned a positive value: neither 0 (ready) nor a negative
     /// errno. Treated as a failure (rolled back like one).
     case initReturnedPositive(plugin: String, value: Int32)
@@ -124,7 +126,7 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
     case nameMismatch(plugin: String, newName: String, path: String)
     /// `init()` failed after the host refused one of its requests: the host's
     /// reason (e.g. "request_irq(7) refused: -EBUSY, line held by host tick").
-    case initRefused(plugin: String, errno: Int32, hostReason: String)
+    case initRefused(plugin: String, error: SystemError, hostReason: String)
 
     public var description: String {
         switch self {
@@ -138,8 +140,8 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(path): \(reason); give the path of a plugin shared object (.so)"
         case let .faulted(plugin, during, oops):
             return "\(plugin): \(during) faulted: \(oops); the plugin is quarantined and its image kept mapped (see `tenon log`)"
-        case let .unreadable(path, errno):
-            return "\(path): cannot read: \(PluginError.errnoText(errno)); check the file's permissions"
+        case let .unreadable(path, error):
+            return "\(path): cannot read: \(error.message); check the file's permissions"
         case let .notELF(path, firstBytes):
             let hex = firstBytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined(separator: " ")
             return "\(path): not an ELF file (starts with \(hex.isEmpty ? "nothing: the file is empty" : hex)); "
@@ -203,8 +205,8 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
             return "plugin \(plugin): parameter \(name)=\"\(value)\" is not a valid \(type): \(reason)"
         case let .duplicateParameter(plugin, name):
             return "plugin \(plugin): parameter \"\(name)\" given more than once; give it once"
-        case let .initFailed(plugin, errno):
-            return "plugin \(plugin): init() failed with -\(errno) (\(PluginError.errnoText(errno))); "
+        case let .initFailed(plugin, error):
+            return "plugin \(plugin): init() failed with -\(error.code) (\(error.message)); "
                 + "see the plugin's log messages and its parameters"
         case let .initReturnedPositive(plugin, value):
             return "plugin \(plugin): init() returned \(value), a positive value; init must return 0 or a negative errno, "
@@ -229,21 +231,14 @@ public enum PluginError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .insecure(path, reason):
             return "\(path): refused: \(reason), so another user could change the code this host runs; "
                 + "fix the permissions (chmod go-w) or pass --allow-insecure"
-        case let .initRefused(plugin, errno, hostReason):
-            return "plugin \(plugin): init() failed with -\(errno) (\(PluginError.errnoText(errno))): \(hostReason)"
+        case let .initRefused(plugin, error, hostReason):
+            return "plugin \(plugin): init() failed with -\(error.code) (\(error.message)): \(hostReason)"
         case let .nameMismatch(plugin, newName, path):
             return "plugin \(plugin): \(path) declares the plugin name \"\(newName)\", not \"\(plugin)\"; "
                 + "swap in a build of the same plugin, or pass --rename to replace \(plugin) by \(newName)"
         }
     }
 
-    /// `strerror` text for a positive errno (negative values are accepted too,
-    /// since plugins return `-errno`).
-    static func errnoText(_ code: Int32) -> String {
-        let positive = code < 0 ? -code : code
-        guard let text = strerror(positive) else { return "errno \(positive)" }
-        return String(cString: text)
-    }
 }
 
 extension String {

@@ -285,9 +285,9 @@ public final class PluginHost: @unchecked Sendable {
                 unreserve(reserved)
                 let errno = rc == Int32.min ? Int32.max : -rc
                 if !refusals.isEmpty {
-                    throw .initRefused(plugin: name, errno: errno, hostReason: refusals.joined(separator: "; "))
+                    throw .initRefused(plugin: name, error: SystemError(errno), hostReason: refusals.joined(separator: "; "))
                 }
-                throw .initFailed(plugin: name, errno: errno)
+                throw .initFailed(plugin: name, error: SystemError(errno))
             case .success(let rc) where rc > 0:
                 // Kernel modules' init returning > 0 is a bug the kernel warns
                 // about; here it fails the load: the plugin did not say "0 = ready".
@@ -952,8 +952,8 @@ public final class PluginHost: @unchecked Sendable {
 
     /// Why a grace period failed on `membarrier` (an unload then keeps the
     /// plugin unpublished and mapped: ``cancelUnload(name:)`` or retry).
-    static func fenceFailure(_ errno: Int32) -> String {
-        "membarrier failed (\(String(cString: strerror(errno)))): no proof that every CPU left the plugin's code; "
+    static func fenceFailure(_ error: SystemError) -> String {
+        "membarrier failed (\(error)): no proof that every CPU left the plugin's code; "
             + "it stays unpublished and mapped; retry the unload or cancel it"
     }
 

@@ -1,3 +1,5 @@
+import TenonSystem
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -55,13 +57,13 @@ package final class PrivateImage {
         let base = (getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp")
         var template = Array("\(base)/tenon-image-XXXXXX".utf8CString)
         guard let made = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else {
-            throw .unreadable(path: sourcePath, errno: errno)
+            throw .unreadable(path: sourcePath, error: SystemError(errno))
         }
         let dir = String(cString: made)
         defer { rmdir(dir) }
         let n = Self.loads.wrappingAdd(1, ordering: .relaxed).newValue
         let link = "\(dir)/\(getpid())-\(n)-" + (sourcePath.split(separator: "/").last.map(String.init) ?? "plugin.so")
-        guard symlink("/proc/self/fd/\(fd)", link) == 0 else { throw .unreadable(path: sourcePath, errno: errno) }
+        guard symlink("/proc/self/fd/\(fd)", link) == 0 else { throw .unreadable(path: sourcePath, error: SystemError(errno)) }
         defer { unlink(link) }
         return try body(link)
     }
@@ -84,11 +86,11 @@ package final class PrivateImage {
             let e = errno
             if e == ENOENT || e == ENOTDIR { throw .notAFile(path: path, reason: "no such file") }
             if e == EISDIR { throw .notAFile(path: path, reason: "is a directory") }
-            throw .unreadable(path: path, errno: e)
+            throw .unreadable(path: path, error: SystemError(e))
         }
         defer { _ = Glibc.close(src) }
         var st = stat()
-        guard fstat(src, &st) == 0 else { throw .unreadable(path: path, errno: errno) }
+        guard fstat(src, &st) == 0 else { throw .unreadable(path: path, error: SystemError(errno)) }
         switch st.st_mode & S_IFMT {
         case S_IFREG: break
         case S_IFDIR: throw .notAFile(path: path, reason: "is a directory")
@@ -111,7 +113,7 @@ package final class PrivateImage {
         if fd == -EFBIG {
             throw .tooLarge(path: path, size: max(UInt64(st.st_size), limit + 1), limit: limit)
         }
-        guard fd >= 0 else { throw .unreadable(path: path, errno: -fd) }
+        guard fd >= 0 else { throw .unreadable(path: path, error: SystemError(-fd)) }
         var copied = stat()
         fstat(fd, &copied)
         let dev = UInt64(copied.st_dev)
@@ -132,7 +134,7 @@ package final class PrivateImage {
         precondition(fd >= 0, "PrivateImage.withBytes after close(): \(sourcePath)")
         guard size > 0 else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
         guard let base = mmap(nil, Int(size), PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else {
-            throw .unreadable(path: sourcePath, errno: errno)
+            throw .unreadable(path: sourcePath, error: SystemError(errno))
         }
         defer { munmap(base, Int(size)) }
         return try body(UnsafeRawBufferPointer(start: base, count: Int(size)))

@@ -146,7 +146,7 @@ struct UnloadSafetyBugTests {
         #expect(p.request_irq(X, flags: 0, name: "x") { _ in IRQ_HANDLED } == 0)
         p.core.pointee.barrier.pointee.membarrierFault.store(Glibc.EPERM, ordering: .relaxed)
         #expect(p.free_irq(X, nil) == -Glibc.EIO)
-        #expect(p.synchronize(timeout: .seconds(1)) == .fenceFailed(errno: Glibc.EPERM))
+        #expect(p.synchronize(timeout: .seconds(1)) == .fenceFailed(SystemError(Glibc.EPERM)))
         #expect(p.control.withLock { !$0.pendingFree.isEmpty })  // nothing freed
         p.core.pointee.barrier.pointee.membarrierFault.store(0, ordering: .relaxed)
         #expect(p.synchronize(timeout: .seconds(1)) == .quiescent)

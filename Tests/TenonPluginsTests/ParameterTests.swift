@@ -1,3 +1,4 @@
+import TenonSystem
 import Testing
 import TenonABI
 @testable import TenonPlugins
@@ -133,7 +134,7 @@ struct ParameterTests {
         var host = tenon_host_t()
         let params = try d.parseParameters(["label=fail"])
         let e = pluginError { try d.callInit(host: &host, parameters: params) }
-        #expect(e == .initFailed(plugin: "good-fixture_1", errno: 98))  // EADDRINUSE
+        #expect(e == .initFailed(plugin: "good-fixture_1", error: SystemError(98)))  // EADDRINUSE
         #expect(e!.description.contains("Address already in use"))
     }
 }

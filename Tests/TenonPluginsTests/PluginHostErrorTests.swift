@@ -117,7 +117,7 @@ struct PluginHostErrorTests {
         let path = try HostFixtures.freshCopy("hostplug-b")
         let e = loadError(path, ["irq=6", "extra_irq=8", "mapping=true", "fail=-5"])
         guard case .initFailed(let plugin, let errno) = e else { Issue.record("got \(String(describing: e))"); return }
-        #expect(plugin == "hostplug-b" && errno == 5)
+        #expect(plugin == "hostplug-b" && errno.code == 5)
         // No action of it left (IRQ 6, 8 and the synthetic one), its synthetic IRQ is free again,
         // its image is closed.
         #expect(!pipeline.actions().contains { [6, 8, probe].contains($0.irq) })
@@ -134,7 +134,7 @@ struct PluginHostErrorTests {
     @Test func outOfRangeIRQ() throws {
         let e = loadError(try HostFixtures.freshCopy("hostplug-b"), ["irq=5000"])
         guard case .initRefused("hostplug-b", let errno, let reason) = e else { Issue.record("got \(String(describing: e))"); return }
-        #expect(errno == EINVAL)
+        #expect(errno.code == EINVAL)
         #expect(reason == "request_irq(5000) refused: -EINVAL, IRQ 5000 is out of range (nr_irqs is \(IRQNumberSpace.total))")
         expectIntact()
     }
@@ -142,7 +142,7 @@ struct PluginHostErrorTests {
     @Test func nonSharedIRQTaken() throws {
         let e = loadError(try HostFixtures.freshCopy("hostplug-b"), ["irq=5"])
         guard case .initRefused("hostplug-b", let errno, let reason) = e else { Issue.record("got \(String(describing: e))"); return }
-        #expect(errno == EBUSY)
+        #expect(errno.code == EBUSY)
         // The host's reason names who holds the line.
         #expect(reason.hasPrefix("request_irq(5) refused: -EBUSY, line held by "), "\(reason)")
         #expect("\(e!)".contains("init() failed with -\(EBUSY)") && "\(e!)".contains("request_irq(5) refused"))

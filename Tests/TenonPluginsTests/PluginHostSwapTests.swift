@@ -121,7 +121,7 @@ struct PluginHostSwapTests {
         // v2 on an IRQ out of range: its init fails, v1 must stay untouched and published.
         let e = pluginError { try host.swap(name: "swapper", path: v2, parameters: ledger.parameters.filter { !$0.hasPrefix("irq=") } + ["irq=9999"]) }
         guard case .initRefused(_, let errno, _) = e else { Issue.record("got \(String(describing: e))"); return }
-        #expect(errno == EINVAL)
+        #expect(errno.code == EINVAL)
         #expect(pipeline.actions() == before)
         #expect(host.list()[0].version == "1" && host.list()[0].state == .live)
         #expect(try privateCopyMappings(of: v2).isEmpty)

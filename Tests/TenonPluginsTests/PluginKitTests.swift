@@ -80,7 +80,7 @@ struct PluginKitTests {
         let host = PluginHost(pipeline: pipeline, logger: log.logger)
         let path = try BuiltPlugins.freshCopy("embeddedcounter")
         let error = pluginError { try host.load(path: path, parameters: ["irq=4294967296"]) }
-        #expect(error == .initFailed(plugin: "embedded-counter", errno: ERANGE))
+        #expect(error == .initFailed(plugin: "embedded-counter", error: SystemError(ERANGE)))
         #expect(log.messages.contains { $0.contains("parameter irq=4294967296 is out of range") }, "\(log.messages)")
         #expect(try privateCopyMappings(of: path).isEmpty)
     }
@@ -98,7 +98,7 @@ struct PluginKitTests {
         let host = PluginHost(pipeline: IRQPipeline(cpus: 2), logger: log.logger)
         let path = try BuiltPlugins.freshCopy("fixturekitoverflow")
         let error = pluginError { try host.load(path: path) }
-        #expect(error == .initFailed(plugin: "kit-overflow", errno: E2BIG))
+        #expect(error == .initFailed(plugin: "kit-overflow", error: SystemError(E2BIG)))
         #expect(
             log.messages.contains {
                 $0.contains("command 'c32' does not fit: more than 32 commands (TENON_KIT_MAX_COMMANDS)")
