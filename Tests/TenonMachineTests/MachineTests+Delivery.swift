@@ -206,14 +206,16 @@ extension MachineTests {
                 m.raise(70, on: k)
                 tids.insert(m.threadID(of: k))
             }
-            // One per started timer, plus each CPU's drain-pause timer.
-            #expect(posixTimerCount() == timerBaseline + 2 * m.cpuCount)
+            // One per started timer, plus each CPU's drain-pause timer. The counts
+            // are process-wide and other suites run beside this one: allow them a
+            // moment to settle instead of reading them once.
+            #expect(waitUntil(seconds: 2) { posixTimerCount() == timerBaseline + 2 * m.cpuCount })
             #expect(tids.isSubset(of: threadIDs()))
             #expect(waitUntil(seconds: 5) { p.handled.load(ordering: .relaxed) >= m.cpuCount })
             m.stop()
             #expect(m.isStopped)
-            #expect(threadIDs().isDisjoint(with: tids))
-            #expect(posixTimerCount() == timerBaseline)
+            #expect(waitUntil(seconds: 2) { threadIDs().isDisjoint(with: tids) })
+            #expect(waitUntil(seconds: 2) { posixTimerCount() == timerBaseline })
         }
         // Other suites' threads may come and go in a full run: allow them a moment.
         #expect(waitUntil(seconds: 2) { threadCount() == baseline })
