@@ -290,6 +290,8 @@ extension HostRuntime {
             // Kernel-style taint flags: "D" once plugin code has faulted here
             // (the host kept running, but that code may have corrupted memory).
             "tainted": .string(plugins.oopses().isEmpty ? "-" : "D"),
+            // Trace points record (`tenon trace`, `run --trace`).
+            "tracing": .bool(p.isTracing),
         ]
         return StatsPayload(counters: counters, values: values)
     }

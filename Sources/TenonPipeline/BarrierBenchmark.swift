@@ -106,7 +106,7 @@ public enum BarrierBenchmark {
     }
 
     @inline(__always)
-    private static func time(_ n: Int, _ body: (UInt32) -> Void) -> Double {
+    static func time(_ n: Int, _ body: (UInt32) -> Void) -> Double {
         let start = ctenon_monotonic_ns()
         for i in 0..<n { body(UInt32(truncatingIfNeeded: i)) }
         return Double(ctenon_monotonic_ns() - start) / Double(n)

@@ -19,11 +19,11 @@ public enum TraceBenchmark {
         var best = [Double](repeating: .infinity, count: 3)
         var sink: Int32 = 0
         for _ in 0..<rounds {
-            best[0] = min(best[0], time(iterations) { i in sink &+= callOutUnguarded(handler: handler, irq: i, argument: nil) })
+            best[0] = min(best[0], BarrierBenchmark.time(iterations) { i in sink &+= callOutUnguarded(handler: handler, irq: i, argument: nil) })
             pipeline.stopTracing()
             best[1] = min(
                 best[1],
-                time(iterations) { i in
+                BarrierBenchmark.time(iterations) { i in
                     core.pointee.trace(ring: 0, .handlerBegin, irq: i, owner: 1, arg: 1)
                     sink &+= callOutUnguarded(handler: handler, irq: i, argument: nil)
                     core.pointee.trace(ring: 0, .handlerEnd, irq: i, owner: 1, arg: 1)
@@ -31,7 +31,7 @@ public enum TraceBenchmark {
             pipeline.startTracing()
             best[2] = min(
                 best[2],
-                time(iterations) { i in
+                BarrierBenchmark.time(iterations) { i in
                     core.pointee.trace(ring: 0, .handlerBegin, irq: i, owner: 1, arg: 1)
                     sink &+= callOutUnguarded(handler: handler, irq: i, argument: nil)
                     core.pointee.trace(ring: 0, .handlerEnd, irq: i, owner: 1, arg: 1)
@@ -40,11 +40,5 @@ public enum TraceBenchmark {
         }
         if sink == 42 { print("") }  // keeps the calls
         return Result(bareCall: best[0], traceOff: best[1], traceOn: best[2])
-    }
-
-    private static func time(_ n: Int, _ body: (UInt32) -> Void) -> Double {
-        let start = ctenon_monotonic_ns()
-        for i in 0..<n { body(UInt32(truncatingIfNeeded: i)) }
-        return Double(ctenon_monotonic_ns() - start) / Double(n)
     }
 }

@@ -10,8 +10,14 @@ struct TraceCLITests {
     func liveTrace() throws {
         let host = try TestHost(["--cpus", "2", "--timer", "100", "--plugin", CLIProcess.binDirectory + "/libtenon-counter.so:irq=5"])
         let path = host.dir + "/trace.json"
-        let tracer = try CLIProcess.start(["trace", "--duration", "1500ms", path, "--socket", host.socket])
-        usleep(300_000)
+        let tracer = try CLIProcess.start(["trace", "--duration", "3s", path, "--socket", host.socket])
+        // Act only once the host says it records (no guess at how long the client takes to start).
+        var tracing = false
+        for _ in 0..<500 where !tracing {
+            tracing = try host.tenon(["stats"]).stdout.contains("tracing = true")
+            if !tracing { usleep(5_000) }
+        }
+        #expect(tracing, "the host never reported tracing = true")
         #expect(try host.tenon(["raise", "5", "--count", "50"]).status == 0)
         #expect(try host.tenon(["unload", "counter"]).status == 0)
         let r = tracer.finish()
