@@ -44,6 +44,9 @@ void ctenon_irq_signals_unblock(void) { pthread_sigmask(SIG_UNBLOCK, &irq_signal
 /* ---- entries into the pipeline (set once; same for every machine) ---- */
 static void (*volatile doorbell_entry)(void *cpu);
 static int32_t (*volatile raise_entry)(void *cpu, uint32_t irq);
+static int32_t (*volatile backstop_entry)(void *cpu);
+
+void ctenon_set_backstop_entry(int32_t (*entry)(void *cpu)) { backstop_entry = entry; }
 
 /* ---- saved dispositions, indexed by signal number ---- */
 static struct sigaction saved[_NSIG];
@@ -96,8 +99,11 @@ static inline void nest_in(void)
  * syscall). A fault in plugin code anywhere below jumps back here: the
  * pipeline hook puts the CPU's state back to what it was at this point, and
  * the entry runs again as a doorbell to take what is still pending (the
- * abandoned dispatch is not replayed). irq == UINT32_MAX: a doorbell. */
+ * abandoned dispatch is not replayed). irq == NO_IRQ: a doorbell;
+ * BACKSTOP_IRQ: the drain backstop's expiry, whose entry returns whether the
+ * backstop is still needed (1 after a fault: the next expiry decides). */
 #define NO_IRQ UINT32_MAX
+#define BACKSTOP_IRQ (UINT32_MAX - 1)
 static int32_t guarded_entry(void *cpu, uint32_t irq)
 {
     struct ctenon_fault_thread *t = &ctenon_ft;
@@ -107,7 +113,7 @@ static int32_t guarded_entry(void *cpu, uint32_t irq)
     rec.marker = t->marker;
     void (*snap)(void *, uint64_t *) = ctenon_hook_snapshot;
     if (snap) snap(cpu, rec.state);
-    volatile int32_t merged = 0;
+    volatile int32_t merged = irq == BACKSTOP_IRQ;
     volatile uint32_t raise = irq;
     for (;;) {
         if (_setjmp(rec.env) == 0) {
@@ -115,6 +121,9 @@ static int32_t guarded_entry(void *cpu, uint32_t irq)
             if (raise == NO_IRQ) {
                 void (*entry)(void *) = doorbell_entry;
                 if (entry) entry(cpu);
+            } else if (raise == BACKSTOP_IRQ) {
+                int32_t (*entry)(void *) = backstop_entry;
+                if (entry) merged = entry(cpu);
             } else {
                 int32_t (*entry)(void *, uint32_t) = raise_entry;
                 if (entry) merged = entry(cpu, raise);
@@ -162,11 +171,40 @@ int ctenon_install_doorbell(int signo, void (*entry)(void *cpu))
 struct ctenon_timer {
     timer_t id;
     uint32_t irq;
+    /* A drain backstop (irq BACKSTOP_IRQ): its period now (0: disarmed);
+     * only its CPU's thread reads or writes it. */
+    uint64_t period_ns;
     uint64_t signals;  /* signals delivered (atomic) */
     uint64_t overruns; /* sum of si_overrun (atomic) */
     uint64_t merged;   /* expiries merged into a still-pending IRQ (atomic) */
     uint64_t last_ns;  /* CLOCK_MONOTONIC at the latest delivery (atomic) */
 };
+
+static uint64_t backstop_ns; /* the fast period (ctenon_bell_later_create) */
+
+static int backstop_set(struct ctenon_timer *t, uint64_t period_ns)
+{
+    struct itimerspec its;
+    its.it_value.tv_sec = (time_t)(period_ns / 1000000000u);
+    its.it_value.tv_nsec = (long)(period_ns % 1000000000u);
+    its.it_interval = its.it_value;
+    if (timer_settime(t->id, 0, &its, NULL) != 0) return -1;
+    __atomic_store_n(&t->period_ns, period_ns, __ATOMIC_RELAXED);
+    return 0;
+}
+
+/* The backstop entry's answer (BackstopPace in TenonPipeline): 0 stop,
+ * 1 unchanged, 2 fast, 3 slow (16 periods). A syscall only on a change. */
+static void backstop_pace(struct ctenon_timer *t, int32_t pace)
+{
+    uint64_t fast = __atomic_load_n(&backstop_ns, __ATOMIC_RELAXED);
+    if (fast == 0) fast = 1;
+    uint64_t want = pace == 0 ? 0 : pace == 2 ? fast : pace == 3 ? 16 * fast : t->period_ns;
+    if (want == t->period_ns) return;
+    int e = errno;
+    backstop_set(t, want);
+    errno = e;
+}
 
 static void timer_handler(int sig, siginfo_t *si, void *uc)
 {
@@ -181,7 +219,11 @@ static void timer_handler(int sig, siginfo_t *si, void *uc)
         __atomic_fetch_add(&t->signals, 1, __ATOMIC_RELAXED);
         if (si->si_overrun > 0)
             __atomic_fetch_add(&t->overruns, (uint64_t)si->si_overrun, __ATOMIC_RELAXED);
-        if (cpu && entry) {
+        if (t->irq == BACKSTOP_IRQ) {
+            /* Periodic while the CPU leaves IRQs on its drain budget; its
+             * entry says at which pace, or that it is no longer needed. */
+            if (cpu) backstop_pace(t, guarded_entry(cpu, BACKSTOP_IRQ));
+        } else if (cpu && entry) {
             if (guarded_entry(cpu, t->irq))
                 __atomic_fetch_add(&t->merged, 1, __ATOMIC_RELAXED);
         }
@@ -307,8 +349,8 @@ struct ctenon_bell {
     int signo;
     int ncpus;
     int tids[64];
-    /* Per-CPU one-shot timers that ring later (a doorbell entry: their irq
-     * is NO_IRQ), and the pause they wait; see ctenon_bell_ring_later. */
+    /* Per-CPU drain backstops (their irq is BACKSTOP_IRQ: an expiry calls
+     * the backstop entry), and their period; see ctenon_bell_ring_later. */
     struct ctenon_timer *later[64];
     uint64_t later_ns;
     /* Per-CPU idle-loop futex words (sequence counters), for wake. */
@@ -334,9 +376,10 @@ void ctenon_bell_free(struct ctenon_bell *b)
 int ctenon_bell_later_create(struct ctenon_bell *b, int cpu, int tid, int timer_signo, uint64_t pause_ns)
 {
     if (cpu < 0 || cpu >= b->ncpus || b->later[cpu]) return -EINVAL;
-    struct ctenon_timer *t = ctenon_timer_create(tid, timer_signo, NO_IRQ);
+    struct ctenon_timer *t = ctenon_timer_create(tid, timer_signo, BACKSTOP_IRQ);
     if (!t) return -errno;
     __atomic_store_n(&b->later_ns, pause_ns, __ATOMIC_RELAXED);
+    __atomic_store_n(&backstop_ns, pause_ns, __ATOMIC_RELAXED);
     __atomic_store_n(&b->later[cpu], t, __ATOMIC_RELEASE);
     return 0;
 }
@@ -361,19 +404,21 @@ void ctenon_bell_wake(void *context, int32_t cpu)
     if (w) __atomic_fetch_add(w, 1, __ATOMIC_SEQ_CST);
 }
 
+/* Called on CPU `cpu`'s own thread each time an entry stops on its budget
+ * with in-band work waiting. Arming a timer is a syscall (measured 10-26 us
+ * in a KVM guest, where it reprograms the host's timer), so the backstop is
+ * armed once, periodic, and stays armed while stops keep coming; its expiry
+ * sets its pace or disarms it (InterruptPath.backstopEntry). */
 void ctenon_bell_ring_later(void *context, int32_t cpu)
 {
     struct ctenon_bell *b = context;
     if (!b || cpu < 0 || cpu >= b->ncpus) return;
     struct ctenon_timer *t = __atomic_load_n(&b->later[cpu], __ATOMIC_ACQUIRE);
     if (!t) { ctenon_bell_ring(context, cpu); return; }
+    if (__atomic_load_n(&t->period_ns, __ATOMIC_RELAXED)) return;
     int e = errno;
-    struct itimerspec its = { .it_interval = { 0, 0 } };
     uint64_t ns = __atomic_load_n(&b->later_ns, __ATOMIC_RELAXED);
-    its.it_value.tv_sec = (time_t)(ns / 1000000000u);
-    its.it_value.tv_nsec = (long)(ns % 1000000000u);
-    if (ns == 0) its.it_value.tv_nsec = 1;
-    timer_settime(t->id, 0, &its, NULL);
+    backstop_set(t, ns ? ns : 1);
     errno = e;
 }
 

@@ -13,6 +13,14 @@ func tenonDoorbellEntry(_ cpu: UnsafeMutableRawPointer?) {
     InterruptPath.doorbellEntry(cpu)
 }
 
+/// The drain backstop's expiry: takes what waits and returns the timer's next
+/// pace (`BackstopPace`, 0: stop; the C handler re-arms or disarms it).
+@_cdecl("tenon_backstop_entry") @_noLocks
+func tenonBackstopEntry(_ cpu: UnsafeMutableRawPointer?) -> Int32 {
+    guard let cpu else { return 0 }
+    return InterruptPath.backstopEntry(cpu)
+}
+
 /// A timer or fd signal's entry: `irq` was raised on the CPU itself.
 /// Returns 1 if it merged into a still-pending `irq`, else 0.
 @_cdecl("tenon_raise_local_entry") @_noLocks

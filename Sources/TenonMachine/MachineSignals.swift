@@ -17,9 +17,9 @@ public enum MachineSignals {
     static let users = Mutex<Int>(0)
 
     /// The signal-mask protocol of an entry, as the pipeline's hooks: ring is
-    /// `tgkill` of the doorbell to the CPU's thread, ring-later a one-shot
-    /// POSIX timer of the CPU's (``Machine/drainBackstopNanos``) that delivers
-    /// a doorbell entry, wake a bump of its idle loop's futex word; the
+    /// `tgkill` of the doorbell to the CPU's thread, ring-later arms the
+    /// CPU's periodic backstop timer (``Machine/drainBackstopNanos``) unless
+    /// it is armed, wake a bump of its idle loop's futex word; the
     /// trampolines start an
     /// entry with the machine's signals blocked (`sa_mask`), open them once
     /// the entry set the lazy hard-off flag, and block them again (checking
@@ -27,7 +27,6 @@ public enum MachineSignals {
     static func hooks(bell: OpaquePointer) -> MachineHooks {
         MachineHooks(
             ring: { ctenon_bell_ring($0, $1) }, later: { ctenon_bell_ring_later($0, $1) },
-            laterNanos: Machine.drainBackstopNanos,
             wake: { ctenon_bell_wake($0, $1) },
             context: UnsafeMutableRawPointer(bell),
             open: { ctenon_irq_signals_unblock() }, close: { ctenon_irq_signals_block_at_exit($0, $1) })
@@ -42,6 +41,7 @@ public enum MachineSignals {
                 _ = ctenon_fault_install()
                 var r = ctenon_install_doorbell(doorbell, { tenonDoorbellEntry($0) })
                 if r != 0 { return .signalInstall(doorbell, SystemError(r)) }
+                ctenon_set_backstop_entry { tenonBackstopEntry($0) }
                 r = ctenon_install_sources(timer, fileDescriptor, { tenonRaiseLocalEntry($0, $1) })
                 if r != 0 {
                     _ = ctenon_restore_signal(doorbell)

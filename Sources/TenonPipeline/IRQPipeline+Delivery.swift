@@ -19,7 +19,6 @@ extension IRQPipeline {
         core.pointee.doorbellContext.store(UInt(bitPattern: hooks?.context), ordering: .relaxed)
         core.pointee.doorbellLater.store(hooks.map { unsafeBitCast($0.later, to: UInt.self) } ?? 0, ordering: .relaxed)
         core.pointee.idleWake.store(hooks.map { unsafeBitCast($0.wake, to: UInt.self) } ?? 0, ordering: .relaxed)
-        core.pointee.backstopNanos.store(hooks?.laterNanos ?? 0, ordering: .relaxed)
         core.pointee.entryOpen.store(hooks.map { unsafeBitCast($0.open, to: UInt.self) } ?? 0, ordering: .relaxed)
         core.pointee.entryClose.store(hooks.map { unsafeBitCast($0.close, to: UInt.self) } ?? 0, ordering: .relaxed)
         core.pointee.doorbell.store(hooks.map { unsafeBitCast($0.ring, to: UInt.self) } ?? 0, ordering: .releasing)

@@ -101,6 +101,33 @@ package struct InterruptPath: @unchecked Sendable {
         CPUContext(data: cpu.assumingMemoryBound(to: PerCPUPipeline.self)).signalEntry()
     }
 
+    /// The machine's drain backstop on `cpu` (its periodic timer's expiry,
+    /// see ``MachineHooks/later``): takes what an entry left on its budget,
+    /// as a doorbell would, and says what the backstop should do next
+    /// (``BackstopPace``). Fast (the machine's period) when it was needed:
+    /// IRQs were left behind and no raise has rung since. Slow while entries
+    /// stop on the budget but raises ring after each stop (a flood: the
+    /// next doorbell takes what a stop leaves, so the backstop only covers
+    /// the flood's tail, and each expiry costs the flooded CPU a timer
+    /// interrupt and a signal, ~10 µs in a KVM guest). Stopped once
+    /// ``PipelineCore/backstopQuietLimit`` expiries in a row saw no stop.
+    @_noLocks
+    package static func backstopEntry(_ cpu: UnsafeMutableRawPointer) -> Int32 {
+        let ctx = CPUContext(data: cpu.assumingMemoryBound(to: PerCPUPipeline.self))
+        let controller = ctx.core.pointee.controllers + ctx.index
+        // A stop clears the summary: set again means a raise rang since.
+        let waiting = ctx.data.pointee.leftBehind && !controller.pointee.mayHavePending()
+        let stopped = ctx.data.pointee.stoppedSinceBackstop
+        ctx.data.pointee.stoppedSinceBackstop = false
+        ctx.signalEntry()
+        if waiting || stopped {
+            ctx.data.pointee.backstopQuiet = 0
+            return waiting ? BackstopPace.fast : BackstopPace.slow
+        }
+        ctx.data.pointee.backstopQuiet &+= 1
+        return ctx.data.pointee.backstopQuiet < PipelineCore.backstopQuietLimit ? BackstopPace.unchanged : BackstopPace.stop
+    }
+
     /// A local IRQ source's entry (timer expiry, readable fd, on `cpu`'s own
     /// thread): raises `irq` in the CPU's controller without ringing the
     /// doorbell, then enters as the doorbell does. Returns whether `irq` was

@@ -17,11 +17,13 @@ package struct MachineHooks: @unchecked Sendable {
     package typealias Close = @convention(c) (Int32, UInt32) -> Void
 
     package var ring: Ring
-    /// Rings `cpu` after ``laterNanos`` (a one-shot backstop, re-armed by
-    /// each call): a drain that stopped on its budget while the CPU had
-    /// in-band work comes back even if no raise rings.
+    /// Makes sure `cpu`'s backstop is pending (called on that CPU's thread,
+    /// at each stop on the drain budget while it has in-band work): a CPU
+    /// comes back for what it left even if no raise rings. TenonMachine's
+    /// is a periodic timer armed by the first call (a syscall) and a flag
+    /// test after that, disarmed by its own expiry once nothing is left
+    /// behind (``InterruptPath/backstopEntry(_:)``).
     package var later: Ring
-    package var laterNanos: UInt64
     /// Wakes `cpu`'s idle loop, which takes what an entry left on its budget
     /// in task context (NAPI's ksoftirqd); called on that CPU's own thread.
     package var wake: Ring
@@ -30,12 +32,11 @@ package struct MachineHooks: @unchecked Sendable {
     package var close: Close
 
     package init(
-        ring: Ring, later: Ring, laterNanos: UInt64, wake: Ring, context: UnsafeMutableRawPointer?,
+        ring: Ring, later: Ring, wake: Ring, context: UnsafeMutableRawPointer?,
         open: Open, close: Close
     ) {
         self.ring = ring
         self.later = later
-        self.laterNanos = laterNanos
         self.wake = wake
         self.context = context
         self.open = open

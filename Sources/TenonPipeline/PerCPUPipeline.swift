@@ -42,10 +42,14 @@ struct PerCPUPipeline {
     /// The CPU's task context sleeps in its idle loop: a drain that stops on
     /// its budget comes back at once, as nothing in-band waits for its turn.
     var inbandIdle = false
-    /// When this CPU last armed its drain backstop (``CPUContext/stopOnBudget()``).
-    var backstopArmedAt: UInt64 = 0
+    /// Backstop expiries in a row that saw no stop on the budget, and
+    /// whether an entry of this busy CPU stopped since the last expiry
+    /// (``InterruptPath/backstopEntry(_:)``).
+    var backstopQuiet: UInt32 = 0
+    var stoppedSinceBackstop = false
     /// A drain stopped on its budget and cleared the summary with IRQs left
-    /// in the leaves: the next entry looks at them even with the summary clear.
+    /// in the leaves: the next entry looks at them even with the summary
+    /// clear. Cleared by any pass (it takes every raised line).
     var leftBehind = false
     var inbandLog = IRQLog()
     var oobLog = IRQLog()

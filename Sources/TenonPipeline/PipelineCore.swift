@@ -50,14 +50,17 @@ struct PipelineCore: ~Copyable {
     let doorbellContext = Atomic<UInt>(0)
     let doorbellLater = Atomic<UInt>(0)
     let idleWake = Atomic<UInt>(0)
-    /// The period of the machine's backstop timer (``MachineHooks/laterNanos``).
-    let backstopNanos = Atomic<UInt64>(0)
     let entryOpen = Atomic<UInt>(0)
     let entryClose = Atomic<UInt>(0)
     /// Passes over the controller per entry while a machine is attached
     /// (``IRQPipeline/drainBudget``).
     let drainBudget = Atomic<UInt32>(PipelineCore.defaultDrainBudget)
     static var defaultDrainBudget: UInt32 { @_noLocks get { 4 } }
+    /// Backstop expiries in a row that find nothing left behind before the
+    /// backstop is disarmed (``InterruptPath/backstopEntry(_:)``): under a
+    /// flood whose stops come less often than the period, re-arming after
+    /// every quiet expiry would cost a timer syscall per stop again.
+    static var backstopQuietLimit: UInt32 { @_noLocks get { 8 } }
 
     /// Records a trace event in ring `ring` (a CPU's, or `cpuCount` for the
     /// control plane) when tracing is on. One predictable branch when off.

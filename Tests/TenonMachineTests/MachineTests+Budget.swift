@@ -149,3 +149,41 @@ extension MachineTests {
         #expect(pipe.drainSqueezes(cpu: 0) - squeezedBefore >= UInt64(steps / 2))
     }
 }
+
+extension MachineTests {
+    /// Ping-pong at an idle CPU: one IRQ outstanding at a time, the next
+    /// raised as soon as the handler ran, often while the entry that ran it
+    /// is completing its drain with hard interrupts still off. A doorbell
+    /// rung in that window finds the flag set and returns at once; the drain
+    /// must see the raise itself (it stalled forever when it did not).
+    @Test func pingPongNeverStalls() throws {
+        let rounds: UInt64 = 30_000
+        let m = try Machine(cpus: 1)
+        defer { m.stop() }
+        let pipe = m.pipeline
+        #expect(pipe.enable_oob_stage("test") == 0)
+        let probe = Probe()
+        let irq: UInt32 = 54
+        #expect(
+            pipe.request_irq(irq, flags: IRQF_OOB, name: "ping") { _ in
+                _ = probe.handled.wrappingAdd(1, ordering: .releasing)
+                return IRQ_HANDLED
+            } == 0)
+        var stalled = false
+        // Spin, not sleep, between round trips: the next raise must come
+        // while the entry that took the last one may still be completing.
+        rounds: for n in 1...rounds {
+            m.raise(irq, on: 0)
+            let deadline = ctenon_monotonic_ns() + 5_000_000_000
+            while probe.handled.load(ordering: .acquiring) != Int(n) {
+                if ctenon_monotonic_ns() > deadline {
+                    stalled = true
+                    break rounds
+                }
+                ctenon_cpu_relax()
+            }
+        }
+        #expect(!stalled, "round trip \(probe.handled.load(ordering: .acquiring) + 1) never reached its handler")
+        #expect(pipe.unhandledCount(cpu: 0) == 0)
+    }
+}

@@ -55,6 +55,11 @@ int ctenon_install_doorbell(int signo, void (*entry)(void *cpu));
  * current CPU through entry(cpu, irq), which returns 1 if the IRQ was still
  * pending (merged). Saves the previous dispositions. */
 int ctenon_install_sources(int timer_signo, int fd_signo, int32_t (*entry)(void *cpu, uint32_t irq));
+/* The drain backstop's entry (its timer's expiry on the CPU's thread): takes
+ * what waits and returns the timer's pace (TenonPipeline's BackstopPace):
+ * 0 disarm (until the next ctenon_bell_ring_later), 1 unchanged, 2 every
+ * pause_ns, 3 every 16 pause_ns. Re-armed only when the pace changes. */
+void ctenon_set_backstop_entry(int32_t (*entry)(void *cpu));
 /* Restores the disposition saved by the first install of `signo`. */
 int ctenon_restore_signal(int signo);
 
@@ -82,10 +87,12 @@ void ctenon_bell_free(struct ctenon_bell *b);
 void ctenon_bell_set_tid(struct ctenon_bell *b, int cpu, int tid);
 /* A DoorbellFunction: tgkill(pid, tid[cpu], signo). Async-signal-safe. */
 void ctenon_bell_ring(void *context, int32_t cpu);
-/* The same after a pause: arms CPU `cpu`'s one-shot timer (created on its
- * thread `tid`, delivering `timer_signo` as a doorbell entry) to fire in
- * `pause_ns`; a plain ring if the CPU has none. Async-signal-safe
- * (timer_settime). Delete before the thread exits; freed with the bell. */
+/* The same after a pause: makes sure CPU `cpu`'s backstop timer (created on
+ * its thread `tid`, delivering `timer_signo` to the backstop entry, see
+ * ctenon_set_backstop_entry) is armed, periodic every `pause_ns`; arms it only
+ * if it is not (a syscall); a plain ring if the CPU has none. Call on that
+ * CPU's thread. Async-signal-safe (timer_settime). Delete before the thread
+ * exits; freed with the bell. */
 int ctenon_bell_later_create(struct ctenon_bell *b, int cpu, int tid, int timer_signo, uint64_t pause_ns);
 void ctenon_bell_later_delete(struct ctenon_bell *b, int cpu);
 void ctenon_bell_ring_later(void *context, int32_t cpu);
