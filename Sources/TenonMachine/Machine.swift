@@ -19,8 +19,10 @@ public final class Machine: @unchecked Sendable {
     public static let maxCPUs = 64
     /// The longest a CPU's in-band work runs before the CPU comes back for
     /// IRQs an entry left on its ``IRQPipeline/drainBudget``, if no new raise
-    /// rings it first (a per-CPU one-shot timer; plus the kernel's timer
-    /// slack, 50 µs for SCHED_OTHER threads).
+    /// rings it first (a per-CPU periodic timer armed by the first such stop;
+    /// plus the kernel's timer slack, 50 µs for SCHED_OTHER threads). While
+    /// raises keep ringing after each stop (a flood) it ticks every 16
+    /// periods instead: see docs/machine.md, "Bounded drain".
     public static let drainBackstopNanos: UInt64 = 100_000
     /// The pipeline all CPUs run. Request IRQs and install the oob stage here.
     public let pipeline: IRQPipeline

@@ -120,9 +120,11 @@ package struct InterruptPath: @unchecked Sendable {
         let stopped = ctx.data.pointee.stoppedSinceBackstop
         ctx.data.pointee.stoppedSinceBackstop = false
         ctx.signalEntry()
-        if waiting || stopped {
+        // This entry's own stop relies on the backstop too: never disarm then.
+        let stoppedNow = ctx.data.pointee.stoppedSinceBackstop
+        if waiting || stopped || stoppedNow {
             ctx.data.pointee.backstopQuiet = 0
-            return waiting ? BackstopPace.fast : BackstopPace.slow
+            return waiting ? BackstopPace.fast : stopped ? BackstopPace.slow : BackstopPace.unchanged
         }
         ctx.data.pointee.backstopQuiet &+= 1
         return ctx.data.pointee.backstopQuiet < PipelineCore.backstopQuietLimit ? BackstopPace.unchanged : BackstopPace.stop
