@@ -31,6 +31,15 @@ let tortureSettings: [SwiftSetting] = [.define("TENON_TORTURE", .when(traits: ["
 // Swift plugins and TenonPluginKit: Embedded Swift needs whole-module builds.
 let embeddedSwift: [SwiftSetting] = [.enableExperimentalFeature("Embedded"), .unsafeFlags(["-wmo"])]
 
+// Release links the Swift runtime and Foundation statically into `tenon` (as
+// `--static-swift-stdlib` does): the dynamic loader then maps and relocates 4
+// libraries instead of 21, most of a client command's start-up (README,
+// Performance). The archives Foundation needs are named in one group, as the
+// swift driver itself does, because SwiftPM's link sees only our own modules.
+let staticRuntime: [String] = ["-static-stdlib", "-Xlinker", "--start-group"]
+    + ["Foundation", "FoundationEssentials", "FoundationInternationalization", "CoreFoundation", "_FoundationICU", "_FoundationCShims", "_FoundationCollections", "swiftSynchronization", "swiftDispatch", "dispatch", "BlocksRuntime"].flatMap { ["-Xlinker", "-l\($0)"] }
+    + ["-Xlinker", "--end-group"]
+
 let package = Package(
     name: "Tenon",
     products: [
@@ -120,7 +129,8 @@ let package = Package(
             "CFFI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: tortureSettings),
+        ], swiftSettings: tortureSettings,
+        linkerSettings: [.unsafeFlags(staticRuntime, .when(configuration: .release))]),
 
         // MARK: - Plugins
         // Header-only test device (per-CPU FIFO, seen/handled_by tables) and
