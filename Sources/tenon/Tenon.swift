@@ -36,6 +36,7 @@ struct Tenon: ParsableCommand {
     static func fastClientCommand() -> ParsableCommand? {
         let arguments = CommandLine.arguments.dropFirst()
         guard let name = arguments.first, let type = clientCommands[name] else { return nil }
+        if name == "call", let call = CallFastPath.command(arguments.dropFirst()) { return call }
         return try? type.parse(Array(arguments.dropFirst()))
     }
 
