@@ -5,7 +5,7 @@
 /// option such as `-5`, an invalid duration) returns nil and goes through
 /// ArgumentParser, so its messages and help are the usual ones.
 enum CallFastPath {
-    static func command(_ tokens: ArraySlice<String>) -> CallCommand? {
+    static func request(_ tokens: ArraySlice<String>) -> CallRequest? {
         var positional: [String] = []
         var socket: String?
         var timeout: String?
@@ -32,18 +32,8 @@ enum CallFastPath {
         guard positional.count >= 2, socket.map({ !$0.isEmpty }) ?? true,
             timeout.map({ DurationText.milliseconds($0) != nil }) ?? true
         else { return nil }
-        var call = CallCommand()
-        call.plugin = positional[0]
-        call.command = positional[1]
-        call.arguments = Array(positional.dropFirst(2))
-        // Whole values: reading a group ArgumentParser has not filled traps.
-        var deadline = RequestTimeout()
-        deadline.timeout = timeout ?? "10s"
-        call.timeout = deadline
-        var options = ClientOptions()
-        options.socket = socket
-        options.json = json
-        call.options = options
-        return call
+        return CallRequest(
+            plugin: positional[0], command: positional[1], arguments: Array(positional.dropFirst(2)),
+            milliseconds: DurationText.milliseconds(timeout ?? "10s") ?? 10_000, socket: socket, json: json)
     }
 }

@@ -36,7 +36,6 @@ struct Tenon: ParsableCommand {
     static func fastClientCommand() -> ParsableCommand? {
         let arguments = CommandLine.arguments.dropFirst()
         guard let name = arguments.first, let type = clientCommands[name] else { return nil }
-        if name == "call", let call = CallFastPath.command(arguments.dropFirst()) { return call }
         return try? type.parse(Array(arguments.dropFirst()))
     }
 
@@ -44,6 +43,11 @@ struct Tenon: ParsableCommand {
     /// help and version requests print in full.
     static func main() {
         do {
+            if CommandLine.arguments.dropFirst().first == "call",
+                let call = CallFastPath.request(CommandLine.arguments.dropFirst(2))
+            {
+                return try call.run()
+            }
             var command = try fastClientCommand() ?? parseAsRoot()
             try command.run()
         } catch {
