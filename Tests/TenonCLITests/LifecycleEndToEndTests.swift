@@ -56,8 +56,14 @@ struct LifecycleEndToEndTests {
         return last
     }
 
-    func waitForExit(_ host: Process) {
+    /// Waits up to 20 s; a host still running then is recorded and killed, so
+    /// that reading `terminationStatus` afterwards cannot trap the test process.
+    func waitForExit(_ host: Process, sourceLocation: SourceLocation = #_sourceLocation) {
         for _ in 0..<1000 where host.isRunning { usleep(20_000) }
+        guard host.isRunning else { return }
+        Issue.record("the host (pid \(host.processIdentifier)) did not exit within 20 s; killed", sourceLocation: sourceLocation)
+        kill(host.processIdentifier, SIGKILL)
+        host.waitUntilExit()
     }
 
     @Test("rebuild and swap from one path, cp over a loaded file, name check, carried parameters, info, list -v")
