@@ -19,7 +19,10 @@ func pluginPath(_ name: String) -> String {
 // Swift emits). FixtureNoEntry exports its near-miss name instead.
 func pluginLinkerFlags(_ name: String) -> [LinkerSetting] {
     let map = name == "FixtureNoEntry" ? "Fixtures/no_entry.map" : "tenon_plugin.map"
-    return [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/\(map)"])]
+    // -nostartfiles: no swiftrt.o, which would register this (C) image with the
+    // host's Swift runtime. The swift driver still records libswiftCore.so as
+    // needed; see `staticRuntime` for why that loads nothing in a release host.
+    return [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/\(map)", "-nostartfiles"])]
 }
 
 // The `Torture` trait (`scripts/torture-build`, or `swift build --traits Torture`)
@@ -36,7 +39,14 @@ let embeddedSwift: [SwiftSetting] = [.enableExperimentalFeature("Embedded"), .un
 // libraries instead of 21, most of a client command's start-up (README,
 // Performance). The archives Foundation needs are named in one group, as the
 // swift driver itself does, because SwiftPM's link sees only our own modules.
-let staticRuntime: [String] = ["-static-stdlib", "-Xlinker", "--start-group"]
+//
+// The executable is also named `libswiftCore.so` (DT_SONAME, which needs lld: gold
+// sets none on an executable): a plugin linked by SwiftPM lists that library as
+// needed even when it is plain C, and the dynamic loader takes an object already
+// loaded under the needed name, so such a plugin binds to the host's own runtime
+// instead of loading a second Swift runtime (its constructors, its signal
+// handlers) into the host with every dlopen.
+let staticRuntime: [String] = ["-static-stdlib", "-use-ld=lld", "-Xlinker", "-soname=libswiftCore.so", "-Xlinker", "--start-group"]
     + ["Foundation", "FoundationEssentials", "FoundationInternationalization", "CoreFoundation", "_FoundationICU", "_FoundationCShims", "_FoundationCollections", "swiftSynchronization", "swiftDispatch", "dispatch", "BlocksRuntime"].flatMap { ["-Xlinker", "-l\($0)"] }
     + ["-Xlinker", "--end-group"]
 
