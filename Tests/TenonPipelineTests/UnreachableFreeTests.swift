@@ -98,13 +98,24 @@ struct UnreachableFreeTests {
         let p = IRQPipeline(cpus: 3)
         let a = try #require(p.registerOwner())
         let c = try #require(p.registerOwner())
-        let releaseC = Atomic<Bool>(false), insideA = Atomic<Bool>(false), releaseA = Atomic<Bool>(false)
+        let insideC = Atomic<Bool>(false), releaseC = Atomic<Bool>(false)
+        let insideA = Atomic<Bool>(false), releaseA = Atomic<Bool>(false)
+        // Every wait is bounded: a step that never comes fails the test, it does not hang it.
+        func until(_ what: String, _ condition: () -> Bool) -> Bool {
+            for _ in 0..<300_000 where !condition() { usleep(100) }
+            if condition() { return true }
+            Issue.record("gave up waiting for \(what)")
+            releaseC.store(true, ordering: .releasing)
+            releaseA.store(true, ordering: .releasing)
+            return false
+        }
         // Y is one of a's lines (a had an action there), so a's grace period
         // waits for c's handler on it.
         #expect(p.request_irq(Y, flags: IRQF_SHARED, name: "a-y", devId: Self.keyB, owner: a) { _ in IRQ_HANDLED } == 0)
         #expect(p.free_irq(Y, Self.keyB) == 0)
         #expect(
             p.request_irq(Y, flags: 0, name: "c", owner: c) { _ in
+                insideC.store(true, ordering: .releasing)
                 while !releaseC.load(ordering: .acquiring) {}
                 return IRQ_HANDLED
             } == 0)
@@ -116,24 +127,25 @@ struct UnreachableFreeTests {
             } == 0)
         let cpu1 = Thread { p.withCPU(1) { _ = p.handle_irq_pipelined(Y) } }
         cpu1.start()
+        guard until("CPU 1 inside c's handler", { insideC.load(ordering: .acquiring) }) else { return }
         p.suspend(owner: a)
         let grace = Mutex<BarrierWait?>(nil)
         let before = p.barrierWindows.mainWaits
         let writer = Thread { grace.withLock { $0 = p.synchronize(timeout: .seconds(30), reaching: a) } }
         writer.start()
         // Past the flip, waiting for CPU 1 (c's handler on Y).
-        while p.barrierWindows.mainWaits == before { usleep(100) }
+        guard until("the grace period to wait for CPU 1", { p.barrierWindows.mainWaits != before }) else { return }
         p.resume(owner: a)
         let cpu2 = Thread { p.withCPU(2) { _ = p.handle_irq_pipelined(X) } }
         cpu2.start()
-        while !insideA.load(ordering: .acquiring) { usleep(100) }
+        guard until("CPU 2 inside a's handler", { insideA.load(ordering: .acquiring) }) else { return }
         p.suspend(owner: a)
         releaseC.store(true, ordering: .releasing)
-        while grace.withLock({ $0 }) == nil { usleep(100) }
+        guard until("the grace period to end", { grace.withLock { $0 } != nil }) else { return }
         #expect(grace.withLock { $0 } == .quiescent, "CPU 2 entered after the flip: not waited for")
         // CPU 2 is inside a's handler: free_irq must wait for it.
         #expect(p.free_irq(X, Self.keyA, timeout: .milliseconds(20)) == Errno.EBUSY)
         releaseA.store(true, ordering: .releasing)
-        while !cpu2.isFinished || !cpu1.isFinished { usleep(100) }
+        _ = until("the CPU threads to finish", { cpu2.isFinished && cpu1.isFinished })
     }
 }
