@@ -19,7 +19,10 @@ func pluginPath(_ name: String) -> String {
 // Swift emits). FixtureNoEntry exports its near-miss name instead.
 func pluginLinkerFlags(_ name: String) -> [LinkerSetting] {
     let map = name == "FixtureNoEntry" ? "Fixtures/no_entry.map" : "tenon_plugin.map"
-    return [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/\(map)"])]
+    // -nostartfiles: no swiftrt.o, which would register this (C) image with the
+    // host's Swift runtime. The swift driver still records libswiftCore.so as
+    // needed; see `staticRuntime` for why that loads nothing in a release host.
+    return [.unsafeFlags(["-Xlinker", "--version-script=\(Context.packageDirectory)/Plugins/\(map)", "-nostartfiles"])]
 }
 
 // The `Torture` trait (`scripts/torture-build`, or `swift build --traits Torture`)
@@ -30,6 +33,22 @@ let tortureSettings: [SwiftSetting] = [.define("TENON_TORTURE", .when(traits: ["
 
 // Swift plugins and TenonPluginKit: Embedded Swift needs whole-module builds.
 let embeddedSwift: [SwiftSetting] = [.enableExperimentalFeature("Embedded"), .unsafeFlags(["-wmo"])]
+
+// Release links the Swift runtime and Foundation statically into `tenon` (as
+// `--static-swift-stdlib` does): the dynamic loader then maps and relocates 4
+// libraries instead of 21, most of a client command's start-up (README,
+// Performance). The archives Foundation needs are named in one group, as the
+// swift driver itself does, because SwiftPM's link sees only our own modules.
+//
+// The executable is also named `libswiftCore.so` (DT_SONAME, which needs lld: gold
+// sets none on an executable): a plugin linked by SwiftPM lists that library as
+// needed even when it is plain C, and the dynamic loader takes an object already
+// loaded under the needed name, so such a plugin binds to the host's own runtime
+// instead of loading a second Swift runtime (its constructors, its signal
+// handlers) into the host with every dlopen.
+let staticRuntime: [String] = ["-static-stdlib", "-use-ld=lld", "-Xlinker", "-soname=libswiftCore.so", "-Xlinker", "--start-group"]
+    + ["Foundation", "FoundationEssentials", "FoundationInternationalization", "CoreFoundation", "_FoundationICU", "_FoundationCShims", "_FoundationCollections", "swiftSynchronization", "swiftDispatch", "dispatch", "BlocksRuntime"].flatMap { ["-Xlinker", "-l\($0)"] }
+    + ["-Xlinker", "--end-group"]
 
 let package = Package(
     name: "Tenon",
@@ -120,7 +139,8 @@ let package = Package(
             "CFFI",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: tortureSettings),
+        ], swiftSettings: tortureSettings,
+        linkerSettings: [.unsafeFlags(staticRuntime, .when(configuration: .release))]),
 
         // MARK: - Plugins
         // Header-only test device (per-CPU FIFO, seen/handled_by tables) and

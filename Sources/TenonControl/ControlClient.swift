@@ -23,16 +23,13 @@ public struct ControlClient: Sendable {
     /// Sends `request` and returns the host's response (which may be an error response).
     /// Throws ``ControlClientError`` when there is no usable exchange at all.
     public func send(_ request: ControlRequest) throws(ControlClientError) -> ControlResponse {
-        let data: Data
-        do {
-            data = try ControlCoding.encoder().encode(ControlRequestFrame(request: request))
-        } catch {
-            throw .malformedResponse("cannot encode the request: \(error)")
+        // JSONText, not JSONEncoder: see its note (the server decodes either).
+        let frame: JSONValue = ["version": .int(ControlProtocol.version), "request": request.jsonValue]
+        let bytes = Array(JSONText.serialize(frame).utf8)
+        guard bytes.count + 1 <= ControlProtocol.maxRequestSize else {
+            throw .requestTooLarge(size: bytes.count + 1)
         }
-        guard data.count + 1 <= ControlProtocol.maxRequestSize else {
-            throw .requestTooLarge(size: data.count + 1)
-        }
-        return try exchange(Array(data) + [ControlProtocol.frameTerminator])
+        return try exchange(bytes + [ControlProtocol.frameTerminator])
     }
 
     /// Sends `ping` and returns the server's ``PingPayload``.
@@ -59,9 +56,11 @@ public struct ControlClient: Sendable {
         switch reader.next(until: deadline) {
         case .frame(let frame):
             do {
-                return try ControlCoding.decoder().decode(
-                    ControlResponseFrame.self, from: Data(frame)
-                ).response
+                let json = try JSONText.parse(Array(frame))
+                guard let response = json["response"] else {
+                    throw JSONText.ParseError(offset: 0, reason: "no response in the frame")
+                }
+                return try ControlResponse(json: response)
             } catch {
                 throw .malformedResponse("\(error)")
             }

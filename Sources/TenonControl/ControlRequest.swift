@@ -166,42 +166,48 @@ public enum ControlRequest: Codable, Sendable, Equatable {
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(op, forKey: .op)
+        try jsonValue.encode(to: encoder)
+    }
+
+    /// The request as the JSON object it travels as (`op` plus its fields);
+    /// ``encode(to:)`` writes exactly this.
+    package var jsonValue: JSONValue {
+        var c: [String: JSONValue] = ["op": .string(op)]
         switch self {
         case .load(let path, let parameters, let allowInsecure, let timeout):
-            try c.encode(path, forKey: .path)
-            try c.encode(parameters, forKey: .parameters)
-            if allowInsecure { try c.encode(true, forKey: .allowInsecure) }
-            try c.encodeIfPresent(timeout, forKey: .timeoutMilliseconds)
+            c["path"] = .string(path)
+            c["parameters"] = .array(parameters.map(JSONValue.string))
+            if allowInsecure { c["allowInsecure"] = true }
+            if let timeout { c["timeoutMilliseconds"] = .int(timeout) }
         case .unload(let name, let timeout):
-            try c.encode(name, forKey: .name)
-            try c.encode(timeout, forKey: .timeoutMilliseconds)
+            c["name"] = .string(name)
+            c["timeoutMilliseconds"] = .int(timeout)
         case .swap(let name, let path, let parameters, let rename, let allowInsecure, let timeout):
-            try c.encode(name, forKey: .name)
-            try c.encode(path, forKey: .path)
-            try c.encode(parameters, forKey: .parameters)
-            if rename { try c.encode(true, forKey: .rename) }
-            if allowInsecure { try c.encode(true, forKey: .allowInsecure) }
-            try c.encodeIfPresent(timeout, forKey: .timeoutMilliseconds)
+            c["name"] = .string(name)
+            c["path"] = .string(path)
+            c["parameters"] = .array(parameters.map(JSONValue.string))
+            if rename { c["rename"] = true }
+            if allowInsecure { c["allowInsecure"] = true }
+            if let timeout { c["timeoutMilliseconds"] = .int(timeout) }
         case .cancel(let name):
-            try c.encode(name, forKey: .name)
+            c["name"] = .string(name)
         case .shutdown(let timeout):
-            try c.encodeIfPresent(timeout, forKey: .timeoutMilliseconds)
+            if let timeout { c["timeoutMilliseconds"] = .int(timeout) }
         case .raise(let irq, let cpu, let count):
-            try c.encode(irq, forKey: .irq)
-            try c.encodeIfPresent(cpu, forKey: .cpu)
-            try c.encode(count, forKey: .count)
+            c["irq"] = .int(irq)
+            if let cpu { c["cpu"] = .int(cpu) }
+            c["count"] = .int(count)
         case .call(let plugin, let command, let arguments, let timeout):
-            try c.encode(plugin, forKey: .plugin)
-            try c.encode(command, forKey: .command)
-            try c.encode(arguments, forKey: .arguments)
-            try c.encodeIfPresent(timeout, forKey: .timeoutMilliseconds)
+            c["plugin"] = .string(plugin)
+            c["command"] = .string(command)
+            c["arguments"] = .array(arguments.map(JSONValue.string))
+            if let timeout { c["timeoutMilliseconds"] = .int(timeout) }
         case .trace(let path, let duration):
-            try c.encode(path, forKey: .path)
-            try c.encode(duration, forKey: .durationMilliseconds)
+            c["path"] = .string(path)
+            c["durationMilliseconds"] = .int(duration)
         case .list, .irqs, .stats, .log, .ping:
             break
         }
+        return .object(c)
     }
 }

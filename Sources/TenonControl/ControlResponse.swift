@@ -56,6 +56,21 @@ public enum ControlResponse: Codable, Sendable, Equatable {
         }
     }
 
+    /// Reads a response from its JSON object (``JSONText``, no Codable).
+    package init(json: JSONValue) throws(JSONText.ParseError) {
+        switch json["status"] {
+        case .string("ok"):
+            self = .ok(payload: json["payload"] ?? .null)
+        case .string("error"):
+            guard case .string(let code)? = json["code"], case .string(let message)? = json["message"] else {
+                throw JSONText.ParseError(offset: 0, reason: "an error response needs a code and a message")
+            }
+            self = .error(code: code, message: message)
+        case let other:
+            throw JSONText.ParseError(offset: 0, reason: "unknown status \(other.map(JSONText.serialize) ?? "(none)")")
+        }
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         switch self {

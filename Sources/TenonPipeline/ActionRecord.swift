@@ -15,7 +15,20 @@ final class ActionRecord: @unchecked Sendable {
     let box: ClosureHandler?
     /// Visible to dispatch. False while its owner is suspended (being
     /// unloaded) or staged (a hot swap not yet committed).
-    var published: Bool
+    var published: Bool {
+        didSet {
+            if published { unreachable = false } else if oldValue { unpublishes &+= 1 }
+        }
+    }
+    /// How many times it was unpublished: a grace period that saw it
+    /// unpublished at its start proves nothing if it was published again
+    /// meanwhile.
+    var unpublishes: UInt32 = 0
+    /// No CPU can be running it, nor reach it later: it was never published,
+    /// or a quiescent grace period covering its line began after it was
+    /// unpublished. Its `free_irq` then has nothing to wait for (a plugin's
+    /// `exit()` freeing its lines after its unload's grace period).
+    var unreachable: Bool
 
     init(
         irq: UInt32, handler: IRQHandlerFunction, devId: UnsafeMutableRawPointer?, key: UnsafeMutableRawPointer?,
@@ -30,6 +43,7 @@ final class ActionRecord: @unchecked Sendable {
         self.owner = owner
         self.box = box
         self.published = published
+        self.unreachable = !published
     }
 }
 

@@ -92,15 +92,20 @@ extension IRQPipeline {
     @discardableResult
     public func free_irq(_ irq: UInt32, _ devId: UnsafeMutableRawPointer?, timeout: Duration = .seconds(10)) -> Int32 {
         if let cpu = currentCPU, context(cpu).data.pointee.slot.pointee.isInside { return Errno.EDEADLK }
-        let found = control.withLock { state -> Bool in
-            guard var list = state.records[irq], let i = list.firstIndex(where: { $0.key == devId }) else { return false }
+        let found = control.withLock { state -> ActionRecord? in
+            guard var list = state.records[irq], let i = list.firstIndex(where: { $0.key == devId }) else { return nil }
             let record = list.remove(at: i)
             state.records[irq] = list.isEmpty ? nil : list
             if list.isEmpty { core.pointee.descriptors[Int(irq)].clear(IRQDescriptor.Setting.oob) }
+            // In no chain a CPU may still walk: the chain stays as it is.
+            if record.unreachable { return record }
             republish(irq, &state, keeping: record.box)
-            return true
+            return record
         }
-        if !found { return Errno.ENOENT }
+        guard let found else { return Errno.ENOENT }
+        // Unpublished and waited for already (an unloading plugin's exit()
+        // after its unload's grace period): no CPU can be inside it.
+        if found.unreachable { return 0 }
         // Only a section on this line can be running the action: a handler
         // stuck on another line does not make free_irq busy.
         switch synchronize(timeout: timeout, lines: [irq], owner: nil) {
@@ -160,13 +165,23 @@ extension IRQPipeline {
     /// period that waited for every CPU: a skipped one may still walk them.
     func synchronize(timeout: Duration, lines: Set<UInt32>?, owner: UInt32?) -> BarrierWait {
         writer.withLock { _ in
-            let batch = control.withLock { state -> [RetiredChain] in
+            // Unpublished before this grace period's fence, on lines it waits
+            // for: unreachable once it ends quiescent.
+            // (Not the irq_work line when lines are given: the skip rule
+            // there is per owner, not per line.)
+            let workIRQ = core.pointee.inbandWorkIRQ
+            let (batch, covered) = control.withLock { state -> ([RetiredChain], [(ActionRecord, UInt32)]) in
                 defer { state.pendingFree = [] }
-                return state.pendingFree
+                var covered: [(ActionRecord, UInt32)] = []
+                for (irq, list) in state.records where lines.map({ $0.contains(irq) && irq != workIRQ }) ?? true {
+                    for record in list where !record.published && !record.unreachable {
+                        covered.append((record, record.unpublishes))
+                    }
+                }
+                return (state.pendingFree, covered)
             }
             let (seconds, attos) = timeout.components
             let nanos = UInt64(max(0, seconds)) &* 1_000_000_000 &+ UInt64(max(0, attos) / 1_000_000_000)
-            let workIRQ = core.pointee.inbandWorkIRQ
             let slot = owner.map { $0 & PipelineCore.ownerSlotMask }
             var skipped = 0
             let core = core
@@ -189,6 +204,13 @@ extension IRQPipeline {
             core.pointee.trace(
                 ring: ring, .graceEnd, irq: UInt32(skipped), owner: owner ?? 0,
                 arg: result == .quiescent ? 0 : { if case .busy = result { 1 } else { 2 } }())
+            if result == .quiescent && !covered.isEmpty {
+                control.withLock { _ in
+                    for (record, unpublishes) in covered where !record.published && record.unpublishes == unpublishes {
+                        record.unreachable = true
+                    }
+                }
+            }
             if result == .quiescent && skipped == 0 {
                 for retired in batch { freeChain(retired.chain) }
             } else {

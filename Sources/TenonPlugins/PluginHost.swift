@@ -175,11 +175,12 @@ public final class PluginHost: @unchecked Sendable {
         let record = try instantiate(
             path: path, parameters: parameters, replacing: nil,
             allowInsecure: allowInsecure)
+        let actions = pipeline.actions()
         let loaded = registry.withLock { _ -> LoadedPlugin in
             pending[record.name] = nil
             plugins[record.name] = record
             if let reason = record.quarantineReason { quarantine(record, reason: reason) }
-            return snapshot(record)
+            return snapshot(record, actions: actions)
         }
         logger.info("plugin \(record.name) \(record.descriptor.version) loaded from \(record.image.path) as owner \(record.owner)")
         return loaded
@@ -856,15 +857,19 @@ public final class PluginHost: @unchecked Sendable {
     /// Every loaded plugin, and every load still running its code (state
     /// ``LoadedPlugin/State/loading``), by name. Never waits for plugin code.
     public func list() -> [LoadedPlugin] {
-        registry.withLock { _ in
-            auditHandlersLocked()
+        // Read before the registry lock, once: its holders keep it briefly
+        // (an unload's first step waits for it; under an IRQ storm a holder
+        // preempted mid-way holds everyone up for a time slice).
+        let actions = pipeline.actions()
+        return registry.withLock { _ in
+            auditHandlersLocked(actions)
             let loading = pending.values.map { load in
                 LoadedPlugin(
                     name: load.name, version: load.version, path: load.path, state: .loading, owner: 0,
                     irqs: [], loadTime: load.started, handlerCalls: 0, commands: [], retireReasons: [],
                     parameterValues: load.parameters, activity: activityText(load))
             }
-            return (plugins.values.map(snapshot) + loading).sorted { $0.name < $1.name }
+            return (plugins.values.map { snapshot($0, actions: actions) } + loading).sorted { $0.name < $1.name }
         }
     }
 
@@ -883,11 +888,11 @@ public final class PluginHost: @unchecked Sendable {
     /// last report (the signal entry caught and undid it). `list()` calls it;
     /// a host may also call it periodically.
     public func auditHandlers() {
-        registry.withLock { _ in auditHandlersLocked() }
+        let actions = pipeline.actions()
+        registry.withLock { _ in auditHandlersLocked(actions) }
     }
 
-    private func auditHandlersLocked() {
-        let actions = pipeline.actions()
+    private func auditHandlersLocked(_ actions: [IRQPipeline.ActionInfo]) {
         sentry.auditEntries(cpus: pipeline.cpuCount) { irq in
             let owners = Set(actions.filter { $0.irq == irq }.map(\.owner))
             let names = plugins.values.filter { owners.contains($0.owner) }.map(\.name).sorted()
@@ -924,7 +929,8 @@ public final class PluginHost: @unchecked Sendable {
 
     /// One plugin's snapshot (a load still running shows as `loading`), or nil.
     public func plugin(named name: String) -> LoadedPlugin? {
-        if let loaded = registry.withLock({ _ in plugins[name].map(snapshot) }) { return loaded }
+        let actions = pipeline.actions()
+        if let loaded = registry.withLock({ _ in plugins[name].map { snapshot($0, actions: actions) } }) { return loaded }
         return list().first { $0.name == name }
     }
 
@@ -939,8 +945,8 @@ public final class PluginHost: @unchecked Sendable {
         registry.withLock { _ in pending.values.first { $0.path == path }?.name }
     }
 
-    private func snapshot(_ r: PluginRecord) -> LoadedPlugin {
-        let irqs = Set(pipeline.actions().filter { $0.owner == r.owner }.map(\.irq)).sorted()
+    private func snapshot(_ r: PluginRecord, actions: [IRQPipeline.ActionInfo]? = nil) -> LoadedPlugin {
+        let irqs = Set((actions ?? pipeline.actions()).filter { $0.owner == r.owner }.map(\.irq)).sorted()
         let calls = pipeline.handlerRuns(owner: r.owner) &- r.runsBase
         return LoadedPlugin(
             name: r.name, version: r.descriptor.version, path: r.image.path, state: r.state,

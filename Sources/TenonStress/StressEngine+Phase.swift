@@ -35,6 +35,9 @@ extension StressEngine {
                     tstress_set_thread_cpu(Int32(cpu)); tstress_ensure_altstack()
                 }
             }
+            if let nice = options.cpuNice, let refused = machine.setCPUNice(nice) {
+                throw SetupError(description: "--cpu-nice \(nice) refused on CPU \(refused.cpu): setpriority: \(refused.error)")
+            }
         }
         // Machine-backed plugin timers (timer_start/stop; cancelled on unload).
         let host = PluginHost(pipeline: pipeline, logger: logger, timers: machine.map { MachineTimerService(machine: $0) })

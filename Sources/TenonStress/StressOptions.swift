@@ -13,6 +13,8 @@ package struct StressOptions: Sendable {
     package var rate = 20_000
     /// Per-CPU timer frequency (Hz), each expiry raises the torture IRQ.
     package var timerHz = 2_000
+    /// Nice value of the CPU threads (nil: inherited), see `Machine.setCPUNice`.
+    package var cpuNice: Int32?
     /// Seed of the operation schedule (same seed, same schedule of operations).
     package var seed: UInt64 = 1
     #if TENON_TORTURE

@@ -27,12 +27,9 @@ struct CallCommand: ParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() throws {
-        guard
-            let payload = try options.send(
-                .call(
-                    plugin: plugin, command: command, arguments: arguments,
-                    timeoutMilliseconds: timeout.milliseconds))
-        else { return }
-        print(payload["result"]?.text ?? "(none)")
+        try CallRequest(
+            plugin: plugin, command: command, arguments: arguments, milliseconds: timeout.milliseconds,
+            socket: options.socket, json: options.json
+        ).run()
     }
 }

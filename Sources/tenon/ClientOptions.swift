@@ -14,6 +14,11 @@ struct ClientOptions: ParsableArguments {
     /// Sends `request`; on an error prints one line to stderr and exits non-zero.
     /// With `--json`, prints the response as JSON and returns nil.
     func send(_ request: ControlRequest) throws -> JSONValue? {
+        try Self.send(request, socket: socket, json: json)
+    }
+
+    /// ``send(_:)`` without the parsed options (`tenon call`'s fast path).
+    static func send(_ request: ControlRequest, socket: String?, json: Bool) throws -> JSONValue? {
         let client = ControlClient(path: socket ?? ControlSocketPath.defaultPath(), timeout: Self.deadline(for: request))
         let response: ControlResponse
         do {
@@ -22,7 +27,7 @@ struct ClientOptions: ParsableArguments {
             fail("\(error)")
         }
         if json {
-            print(Self.encode(response))
+            print(encode(response))
             if !response.isOK { throw ExitCode(1) }
             return nil
         }

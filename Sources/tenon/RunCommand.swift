@@ -26,7 +26,9 @@ struct RunCommand: ParsableCommand {
 
             --priority N runs the CPU threads under SCHED_FIFO N and --mlock locks the \
             host's memory, as for `tenon latency`; either is refused with the reason when \
-            not permitted.
+            not permitted. --cpu-nice N sets the CPU threads' nice value: 10 keeps loads, \
+            unloads and swaps prompt while IRQ storms keep every core busy (README, \
+            Performance), at the cost of the CPUs yielding sooner to other processes.
 
             Example: tenon run --cpus 4 --timer 100 --plugin .build/release/libtenon-counter.so:irq=5
             """)
@@ -67,6 +69,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Lock all memory (mlockall) for the host's lifetime, so no page fault stalls an IRQ.")
     var mlock = false
 
+    @Option(parsing: .unconditional, help: "Nice value -20...19 of the CPU threads (default: inherited; below 0 needs CAP_SYS_NICE).")
+    var cpuNice: Int32?
+
     @Option(
         help:
             "Record the pipeline's trace from start to shutdown and write it to FILE (Chrome trace-event JSON; the rings keep the last 16384 records per CPU).")
@@ -79,6 +84,7 @@ struct RunCommand: ParsableCommand {
         guard !stageName.isEmpty else { throw ValidationError("--stage-name must not be empty") }
         guard DurationText.milliseconds(timeout) != nil else { throw ValidationError(DurationText.invalid("--timeout", timeout)) }
         guard (0...99).contains(priority) else { throw ValidationError("--priority must be 0 (normal) or 1-99 (SCHED_FIFO), not \(priority)") }
+        if let cpuNice, !(-20...19).contains(cpuNice) { throw ValidationError("--cpu-nice must be in -20...19, not \(cpuNice)") }
     }
 
     /// `--mlock` and `--priority`, before any plugin is loaded; a refusal ends the host with a clear message.
@@ -89,6 +95,13 @@ struct RunCommand: ParsableCommand {
             fail(
                 "--mlock refused: mlockall: \(String(cString: strerror(e)))"
                     + (e == ENOMEM || e == EPERM ? " (raise `ulimit -l` or run with CAP_IPC_LOCK)" : ""))
+        }
+        if let cpuNice, let refused = host.machine.setCPUNice(cpuNice) {
+            host.shutdown()
+            fail(
+                "--cpu-nice \(cpuNice) refused on CPU \(refused.cpu): setpriority: \(refused.error)"
+                    + (refused.error.code == EACCES || refused.error.code == EPERM
+                        ? " (a value below 0 needs CAP_SYS_NICE, root, or an `ulimit -e`)" : ""))
         }
         guard priority > 0 else { return }
         let p = Int32(priority)

@@ -35,6 +35,8 @@ struct StressCommand: ParsableCommand {
     @Option(help: "How long the main phase lasts: 20s, 1m, 500ms (a bare number is seconds).") var duration: String = "20s"
     @Option(help: "Cross-CPU raises per second per CPU (0 = flat out).") var rate = 20_000
     @Option(help: "Per-CPU timer frequency in Hz (0 = no timers).") var timerHz = 2_000
+    @Option(parsing: .unconditional, help: "Nice value of the CPU threads, -20...19 (default: inherited; see `tenon run --cpu-nice`).")
+    var cpuNice: Int32?
     @Option(help: "Schedule seed (default: random, printed).") var seed: UInt64?
     @Flag(help: "Widen race windows with random spins (torture build only).") var jitter = false
     @Flag(help: "Never enable jitter, even for --sabotage.") var noJitter = false
@@ -79,6 +81,10 @@ struct StressCommand: ParsableCommand {
         o.duration = Self.seconds(duration)
         o.rate = rate
         o.timerHz = timerHz
+        if let cpuNice {
+            guard (-20...19).contains(cpuNice) else { throw ValidationError("--cpu-nice must be in -20...19, not \(cpuNice)") }
+            o.cpuNice = cpuNice
+        }
         o.seed = seed ?? UInt64(truncatingIfNeeded: DispatchTime.now().uptimeNanoseconds ^ UInt64(getpid()) << 32)
         // Sabotage and jitter belong to the torture build (StressCommand+Torture.swift).
         let autoJitter = try applyTortureOptions(to: &o)

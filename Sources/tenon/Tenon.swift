@@ -22,11 +22,33 @@ struct Tenon: ParsableCommand {
         defaultSubcommand: nil
     )
 
+    /// The commands that only talk to a running host, parsed without building
+    /// the whole command tree (most of a client's start-up after the loader;
+    /// README, Performance: `tenon call` as a process).
+    static let clientCommands: [String: ParsableCommand.Type] = [
+        "call": CallCommand.self, "list": ListCommand.self, "stats": StatsCommand.self,
+        "irqs": IRQsCommand.self, "raise": RaiseCommand.self,
+    ]
+
+    /// `tenon call …` and the other client commands: the subcommand alone is
+    /// parsed. Anything it does not accept (help, a typo) goes the usual way,
+    /// through the root, so messages and help read exactly as they do there.
+    static func fastClientCommand() -> ParsableCommand? {
+        let arguments = CommandLine.arguments.dropFirst()
+        guard let name = arguments.first, let type = clientCommands[name] else { return nil }
+        return try? type.parse(Array(arguments.dropFirst()))
+    }
+
     /// Errors are one line on stderr ("error: …"), whatever produced them;
     /// help and version requests print in full.
     static func main() {
         do {
-            var command = try parseAsRoot()
+            if CommandLine.arguments.dropFirst().first == "call",
+                let call = CallFastPath.request(CommandLine.arguments.dropFirst(2))
+            {
+                return try call.run()
+            }
+            var command = try fastClientCommand() ?? parseAsRoot()
             try command.run()
         } catch {
             let code = exitCode(for: error)

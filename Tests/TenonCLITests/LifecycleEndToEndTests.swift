@@ -56,8 +56,14 @@ struct LifecycleEndToEndTests {
         return last
     }
 
-    func waitForExit(_ host: Process) {
+    /// Waits up to 20 s; a host still running then is recorded and killed, so
+    /// that reading `terminationStatus` afterwards cannot trap the test process.
+    func waitForExit(_ host: Process, sourceLocation: SourceLocation = #_sourceLocation) {
         for _ in 0..<1000 where host.isRunning { usleep(20_000) }
+        guard host.isRunning else { return }
+        Issue.record("the host (pid \(host.processIdentifier)) did not exit within 20 s; killed", sourceLocation: sourceLocation)
+        kill(host.processIdentifier, SIGKILL)
+        host.waitUntilExit()
     }
 
     @Test("rebuild and swap from one path, cp over a loaded file, name check, carried parameters, info, list -v")
@@ -327,6 +333,34 @@ struct LifecycleEndToEndTests {
         }
         let bad = try CLIProcess.run(["run", "--priority", "100"])
         #expect(bad.status != 0 && bad.stderr.contains("--priority must be 0 (normal) or 1-99"), "\(bad.stderr)")
+    }
+
+    @Test("run --cpu-nice: the CPU threads, and only they, run at that nice value; a bad value is refused")
+    func cpuNice() throws {
+        let host = try startHost(["--cpu-nice", "7"], log: dir + "/host.log")
+        defer { if host.isRunning { kill(host.processIdentifier, SIGKILL) } }
+        // Field 19 of /proc/PID/task/TID/stat, the 17th after the ")" ending the name.
+        let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/\(host.processIdentifier)/task")
+        let nices = tasks.compactMap { tid -> Int? in
+            guard let stat = try? String(contentsOfFile: "/proc/\(host.processIdentifier)/task/\(tid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return nil }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 16 ? Int(fields[16]) : nil
+        }
+        #expect(nices.filter { $0 == 7 }.count == 2, "2 CPUs at nice 7 among \(nices)")
+        #expect(nices.contains(0), "the other threads keep their nice value: \(nices)")
+        #expect(try tenon("shutdown").status == 0)
+        waitForExit(host)
+        let bad = try CLIProcess.run(["run", "--cpu-nice", "20"])
+        #expect(bad.status != 0 && bad.stderr.contains("--cpu-nice must be in -20...19"), "\(bad.stderr)")
+        if getuid() == 0 {
+            let refused = try CLIProcess.run(
+                ["run", "--cpus", "1", "--timer", "0", "--cpu-nice", "-5", "--socket", "/nonexistent/s.sock"], asUID: 65534)
+            #expect(
+                refused.status != 0 && refused.stderr.contains("--cpu-nice -5 refused on CPU 0")
+                    && refused.stderr.contains("CAP_SYS_NICE"), "\(refused.stderr)")
+        }
     }
 
     @Test("the control socket stays open during shutdown: releasing the stuck handler lets it finish")

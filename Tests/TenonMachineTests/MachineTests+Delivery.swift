@@ -189,10 +189,10 @@ extension MachineTests {
         m.detachFD(fd)
     }
 
-    /// Machines start and stop 20 times: threads joined, timers gone.
+    /// Machines start and stop 20 times: threads joined, timers gone. Only
+    /// this machine's threads and the timers that signal them are counted:
+    /// other suites start and stop threads and timers beside this one.
     @Test func startsAndStopsTwentyMachines() throws {
-        let baseline = threadCount()
-        let timerBaseline = posixTimerCount()
         for round in 0..<20 {
             let m = try Machine(cpus: 1 + round % 4)
             let p = Probe()
@@ -206,19 +206,15 @@ extension MachineTests {
                 m.raise(70, on: k)
                 tids.insert(m.threadID(of: k))
             }
-            // One per started timer, plus each CPU's drain-pause timer. The counts
-            // are process-wide and other suites run beside this one: allow them a
-            // moment to settle instead of reading them once.
-            #expect(waitUntil(seconds: 2) { posixTimerCount() == timerBaseline + 2 * m.cpuCount })
+            // One per started timer, plus each CPU's drain-pause timer.
+            #expect(waitUntil(seconds: 2) { posixTimerCount(notifying: tids) == 2 * m.cpuCount })
             #expect(tids.isSubset(of: threadIDs()))
             #expect(waitUntil(seconds: 5) { p.handled.load(ordering: .relaxed) >= m.cpuCount })
             m.stop()
             #expect(m.isStopped)
             #expect(waitUntil(seconds: 2) { threadIDs().isDisjoint(with: tids) })
-            #expect(waitUntil(seconds: 2) { posixTimerCount() == timerBaseline })
+            #expect(posixTimerCount(notifying: tids) == 0)
         }
-        // Other suites' threads may come and go in a full run: allow them a moment.
-        #expect(waitUntil(seconds: 2) { threadCount() == baseline })
     }
 
     /// A one-shot timer fires once; a timer on a stopped machine is refused.

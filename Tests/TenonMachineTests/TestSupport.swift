@@ -39,18 +39,6 @@ func spin(nanos: UInt64) {
     while ctenon_monotonic_ns() < end { ctenon_cpu_relax() }
 }
 
-/// Entries of /proc/self/task: the process's thread count.
-func threadCount() -> Int {
-    guard let dir = opendir("/proc/self/task") else { return -1 }
-    defer { closedir(dir) }
-    var n = 0
-    while let e = readdir(dir) {
-        let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
-        if name != "." && name != ".." { n += 1 }
-    }
-    return n
-}
-
 /// Thread ids listed in /proc/self/task.
 func threadIDs() -> Set<Int32> {
     guard let dir = opendir("/proc/self/task") else { return [] }
@@ -63,14 +51,20 @@ func threadIDs() -> Set<Int32> {
     return ids
 }
 
-/// POSIX timers of the process (`ID:` lines of /proc/self/timers).
-func posixTimerCount() -> Int {
+/// POSIX timers of the process whose signal goes to one of `threads`
+/// (`notify: signal/tid.N` lines of /proc/self/timers): other suites' timers,
+/// running beside the caller, do not count.
+func posixTimerCount(notifying threads: Set<Int32>) -> Int {
     guard let f = fopen("/proc/self/timers", "r") else { return -1 }
     defer { fclose(f) }
     var n = 0
     var line = [CChar](repeating: 0, count: 256)
     while fgets(&line, Int32(line.count), f) != nil {
-        if line[0] == CChar(UInt8(ascii: "I")) && line[1] == CChar(UInt8(ascii: "D")) { n += 1 }
+        let text = String(cString: line)
+        guard text.hasPrefix("notify:"), let target = text.split(separator: "/").last, target.hasPrefix("tid.") else {
+            continue
+        }
+        if let tid = Int32(target.dropFirst(4).prefix(while: \.isNumber)), threads.contains(tid) { n += 1 }
     }
     return n
 }
