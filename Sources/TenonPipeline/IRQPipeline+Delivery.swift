@@ -22,6 +22,8 @@ extension IRQPipeline {
         core.pointee.entryOpen.store(hooks.map { unsafeBitCast($0.open, to: UInt.self) } ?? 0, ordering: .relaxed)
         core.pointee.entryClose.store(hooks.map { unsafeBitCast($0.close, to: UInt.self) } ?? 0, ordering: .relaxed)
         core.pointee.doorbell.store(hooks.map { unsafeBitCast($0.ring, to: UInt.self) } ?? 0, ordering: .releasing)
+        let key = UInt(bitPattern: core)
+        if hooks == nil { AttachedPipelines.remove(key: key) } else { AttachedPipelines.insert(interruptPath, key: key) }
     }
 
     /// Passes an entry makes over a CPU's controller before it returns to the

@@ -46,6 +46,7 @@ public final class IRQPipeline: @unchecked Sendable {
     }
 
     deinit {
+        AttachedPipelines.remove(key: UInt(bitPattern: core))
         for i in 0..<cpuCount where ctenon_current_cpu() == UnsafeMutableRawPointer(core.pointee.cpus + i) {
             ctenon_set_current_cpu(nil)
         }

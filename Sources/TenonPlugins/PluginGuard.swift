@@ -21,14 +21,12 @@ import TenonPipeline
 /// ``auditEntries(cpus:describe:)``).
 final class PluginGuard {
     let logger: Logger
-    let pipeline: IRQPipeline
     /// Per-CPU violation counts already reported (at entry exit, pinned to an IRQ).
     private var reported: [UInt64] = Array(repeating: 0, count: 64)
     private var reportedPinned: [UInt64] = Array(repeating: 0, count: 64)
 
-    init(logger: Logger, pipeline: IRQPipeline) {
+    init(logger: Logger) {
         self.logger = logger
-        self.pipeline = pipeline
     }
 
     /// What the host looked like before a plugin call.
@@ -131,8 +129,9 @@ final class PluginGuard {
         Self.windows.withLock { _ = $0.open.removeValue(forKey: section.id) }
         if section.exclusive { pthread_mutex_unlock(Self.turn) }
         // Doorbells lost meanwhile left their CPUs' controllers pending, and a
-        // pending controller never rings again by itself.
-        if critical { pipeline.ringPendingDoorbells() }
+        // pending controller never rings again by itself. The signals are the
+        // process's: any machine in it may have lost one, not only this host's.
+        if critical { IRQPipeline.ringPendingDoorbellsEverywhere() }
         let watched = owned & section.owned
         let blocked = ctenon_guard_blocked(watched)
         if blocked != section.blocked & watched {

@@ -64,7 +64,7 @@ public final class PluginHost: @unchecked Sendable {
         self.pipeline = pipeline
         self.logger = logger
         self.timers = timers
-        sentry = PluginGuard(logger: logger, pipeline: pipeline)
+        sentry = PluginGuard(logger: logger)
         _ = ctenon_fault_install()
         FaultMonitor.shared.register(self, domain: pipeline.faultDomain)
     }

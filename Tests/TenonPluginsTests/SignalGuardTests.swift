@@ -1,4 +1,5 @@
 import CTenon
+import Foundation
 import Glibc
 import Testing
 import TenonMachine
@@ -53,6 +54,12 @@ final class SignalGuardTests {
             parameters: [rogue.parameter, "stop=" + address(UnsafeMutableRawPointer(stop.pointer)), "signo=\(doorbell)", "irq=5"] + parameters)
     }
 
+    /// Polls `condition` every millisecond for at most 10 s; whether it held.
+    static func waitUntil(_ condition: () -> Bool) -> Bool {
+        for _ in 0..<10_000 where !condition() { usleep(1000) }
+        return condition()
+    }
+
     func hostOwnsDoorbell() -> Bool { ctenon_guard_check(doorbell, 0) == 0 }
 
     @Test func ignoredDoorbellIsRestoredAndQuarantines() throws {
@@ -78,6 +85,44 @@ final class SignalGuardTests {
         #expect(p.state == .quarantined)
         #expect(served(good, cpu: 0) && served(good, cpu: 1))
         #expect(good.value >= before + 2)
+    }
+
+    /// The signals are the process's: a doorbell another machine rang while
+    /// this host's plugin ignored the signal was lost too, and that machine's
+    /// CPU must not stay deaf either.
+    @Test func doorbellsLostByAnotherMachineAreRungAgain() throws {
+        let bystander = try Machine(cpus: 1)
+        defer { bystander.stop() }
+        _ = bystander.pipeline.enable_oob_stage("bystander")
+        let runs = HostCounter()
+        let counter = runs.pointer
+        #expect(
+            bystander.pipeline.request_irq(7, flags: IRQF_OOB, name: "bystander") { _ in
+                counter.pointee.add(1, ordering: .releasing)
+                return IRQ_HANDLED
+            } == 0)
+        let (mark, hold, loaded) = (HostCounter(), HostCounter(), HostCounter())
+        let (host, path) = (self.host, try HostFixtures.freshCopy("rogue"))
+        let parameters = [
+            rogue.parameter, "signo=\(doorbell)", "irq=5", "init=ignore",
+            "mark=" + address(UnsafeMutableRawPointer(mark.pointer)),
+            "hold=" + address(UnsafeMutableRawPointer(hold.pointer)),
+        ]
+        Thread {
+            _ = try? host.load(path: path, parameters: parameters)
+            loaded.pointer.pointee.store(1, ordering: .releasing)
+        }.start()
+        #expect(Self.waitUntil { mark.value == 1 })
+        // Ignored now: the signal is discarded, the controller stays pending.
+        bystander.raise(7, on: 0)
+        usleep(20_000)
+        #expect(runs.value == 0, "the doorbell was ignored, yet the bystander's handler ran")
+        hold.pointer.pointee.store(1, ordering: .releasing)
+        #expect(Self.waitUntil { loaded.value == 1 })
+        #expect(hostOwnsDoorbell())
+        // No second raise: a pending controller never rings by itself.
+        #expect(Self.waitUntil { runs.value == 1 }, "the bystander machine's CPU stayed deaf")
+        bystander.pipeline.disable_oob_stage()
     }
 
     @Test func stolenDoorbellIsRestoredAndQuarantines() throws {

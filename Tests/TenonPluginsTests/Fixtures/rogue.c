@@ -63,6 +63,7 @@ static int32_t plugin_init(const tenon_host_t *host, const tenon_param_value_t *
 {
     const char *init_action = "";
     uint64_t irq = 5, raise_after = UINT64_MAX;
+    uint64_t *mark = NULL, *hold = NULL;
     int thread = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (!strcmp(p[i].name, "counter")) g_counter = (uint64_t *)(uintptr_t)p[i].value.u;
@@ -74,6 +75,8 @@ static int32_t plugin_init(const tenon_host_t *host, const tenon_param_value_t *
         else if (!strcmp(p[i].name, "thread")) thread = p[i].value.b;
         else if (!strcmp(p[i].name, "join")) g_join = p[i].value.b;
         else if (!strcmp(p[i].name, "raise_after")) raise_after = p[i].value.u;
+        else if (!strcmp(p[i].name, "mark")) mark = (uint64_t *)(uintptr_t)p[i].value.u;
+        else if (!strcmp(p[i].name, "hold")) hold = (uint64_t *)(uintptr_t)p[i].value.u;
     }
     if (thread) {
         if (pthread_create(&g_thread, NULL, loiter, NULL) != 0) return -1;
@@ -86,6 +89,12 @@ static int32_t plugin_init(const tenon_host_t *host, const tenon_param_value_t *
             host->raise_irq(host, (uint32_t)raise_after, cpu);
         struct timespec ms = { 0, 20000000 };
         nanosleep(&ms, NULL);
+    }
+    if (mark) __atomic_store_n(mark, 1, __ATOMIC_RELEASE);
+    /* The host does what it wants done while the signal is misused. */
+    for (int ms = 0; hold && !__atomic_load_n(hold, __ATOMIC_ACQUIRE) && ms < 10000; ms++) {
+        struct timespec one = { 0, 1000000 };
+        nanosleep(&one, NULL);
     }
     return host->request_irq(host, (uint32_t)irq, handler, TENON_IRQF_OOB, "rogue", &g_dev);
 }
@@ -109,6 +118,8 @@ static const tenon_param_desc_t params[] = {
     { "thread", TENON_PARAM_BOOL, "false", "init starts a thread" },
     { "join", TENON_PARAM_BOOL, "false", "exit stops and joins the thread" },
     { "raise_after", TENON_PARAM_UINT, "0xffffffffffffffff", "init raises this IRQ on every CPU after misusing signo" },
+    { "mark", TENON_PARAM_UINT, "0", "address of a host uint64_t init sets to 1 after misusing signo" },
+    { "hold", TENON_PARAM_UINT, "0", "address of a host uint64_t init then waits for (at most 10 s)" },
 };
 
 static const tenon_command_desc_t commands[] = {
