@@ -123,9 +123,23 @@ extension CPUContext {
         // syscall, 10-26 µs in a KVM guest) was the largest part of a flooded
         // entry, and an arm made every half period still came once per entry
         // because the arm itself made each entry longer than that.
-        HostGlue.ring(core.pointee.doorbellLater.load(ordering: .relaxed), context: context, cpu: index)
+        //
+        // Hard-off while the stop is recorded: in task context an entry could
+        // otherwise nest here, take the lines (clearing `leftBehind`) and
+        // complete, and a raise ringing after that would find the summary
+        // cleared below and nothing marking its line. A doorbell arriving
+        // meanwhile returns at once; its line is left behind, which the
+        // backstop covers. The flags come before the hook, so a backstop
+        // expiry landing right after the hook found it armed sees this stop
+        // (and does not count a quiet expiry and disarm what it relies on).
+        data.pointee.hardOff = true
+        compilerBarrier()
         data.pointee.leftBehind = true
         data.pointee.stoppedSinceBackstop = true
+        HostGlue.ring(core.pointee.doorbellLater.load(ordering: .relaxed), context: context, cpu: index)
         core.pointee.controllers[index].summary.store(0, ordering: .sequentiallyConsistent)
+        compilerBarrier()
+        data.pointee.hardOff = false
+        compilerBarrier()
     }
 }
