@@ -102,6 +102,8 @@ final class CPUThread: @unchecked Sendable {
         ready.store(true, ordering: .releasing)
         // Whatever was raised before the doorbell could reach this thread.
         pipeline.takePendingIRQs()
+        // Handlers ran in task context since the last sleep (see below).
+        var drainedInTask = true
         while true {
             let seen = ctenon_word_load(word)
             let job = queue.withLock { $0.isEmpty ? nil : $0.removeFirst() }
@@ -120,8 +122,18 @@ final class CPUThread: @unchecked Sendable {
                 // Idle under a flood: over its budget this pass bumps the
                 // word instead of arming the backstop, and the loop comes back.
                 pipeline.takePendingIRQs()
+                drainedInTask = true
                 path.setIdle(false)
                 continue
+            }
+            if drainedInTask {
+                // Those handlers ran on this thread's own mask (no sigreturn
+                // puts it back, as after a signal entry): one that blocked
+                // the doorbell would leave the CPU asleep and deaf. Checked
+                // once per sleep, and only after such a drain, so a CPU woken
+                // by each IRQ (ping-pong) pays nothing.
+                ctenon_guard_repair_cpu_mask(Int32(index))
+                drainedInTask = false
             }
             _ = ctenon_futex_wait(word, seen)
             path.setIdle(false)

@@ -177,6 +177,36 @@ final class SignalGuardTests {
         #expect(log.contains("CPU 1", "the handler of IRQ 5", "rogue", "SIGRTMIN+2"), "\(log.text)")
     }
 
+    /// What an entry leaves on its drain budget while its CPU idles is taken
+    /// by the idle loop in task context, on the CPU thread's own mask (no
+    /// sigreturn puts it back). A handler that blocks the doorbell there
+    /// must not leave the CPU asleep and deaf.
+    @Test func handlerBlockingTheDoorbellInTheIdleLoopIsRepaired() throws {
+        // Either counts: once any violation was seen (an earlier test of the
+        // process), handlers are checked one by one (pinned) instead.
+        func seen() -> UInt64 { ctenon_guard_violations(1) + ctenon_guard_pinned(1) }
+        let before = seen()
+        _ = try loadRogue("in_handler=true")
+        let pipe = machine.pipeline
+        // One pass per entry: IRQ 5, raised by IRQ 8's handler during the
+        // entry's only pass, is left for the idle loop.
+        pipe.drainBudget = 1
+        #expect(
+            pipe.request_irq(8, flags: IRQF_OOB, name: "chain") { _ in
+                _ = pipe.raise(5, on: 1)
+                return IRQ_HANDLED
+            } == 0)
+        let squeezed = pipe.drainSqueezes(cpu: 1)
+        let ran = rogue.value
+        machine.raise(8, on: 1)
+        #expect(Self.waitUntil { rogue.value > ran })
+        #expect(pipe.drainSqueezes(cpu: 1) > squeezed, "IRQ 5 was not left on the budget")
+        // Asleep again by now, and it still hears its doorbell.
+        usleep(10_000)
+        #expect(served(good, cpu: 1), "CPU 1 sleeps with its doorbell blocked")
+        #expect(seen() > before)
+    }
+
     @Test func leftoverThreadRetiresTheImage() throws {
         let p = try loadRogue("thread=true")
         let result = host.unload(name: "rogue")
