@@ -92,20 +92,4 @@ struct IRQController: ~Copyable {
     func mayHavePending() -> Bool {
         summary.load(ordering: .relaxed) != 0
     }
-
-    /// Takes every raised IRQ, calling `body` for each in ascending order.
-    /// The summary is cleared before the leaves are read, so a concurrent raise
-    /// either lands in a leaf read below or sees summary 0 and rings again.
-    @_noLocks
-    func take(_ body: (UInt32) -> Void) {
-        summary.store(0, ordering: .sequentiallyConsistent)
-        for word in 0..<IRQNumberSpace.words {
-            var bits = leaves[word].exchange(0, ordering: .sequentiallyConsistent)
-            while bits != 0 {
-                let bit = bits.trailingZeroBitCount
-                bits &= bits &- 1
-                body(UInt32(word &* 64 &+ bit))
-            }
-        }
-    }
 }
