@@ -26,6 +26,9 @@ final class CPUThread: @unchecked Sendable {
     let ready = Atomic<Bool>(false)
     /// The kernel thread id, once started.
     let tid = Atomic<Int32>(0)
+    /// How long the idle loop polls its controller before it sleeps (0: it
+    /// sleeps at once); see ``Machine/setIdlePoll(nanoseconds:)``.
+    let idlePollNanos = Atomic<UInt64>(0)
     var thread: pthread_t = 0
     static let altStackSize = 256 * 1024
 
@@ -118,6 +121,14 @@ final class CPUThread: @unchecked Sendable {
             }
             if stopping.load(ordering: .acquiring) { break }
             path.setIdle(true)
+            let poll = idlePollNanos.load(ordering: .relaxed)
+            if poll > 0 {
+                // Halt-polling: raisers do not ring while this runs, and an
+                // IRQ arriving within the window is taken below in task
+                // context, without a signal or a wake-up.
+                let word = word
+                path.poll(nanos: poll) { ctenon_word_load(word) != seen }
+            }
             if path.hasPending {
                 // Idle under a flood: over its budget this pass bumps the
                 // word instead of arming the backstop, and the loop comes back.

@@ -17,7 +17,9 @@ struct DoorbellBenchCommand: ParsableCommand {
             unflooded spin and the handler runs per second, beside a C doorbell that \
             drains once per signal, and the same with the target idle (peak throughput). \
             Ping-pong: one outstanding IRQ at a time, beside bare tgkill to a C handler, \
-            the target idle (each round trip wakes it) and busy (spinning in-band). \
+            the target idle (each round trip wakes it) and busy (spinning in-band). With \
+            --idle-poll, a third ping-pong row has the target's idle loop poll for that long \
+            before it sleeps (Machine.setIdlePoll: no signal and no wake-up per round trip). \
             Needs two usable cores. Example: swift run -c release tenon doorbellbench
             """
     )
@@ -30,8 +32,15 @@ struct DoorbellBenchCommand: ParsableCommand {
     var lines: Int = 16
     @Option(help: "The machine's drain budget, passes per entry (default: IRQPipeline's, 4).")
     var budget: Int?
+    @Option(help: "Also run ping-pong with the target's idle loop polling this long before it sleeps: e.g. 50us.")
+    var idlePoll: String?
+
+    var idlePollNanos: UInt64? { idlePoll.flatMap { DurationText.nanoseconds($0) } }
 
     func validate() throws {
+        if let idlePoll, (idlePollNanos ?? 0) == 0 {
+            throw ValidationError(DurationText.invalid("--idle-poll", idlePoll))
+        }
         guard rounds >= 1, seconds > 0, (1...64).contains(lines), (budget ?? 1) >= 1 else {
             throw ValidationError("--rounds must be >= 1, --seconds > 0, --lines in 1...64 and --budget >= 1")
         }
@@ -85,6 +94,12 @@ struct DoorbellBenchCommand: ParsableCommand {
             add("c.ping", Double(pings) / seconds)
             add("t.ping", pingPongTenon(m, counter, ns: ns, busy: false))
             add("r.ping", rows["t.ping"]!.last! / max(rows["c.ping"]!.last!, 1e-9))
+            if let poll = idlePollNanos {
+                m.setIdlePoll(nanoseconds: poll)
+                add("t.pingp", pingPongTenon(m, counter, ns: ns, busy: false))
+                m.setIdlePoll(nanoseconds: 0)
+                add("r.pingp", rows["t.pingp"]!.last! / max(rows["c.ping"]!.last!, 1e-9))
+            }
             _ = ctenon_pingpong_c(Self.baselineSignal, target, raiser, ns, 1, &pings)
             add("c.pingb", Double(pings) / seconds)
             add("t.pingb", pingPongTenon(m, counter, ns: ns, busy: true))
@@ -112,6 +127,11 @@ struct DoorbellBenchCommand: ParsableCommand {
         print(
             "    target idle      bare RT signal " + f(med("c.ping") / 1e3, 1) + " k   Tenon "
                 + f(med("t.ping") / 1e3, 1) + " k   ratio Tenon/bare " + f(med("r.ping"), 2))
+        if let idlePoll {
+            print(
+                "    idle, polling \(idlePoll) bare RT signal " + f(med("c.ping") / 1e3, 1) + " k   Tenon "
+                    + f(med("t.pingp") / 1e3, 1) + " k   ratio Tenon/bare " + f(med("r.pingp"), 2))
+        }
         print(
             "    target busy      bare RT signal " + f(med("c.pingb") / 1e3, 1) + " k   Tenon "
                 + f(med("t.pingb") / 1e3, 1) + " k   ratio Tenon/bare " + f(med("r.pingb"), 2))

@@ -28,7 +28,10 @@ struct RunCommand: ParsableCommand {
             host's memory, as for `tenon latency`; either is refused with the reason when \
             not permitted. --cpu-nice N sets the CPU threads' nice value: 10 keeps loads, \
             unloads and swaps prompt while IRQ storms keep every core busy (README, \
-            Performance), at the cost of the CPUs yielding sooner to other processes.
+            Performance), at the cost of the CPUs yielding sooner to other processes. \
+            --idle-poll D has each idle CPU poll for IRQs for D (e.g. 50us) before it \
+            sleeps: IRQs arriving one at a time then cost no signal and no wake-up, at the \
+            cost of idle CPUs spinning for D after each IRQ (use at most one CPU per core).
 
             Example: tenon run --cpus 4 --timer 100 --plugin .build/release/libtenon-counter.so:irq=5
             """)
@@ -72,6 +75,9 @@ struct RunCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Nice value -20...19 of the CPU threads (default: inherited; below 0 needs CAP_SYS_NICE).")
     var cpuNice: Int32?
 
+    @Option(help: "How long an idle CPU polls for IRQs before it sleeps, e.g. 50us (default: 0, it sleeps at once).")
+    var idlePoll: String?
+
     @Option(
         help:
             "Record the pipeline's trace from start to shutdown and write it to FILE (Chrome trace-event JSON; the rings keep the last 16384 records per CPU).")
@@ -85,6 +91,9 @@ struct RunCommand: ParsableCommand {
         guard DurationText.milliseconds(timeout) != nil else { throw ValidationError(DurationText.invalid("--timeout", timeout)) }
         guard (0...99).contains(priority) else { throw ValidationError("--priority must be 0 (normal) or 1-99 (SCHED_FIFO), not \(priority)") }
         if let cpuNice, !(-20...19).contains(cpuNice) { throw ValidationError("--cpu-nice must be in -20...19, not \(cpuNice)") }
+        if let idlePoll, DurationText.nanoseconds(idlePoll) == nil {
+            throw ValidationError(DurationText.invalid("--idle-poll", idlePoll))
+        }
     }
 
     /// `--mlock` and `--priority`, before any plugin is loaded; a refusal ends the host with a clear message.
@@ -103,6 +112,7 @@ struct RunCommand: ParsableCommand {
                     + (refused.error.code == EACCES || refused.error.code == EPERM
                         ? " (a value below 0 needs CAP_SYS_NICE, root, or an `ulimit -e`)" : ""))
         }
+        if let idlePoll, let nanos = DurationText.nanoseconds(idlePoll) { host.machine.setIdlePoll(nanoseconds: nanos) }
         guard priority > 0 else { return }
         let p = Int32(priority)
         for cpu in 0..<cpus {

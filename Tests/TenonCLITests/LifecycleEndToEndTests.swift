@@ -45,6 +45,16 @@ struct LifecycleEndToEndTests {
     /// A command's first stdout line as an integer.
     func number(_ r: CLIProcess.Result) -> Int? { Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) }
 
+    /// Polls `condition` every 10 ms until it holds, at most `tries` times;
+    /// whether it held. (A `for … where` loop would not stop when it holds.)
+    func eventually(_ tries: Int = 500, _ condition: () throws -> Bool) rethrows -> Bool {
+        for _ in 0..<tries {
+            if try condition() { return true }
+            usleep(10_000)
+        }
+        return try condition()
+    }
+
     /// Polls `call PLUGIN handled` until it reaches `atLeast` (bounded).
     func handled(_ plugin: String, atLeast: Int) throws -> Int? {
         var last: Int?
@@ -186,7 +196,7 @@ struct LifecycleEndToEndTests {
         let host = try startHost(["--plugin", bin + "/libtenon-stuck.so:irq=7", "--plugin", bin + "/libtenon-counter.so:irq=5"], log: log)
         defer { if host.isRunning { kill(host.processIdentifier, SIGKILL) } }
         #expect(try tenon("raise", "7", "--cpu", "1").status == 0)
-        for _ in 0..<200 where number(try tenon("call", "stuck", "entered")) != 1 { usleep(10_000) }
+        _ = try eventually(200) { number(try tenon("call", "stuck", "entered")) == 1 }
 
         // counter never had an action on IRQ 7: the stuck section cannot reach its code.
         var r = try tenon("unload", "counter", "--timeout", "300ms")
@@ -363,13 +373,27 @@ struct LifecycleEndToEndTests {
         }
     }
 
+    @Test("run --idle-poll: IRQs reach the handler while the CPUs poll; a bad duration is refused")
+    func idlePoll() throws {
+        let host = try startHost(["--idle-poll", "50us", "--plugin", bin + "/libtenon-counter.so:irq=5"], log: dir + "/host.log")
+        defer { if host.isRunning { kill(host.processIdentifier, SIGKILL) } }
+        for n in 1...20 {
+            #expect(try tenon("raise", "5", "--cpu", "\(n % 2)").status == 0)
+            #expect(try eventually { number(try tenon("call", "counter", "total")) == n }, "IRQ \(n) not counted")
+        }
+        #expect(try tenon("shutdown").status == 0)
+        waitForExit(host)
+        let bad = try CLIProcess.run(["run", "--idle-poll", "soon"])
+        #expect(bad.status != 0 && bad.stderr.contains("--idle-poll 'soon' is not a duration"), "\(bad.stderr)")
+    }
+
     @Test("the control socket stays open during shutdown: releasing the stuck handler lets it finish")
     func releaseDuringShutdown() throws {
         let log = dir + "/host.log"
         let host = try startHost(["--plugin", bin + "/libtenon-stuck.so:irq=7", "--timeout", "1m"], log: log)
         defer { if host.isRunning { kill(host.processIdentifier, SIGKILL) } }
         #expect(try tenon("raise", "7", "--cpu", "0").status == 0)
-        for _ in 0..<200 where number(try tenon("call", "stuck", "entered")) != 1 { usleep(10_000) }
+        _ = try eventually(200) { number(try tenon("call", "stuck", "entered")) == 1 }
         kill(host.processIdentifier, SIGTERM)
         // Shutdown has begun (loads are refused) and the socket still answers.
         var refused = false
@@ -392,7 +416,7 @@ struct LifecycleEndToEndTests {
         let host = try startHost(["--plugin", bin + "/libtenon-stuck.so:irq=7", "--timeout", "1m"], log: log)
         defer { if host.isRunning { kill(host.processIdentifier, SIGKILL) } }
         #expect(try tenon("raise", "7", "--cpu", "0").status == 0)
-        for _ in 0..<200 where number(try tenon("call", "stuck", "entered")) != 1 { usleep(10_000) }
+        _ = try eventually(200) { number(try tenon("call", "stuck", "entered")) == 1 }
         kill(host.processIdentifier, SIGTERM)
         for _ in 0..<200 where !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("stopping") { usleep(10_000) }
         kill(host.processIdentifier, SIGTERM)

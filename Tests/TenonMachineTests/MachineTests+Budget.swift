@@ -156,10 +156,15 @@ extension MachineTests {
     /// is completing its drain with hard interrupts still off. A doorbell
     /// rung in that window finds the flag set and returns at once; the drain
     /// must see the raise itself (it stalled forever when it did not).
-    @Test func pingPongNeverStalls() throws {
+    /// With an idle-poll window the round trips are taken by the polling
+    /// idle loop, no doorbell rung: the handoff between poll and sleep must
+    /// not lose one either.
+    @Test(arguments: [0, 20_000] as [UInt64])
+    func pingPongNeverStalls(idlePoll: UInt64) throws {
         let rounds: UInt64 = 30_000
         let m = try Machine(cpus: 1)
         defer { m.stop() }
+        m.setIdlePoll(nanoseconds: idlePoll)
         let pipe = m.pipeline
         #expect(pipe.enable_oob_stage("test") == 0)
         let probe = Probe()
@@ -185,5 +190,31 @@ extension MachineTests {
         }
         #expect(!stalled, "round trip \(probe.handled.load(ordering: .acquiring) + 1) never reached its handler")
         #expect(pipe.unhandledCount(cpu: 0) == 0)
+    }
+}
+
+extension MachineTests {
+    /// A polling idle loop still sees submitted work, IRQs and the stop at
+    /// once: with an hour-long window, anything it missed would wait for the
+    /// suite's time limit.
+    @Test func idlePollingCPUServesWorkIRQsAndStop() throws {
+        let m = try Machine(cpus: 2)
+        m.setIdlePoll(nanoseconds: 3_600_000_000_000)
+        #expect(m.idlePollNanoseconds == 3_600_000_000_000)
+        let pipe = m.pipeline
+        #expect(pipe.enable_oob_stage("test") == 0)
+        let probe = Probe()
+        #expect(
+            pipe.request_irq(55, flags: IRQF_OOB, name: "polled") { _ in
+                _ = probe.handled.wrappingAdd(1, ordering: .releasing)
+                return IRQ_HANDLED
+            } == 0)
+        for round in 1...100 {
+            #expect(m.run(on: round % 2) { round } == round)
+            m.raise(55, on: round % 2)
+            #expect(waitUntil(seconds: 10) { probe.handled.load(ordering: .acquiring) == round })
+        }
+        m.stop()
+        #expect(m.isStopped)
     }
 }

@@ -7,11 +7,15 @@ import TenonPipeline
 
 extension MachineTests {
     /// (d) No IRQ lost: every pushed sequence number is seen exactly once.
-    @Test func noIRQLostOnFourCPUs() throws {
+    /// Also with the idle loops polling (20 µs windows: the CPUs keep
+    /// switching between polling, where raisers do not ring, and sleeping).
+    @Test(arguments: [0, 20_000] as [UInt64])
+    func noIRQLostOnFourCPUs(idlePoll: UInt64) throws {
         let cpus = 4
         let perCPU: UInt64 = 250_000
         let m = try Machine(cpus: cpus)
         defer { m.stop() }
+        m.setIdlePoll(nanoseconds: idlePoll)
         #expect(m.pipeline.enable_oob_stage("test") == 0)
         let rings = (0..<cpus).map { _ in SeqRing() }
         let wrongCPU = Probe()
