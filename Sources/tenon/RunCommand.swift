@@ -6,6 +6,7 @@ import Logging
 import Synchronization
 import TenonControl
 import TenonHost
+import TenonMachine
 import TenonPipeline
 
 /// `tenon run`: the host. Starts the machine, installs the oob stage, loads
@@ -112,7 +113,16 @@ struct RunCommand: ParsableCommand {
                     + (refused.error.code == EACCES || refused.error.code == EPERM
                         ? " (a value below 0 needs CAP_SYS_NICE, root, or an `ulimit -e`)" : ""))
         }
-        if let idlePoll, let nanos = DurationText.nanoseconds(idlePoll) { host.machine.setIdlePoll(nanoseconds: nanos) }
+        if let idlePoll, let nanos = DurationText.nanoseconds(idlePoll), nanos > 0 {
+            host.machine.setIdlePoll(nanoseconds: nanos)
+            let cores = HostCores.allowed.count
+            if cpus > cores {
+                FileHandle.standardError.write(
+                    Data(
+                        "tenon host: warning: --idle-poll with \(cpus) CPUs on \(cores) usable cores: polling idle CPUs take time from busy ones and from the control plane\n"
+                            .utf8))
+            }
+        }
         guard priority > 0 else { return }
         let p = Int32(priority)
         for cpu in 0..<cpus {

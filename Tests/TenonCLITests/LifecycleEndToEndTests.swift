@@ -383,6 +383,16 @@ struct LifecycleEndToEndTests {
         }
         #expect(try tenon("shutdown").status == 0)
         waitForExit(host)
+        // More CPUs than cores: polling takes time from busy CPUs; the host says so.
+        let many = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) + 1
+        let crowded = try CLIProcess.startHost(
+            ["--cpus", "\(many)", "--timer", "0", "--socket", socket, "--idle-poll", "50us"], log: dir + "/crowded.log")
+        defer { if crowded.isRunning { kill(crowded.processIdentifier, SIGKILL) } }
+        #expect(try eventually { try CLIProcess.run(["stats", "--socket", socket]).status == 0 })
+        let warned = try String(contentsOfFile: dir + "/crowded.log", encoding: .utf8)
+        #expect(warned.contains("warning: --idle-poll with \(many) CPUs on"), "\(warned)")
+        #expect(try tenon("shutdown").status == 0)
+        waitForExit(crowded)
         let bad = try CLIProcess.run(["run", "--idle-poll", "soon"])
         #expect(bad.status != 0 && bad.stderr.contains("--idle-poll 'soon' is not a duration"), "\(bad.stderr)")
     }
