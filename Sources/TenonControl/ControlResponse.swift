@@ -39,20 +39,14 @@ public enum ControlResponse: Codable, Sendable, Equatable {
         return nil
     }
 
-    private enum CodingKeys: String, CodingKey { case status, payload, code, message }
-
+    /// Decodes through ``init(json:)``: one reader for both the server's
+    /// Codable path and the client's ``JSONText`` path.
     public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        switch try c.decode(String.self, forKey: .status) {
-        case "ok":
-            self = .ok(payload: try c.decodeIfPresent(JSONValue.self, forKey: .payload) ?? .null)
-        case "error":
-            self = .error(
-                code: try c.decode(String.self, forKey: .code),
-                message: try c.decode(String.self, forKey: .message))
-        case let other:
-            throw DecodingError.dataCorruptedError(
-                forKey: .status, in: c, debugDescription: "unknown status \"\(other)\"")
+        let json = try JSONValue(from: decoder)
+        do {
+            try self.init(json: json)
+        } catch {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.reason))
         }
     }
 
@@ -72,15 +66,15 @@ public enum ControlResponse: Codable, Sendable, Equatable {
     }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
+        try jsonValue.encode(to: encoder)
+    }
+
+    /// The response as the JSON object it travels as; ``encode(to:)`` writes
+    /// exactly this and ``init(json:)`` reads it back.
+    package var jsonValue: JSONValue {
         switch self {
-        case .ok(let payload):
-            try c.encode("ok", forKey: .status)
-            try c.encode(payload, forKey: .payload)
-        case .error(let code, let message):
-            try c.encode("error", forKey: .status)
-            try c.encode(code, forKey: .code)
-            try c.encode(message, forKey: .message)
+        case .ok(let payload): ["status": "ok", "payload": payload]
+        case .error(let code, let message): ["status": "error", "code": .string(code), "message": .string(message)]
         }
     }
 }
