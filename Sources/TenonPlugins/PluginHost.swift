@@ -175,13 +175,13 @@ public final class PluginHost: @unchecked Sendable {
         let record = try instantiate(
             path: path, parameters: parameters, replacing: nil,
             allowInsecure: allowInsecure)
-        let actions = pipeline.actions()
-        let loaded = registry.withLock { _ -> LoadedPlugin in
+        let (state, lastOops, activity) = registry.withLock { _ in
             pending[record.name] = nil
             plugins[record.name] = record
             if let reason = record.quarantineReason { quarantine(record, reason: reason) }
-            return snapshot(record, actions: actions)
+            return (record.state, record.lastOops, record.activity)
         }
+        let loaded = snapshot(record, state: state, lastOops: lastOops, activity: activity, actions: pipeline.actions())
         logger.info("plugin \(record.name) \(record.descriptor.version) loaded from \(record.image.path) as owner \(record.owner)")
         return loaded
     }
@@ -526,6 +526,9 @@ public final class PluginHost: @unchecked Sendable {
     /// that moment (`closed`); nil when it got there, else why it gave up (the
     /// record is then left open).
     private func waitForCommands(_ record: PluginRecord, until deadline: ContinuousClock.Instant) -> String? {
+        // Commands are usually microseconds long: poll at 20 µs first, and
+        // back off to 1 ms for one that runs long.
+        var pause: UInt32 = 20
         while true {
             let (count, activity) = registry.withLock { _ -> (Int, (what: String, sinceNanos: UInt64)?) in
                 if record.inUse == 0 { record.closed = true }
@@ -536,7 +539,8 @@ public final class PluginHost: @unchecked Sendable {
                 let what = activity.map { "\($0.what) running for \(Self.seconds(since: $0.sinceNanos))" } ?? "a command"
                 return "\(count) command(s) of \(record.name) still running (\(what))"
             }
-            usleep(1_000)
+            usleep(pause)
+            pause = min(pause * 2, 1_000)
         }
     }
 
@@ -707,7 +711,7 @@ public final class PluginHost: @unchecked Sendable {
             registry.withLock { _ in old.operation = nil }
             throw error
         }
-        let snapshotNew = registry.withLock { _ -> LoadedPlugin in
+        let (newState, newOops, newActivity) = registry.withLock { _ in
             pipeline.commitStaging(owner: new.owner)
             pipeline.traceControl(.swapCommit, owner: new.owner)
             // Its commands now reach the new instance; old calls still running are waited for below.
@@ -716,8 +720,9 @@ public final class PluginHost: @unchecked Sendable {
             pending[new.name] = nil
             plugins[new.name] = new
             if let reason = new.quarantineReason { quarantine(new, reason: reason) }
-            return snapshot(new)
+            return (new.state, new.lastOops, new.activity)
         }
+        let snapshotNew = snapshot(new, state: newState, lastOops: newOops, activity: newActivity, actions: pipeline.actions())
         logger.info(
             "plugin \(name): swapped \(old.descriptor.version) -> \(new.name) \(new.descriptor.version) from \(new.image.path) (\(new.image.copy?.hashText ?? "-"))"
         )
@@ -860,17 +865,21 @@ public final class PluginHost: @unchecked Sendable {
         // Read before the registry lock, once: its holders keep it briefly
         // (an unload's first step waits for it; under an IRQ storm a holder
         // preempted mid-way holds everyone up for a time slice).
+        // Only references and the records' mutable fields are copied under
+        // it; the snapshots (strings, sets, sorting) are built after.
         let actions = pipeline.actions()
-        return registry.withLock { _ in
+        let (records, loads) = registry.withLock { _ in
             auditHandlersLocked(actions)
-            let loading = pending.values.map { load in
-                LoadedPlugin(
-                    name: load.name, version: load.version, path: load.path, state: .loading, owner: 0,
-                    irqs: [], loadTime: load.started, handlerCalls: 0, commands: [], retireReasons: [],
-                    parameterValues: load.parameters, activity: activityText(load))
-            }
-            return (plugins.values.map { snapshot($0, actions: actions) } + loading).sorted { $0.name < $1.name }
+            return (plugins.values.map { ($0, $0.state, $0.lastOops, $0.activity) }, Array(pending.values))
         }
+        let loading = loads.map { load in
+            LoadedPlugin(
+                name: load.name, version: load.version, path: load.path, state: .loading, owner: 0,
+                irqs: [], loadTime: load.started, handlerCalls: 0, commands: [], retireReasons: [],
+                parameterValues: load.parameters, activity: activityText(load))
+        }
+        let loaded = records.map { snapshot($0.0, state: $0.1, lastOops: $0.2, activity: $0.3, actions: actions) }
+        return (loaded + loading).sorted { $0.name < $1.name }
     }
 
     /// "init() for 12.0 s": what a pending load runs.
@@ -930,7 +939,10 @@ public final class PluginHost: @unchecked Sendable {
     /// One plugin's snapshot (a load still running shows as `loading`), or nil.
     public func plugin(named name: String) -> LoadedPlugin? {
         let actions = pipeline.actions()
-        if let loaded = registry.withLock({ _ in plugins[name].map { snapshot($0, actions: actions) } }) { return loaded }
+        let found = registry.withLock { _ in plugins[name].map { ($0, $0.state, $0.lastOops, $0.activity) } }
+        if let (r, state, lastOops, activity) = found {
+            return snapshot(r, state: state, lastOops: lastOops, activity: activity, actions: actions)
+        }
         return list().first { $0.name == name }
     }
 
@@ -945,15 +957,19 @@ public final class PluginHost: @unchecked Sendable {
         registry.withLock { _ in pending.values.first { $0.path == path }?.name }
     }
 
-    private func snapshot(_ r: PluginRecord, actions: [IRQPipeline.ActionInfo]? = nil) -> LoadedPlugin {
-        let irqs = Set((actions ?? pipeline.actions()).filter { $0.owner == r.owner }.map(\.irq)).sorted()
+    /// `r`'s snapshot, from its registry-guarded fields as read under the lock.
+    private func snapshot(
+        _ r: PluginRecord, state: LoadedPlugin.State, lastOops: PluginOops?,
+        activity: (what: String, sinceNanos: UInt64)?, actions: [IRQPipeline.ActionInfo]
+    ) -> LoadedPlugin {
+        let irqs = Set(actions.filter { $0.owner == r.owner }.map(\.irq)).sorted()
         let calls = pipeline.handlerRuns(owner: r.owner) &- r.runsBase
         return LoadedPlugin(
-            name: r.name, version: r.descriptor.version, path: r.image.path, state: r.state,
+            name: r.name, version: r.descriptor.version, path: r.image.path, state: state,
             owner: r.owner, irqs: irqs, loadTime: r.loadTime, handlerCalls: calls,
             commands: r.commands.names, retireReasons: r.elf.retireReasons,
-            contentHash: r.image.copy?.hashText, parameterValues: r.values, lastOops: r.lastOops,
-            activity: r.activity.map { "\($0.what) for \(Self.seconds(since: $0.sinceNanos))" })
+            contentHash: r.image.copy?.hashText, parameterValues: r.values, lastOops: lastOops,
+            activity: activity.map { "\($0.what) for \(Self.seconds(since: $0.sinceNanos))" })
     }
 
     /// Why a grace period failed on `membarrier` (an unload then keeps the

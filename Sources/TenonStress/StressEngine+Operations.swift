@@ -124,6 +124,7 @@ extension StressEngine {
             let s = tstress_now_ns()
             _ = host.pipeline.synchronize(timeout: .seconds(1))
             graceNanos.append(tstress_now_ns() - s)
+            timeBareCycle()
         }
         let watched = watch(g, host: host, name: name, path: path)
         if g.isTorture { openLongSections(host: host) }
@@ -185,6 +186,18 @@ extension StressEngine {
             if report.swapErrors <= 3 { report.notes.append("swap \(name) -> \(path): \(error)") }
             for (i, _, _) in watched { tstress_unwatch(Int32(i)) }
         }
+    }
+
+    /// The floor an unload meets in this storm: what the same thread takes
+    /// for a bare `dlopen` + `dlsym` + `dlclose` of a plugin image at the
+    /// same moments, scheduled against the same busy CPU threads.
+    func timeBareCycle() {
+        guard let bareImage else { return }
+        let s = tstress_now_ns()
+        guard let h = dlopen(bareImage, RTLD_NOW | RTLD_LOCAL) else { return }
+        _ = dlsym(h, PluginDescriptor.entrySymbol)
+        dlclose(h)
+        bareCycleNanos.append(tstress_now_ns() - s)
     }
 
     /// Raises the torture plugin's long in-band line on every CPU and waits

@@ -74,6 +74,7 @@ extension StressEngine {
             }
             groups.append(PluginGroup(label: label, images: images, parameters: params, isTorture: isTorture))
         }
+        bareImage = try copy(try need("counter"), as: "bare-libtenon-counter.so")
         stuckImage = FileManager.default.fileExists(atPath: lib("stuck")) ? try copy(lib("stuck"), as: "stuck.so") : nil
         report.plugins = specs.map { $0.0 }
     }

@@ -61,6 +61,7 @@ extension StressEngine {
         report.unloadP50 = percentile(unloadNanos, 0.5); report.unloadP99 = percentile(unloadNanos, 0.99); report.unloadMax = percentile(unloadNanos, 1)
         report.swapP50 = percentile(swapNanos, 0.5); report.swapP99 = percentile(swapNanos, 0.99); report.swapMax = percentile(swapNanos, 1)
         report.graceP50 = percentile(graceNanos, 0.5); report.graceP99 = percentile(graceNanos, 0.99); report.graceMax = percentile(graceNanos, 1)
+        report.bareCycleP50 = percentile(bareCycleNanos, 0.5); report.bareCycleP99 = percentile(bareCycleNanos, 0.99)
         report.cyclesPerSecond = Double(report.cycles) / max(0.001, options.duration + (options.membarrier ? options.fencedPhase : 0))
 
         let kind = ledger.read(&l.pointee.first_violation_kind)

@@ -31,6 +31,10 @@ package final class StressEngine: @unchecked Sendable {
     var unloadNanos: [UInt64] = []
     var swapNanos: [UInt64] = []
     var graceNanos: [UInt64] = []
+    /// Bare dlopen + dlsym + dlclose cycles of ``bareImage``, timed in the same storm.
+    var bareCycleNanos: [UInt64] = []
+    /// A private copy of the counter plugin that only the bare cycle opens.
+    var bareImage: String?
     /// Poisoned (or unmapped-and-watched) ranges, oldest first: (watch index, start, end).
     var poisoned: [(Int, UInt, UInt)] = []
     var poisonHead = 0

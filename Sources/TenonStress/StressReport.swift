@@ -70,6 +70,10 @@ package struct StressReport: Codable, Sendable {
     package var graceP50 = 0.0
     package var graceP99 = 0.0
     package var graceMax = 0.0
+    /// A bare dlopen + dlsym + dlclose by the same thread in the same storm:
+    /// the scheduling floor an unload's own loader calls meet.
+    package var bareCycleP50 = 0.0
+    package var bareCycleP99 = 0.0
 
     /// Digest of the first 300 scheduled operations (same seed, same digest).
     package var scheduleDigest = "(fewer than 300 operations)"
@@ -88,6 +92,7 @@ package struct StressReport: Codable, Sendable {
         case fifoReentries, runsAfterExit, longSections, longSectionViolations, windows
         case poisonedRanges, poisonMisses, scenarios
         case unloadP50, unloadP99, unloadMax, swapP50, swapP99, swapMax, graceP50, graceP99, graceMax
+        case bareCycleP50, bareCycleP99
         case scheduleDigest, violations, notes
     }
 
@@ -136,6 +141,11 @@ package struct StressReport: Codable, Sendable {
         s.append(
             "  unload latency µs: p50 \(f(unloadP50)) p99 \(f(unloadP99)) max \(f(unloadMax)); swap p50 \(f(swapP50)) p99 \(f(swapP99)) max \(f(swapMax)); grace period alone p50 \(f(graceP50)) p99 \(f(graceP99)) max \(f(graceMax))"
         )
+        if bareCycleP50 > 0 {
+            s.append(
+                "  floor in this storm: a bare dlopen+dlsym+dlclose p50 \(f(bareCycleP50)) p99 \(f(bareCycleP99)) µs; unload p50 = ×\(String(format: "%.1f", unloadP50 / bareCycleP50)) of it"
+            )
+        }
         let total = max(1, ageHistogram.reduce(0, +))
         let hist = zip(Self.ageLabels, ageHistogram).map { "\($0)=\($1)" }.joined(separator: " ")
         s.append("  age histogram (handler gen - stamp): \(hist)  [\(String(format: "%.3f", Double(ageHistogram.first ?? 0) / Double(total) * 100))% age 0]")

@@ -47,5 +47,8 @@ struct JSONOutputTests {
             #expect(o[key] != nil, "no \(key) in \(o.keys.sorted())")
         }
         #expect(o["tortureEntriesPushed"] as? Int == o["tortureEntriesDrained"] as? Int)
+        // The floor beside the unloads: measured, not a placeholder.
+        let bare = (o["bareCycleP50"] as? Double ?? 0, o["bareCycleP99"] as? Double ?? 0)
+        #expect(bare.0 > 0 && bare.0 <= bare.1, "bare loader cycle p50/p99: \(bare)")
     }
 }
