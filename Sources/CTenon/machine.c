@@ -355,6 +355,10 @@ struct ctenon_bell {
     uint64_t later_ns;
     /* Per-CPU idle-loop futex words (sequence counters), for wake. */
     uint32_t *words[64];
+    /* Per-CPU: the idle loop will look at its controller before it sleeps on
+     * its word, so a ring wakes the word instead of signalling (Linux's
+     * TIF_POLLING_NRFLAG, with the futex as the monitored line of mwait). */
+    uint32_t sleeping[64];
 };
 
 struct ctenon_bell *ctenon_bell_create(int signo, int ncpus)
@@ -427,10 +431,29 @@ void ctenon_bell_set_tid(struct ctenon_bell *b, int cpu, int tid)
     if (cpu >= 0 && cpu < 64) __atomic_store_n(&b->tids[cpu], tid, __ATOMIC_RELEASE);
 }
 
+void ctenon_bell_set_sleeping(struct ctenon_bell *b, int cpu, int sleeping)
+{
+    /* seq_cst: against the raiser's summary store, then its load of this
+     * flag in ctenon_bell_ring (Dekker). */
+    if (cpu >= 0 && cpu < 64) __atomic_store_n(&b->sleeping[cpu], (uint32_t)sleeping, __ATOMIC_SEQ_CST);
+}
+
 void ctenon_bell_ring(void *context, int32_t cpu)
 {
     struct ctenon_bell *b = context;
     if (!b || cpu < 0 || cpu >= b->ncpus) return;
+    /* The caller set the controller's summary (seq_cst) before this load: a
+     * CPU whose flag is still clear looks at the summary after setting it. */
+    if (__atomic_load_n(&b->sleeping[cpu], __ATOMIC_SEQ_CST)) {
+        uint32_t *w = __atomic_load_n(&b->words[cpu], __ATOMIC_ACQUIRE);
+        if (w) {
+            int e = errno;
+            __atomic_fetch_add(w, 1, __ATOMIC_SEQ_CST);
+            syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+            errno = e;
+            return;
+        }
+    }
     int tid = __atomic_load_n(&b->tids[cpu], __ATOMIC_ACQUIRE);
     if (tid > 0) {
         int e = errno;

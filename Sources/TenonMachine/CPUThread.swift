@@ -12,6 +12,19 @@ import TenonPipeline
 /// stopped on its drain budget while the CPU idled, so the loop (whose wait
 /// `SA_RESTART` restarts) takes the rest; bumping it after every entry cost
 /// each IRQ of an idle CPU a futex round trip and a lock.
+///
+/// An idle CPU is not signalled at all. From the moment the loop has no job
+/// until it wakes, it raises its `sleeping` flag in the doorbell
+/// (`ctenon_bell_set_sleeping`), and a ring bumps and wakes its word instead
+/// of sending the doorbell signal: the loop takes the IRQs in task context.
+/// That is Linux's `TIF_POLLING_NRFLAG` (a raiser skips the IPI to an idle
+/// CPU that watches its flags), with the futex word as the line `mwait`
+/// monitors. The flag and the raiser's summary are a Dekker pair (both
+/// sequentially consistent): the loop sets the flag and then looks at the
+/// summary; the raiser sets the summary and then reads the flag; so either
+/// the loop sees the IRQ or the raiser wakes the word. The flag drops while
+/// the loop runs handlers or a job: then the CPU is busy, and an oob IRQ must
+/// interrupt it by signal.
 final class CPUThread: @unchecked Sendable {
     let index: Int
     let core: Int
@@ -111,6 +124,8 @@ final class CPUThread: @unchecked Sendable {
             let seen = ctenon_word_load(word)
             let job = queue.withLock { $0.isEmpty ? nil : $0.removeFirst() }
             if let job {
+                // Busy from here: a raise must interrupt the job with a signal.
+                ctenon_bell_set_sleeping(bell, Int32(index), 0)
                 // What an entry left on its drain budget while this CPU
                 // idled: one bounded pass; the rest comes back with the next
                 // raise or the backstop, while the job runs.
@@ -121,6 +136,10 @@ final class CPUThread: @unchecked Sendable {
             }
             if stopping.load(ordering: .acquiring) { break }
             path.setIdle(true)
+            // From here to the wake-up, raisers wake the word instead of
+            // signalling: every path below looks at the summary before it
+            // sleeps, and a job clears the flag first (above).
+            ctenon_bell_set_sleeping(bell, Int32(index), 1)
             let poll = idlePollNanos.load(ordering: .relaxed)
             if poll > 0 {
                 // Halt-polling: raisers do not ring while this runs, and an
@@ -130,6 +149,9 @@ final class CPUThread: @unchecked Sendable {
                 path.poll(nanos: poll) { ctenon_word_load(word) != seen }
             }
             if path.hasPending {
+                // Not idle while handlers run: an oob IRQ raised meanwhile
+                // must preempt an in-band handler being replayed, by signal.
+                ctenon_bell_set_sleeping(bell, Int32(index), 0)
                 // Idle under a flood: over its budget this pass bumps the
                 // word instead of arming the backstop, and the loop comes back.
                 pipeline.takePendingIRQs()
@@ -140,15 +162,16 @@ final class CPUThread: @unchecked Sendable {
             if drainedInTask {
                 // Those handlers ran on this thread's own mask (no sigreturn
                 // puts it back, as after a signal entry): one that blocked
-                // the doorbell would leave the CPU asleep and deaf. Checked
-                // once per sleep, and only after such a drain, so a CPU woken
-                // by each IRQ (ping-pong) pays nothing.
+                // the timer or doorbell signal would leave the CPU deaf to
+                // its timers while it sleeps, and to raises in its next job.
+                // Checked once per sleep, and only after such a drain.
                 ctenon_guard_repair_cpu_mask(Int32(index))
                 drainedInTask = false
             }
             _ = ctenon_futex_wait(word, seen)
             path.setIdle(false)
         }
+        ctenon_bell_set_sleeping(bell, Int32(index), 0)
         ctenon_bell_set_tid(bell, Int32(index), 0)
         ctenon_bell_set_word(bell, Int32(index), nil)
         ctenon_bell_later_delete(bell, Int32(index))

@@ -62,6 +62,21 @@ final class SignalGuardTests {
 
     func hostOwnsDoorbell() -> Bool { ctenon_guard_check(doorbell, 0) == 0 }
 
+    /// Keeps `cpus` of `machine` busy in a job until the returned counter is
+    /// set: a raise then reaches them by their doorbell signal (an idle CPU
+    /// is woken on its futex word instead, which no signal change can lose).
+    static func occupy(_ machine: Machine, cpus: [Int]) -> HostCounter {
+        let (release, started) = (HostCounter(), HostCounter())
+        for cpu in cpus {
+            machine.submit(cpu: cpu) {
+                started.pointer.pointee.add(1, ordering: .releasing)
+                while release.value == 0 { usleep(200) }
+            }
+        }
+        _ = waitUntil { started.value == UInt64(cpus.count) }
+        return release
+    }
+
     @Test func ignoredDoorbellIsRestoredAndQuarantines() throws {
         let p = try loadRogue("init=ignore")
         #expect(p.state == .quarantined)
@@ -80,11 +95,15 @@ final class SignalGuardTests {
     /// Doorbells rung while the signal was ignored are lost; the CPUs must
     /// not stay deaf afterwards (their controllers were left pending).
     @Test func doorbellsLostWhileIgnoredAreRungAgain() throws {
+        let release = Self.occupy(machine, cpus: [0, 1])
         let before = good.value
         let p = try loadRogue("init=ignore", "raise_after=6")
         #expect(p.state == .quarantined)
+        // The CPUs stay in their jobs: only the guard's second ring can
+        // deliver the IRQs init raised while the doorbell was ignored.
+        #expect(Self.waitUntil { good.value >= before + 2 }, "a CPU stayed deaf after the doorbell was restored")
+        release.pointer.pointee.store(1, ordering: .releasing)
         #expect(served(good, cpu: 0) && served(good, cpu: 1))
-        #expect(good.value >= before + 2)
     }
 
     /// The signals are the process's: a doorbell another machine rang while
@@ -93,6 +112,10 @@ final class SignalGuardTests {
     @Test func doorbellsLostByAnotherMachineAreRungAgain() throws {
         let bystander = try Machine(cpus: 1)
         defer { bystander.stop() }
+        // Busy, so the raise below goes by signal (see occupy), and stays
+        // busy until the end: only the second ring can deliver it.
+        let release = Self.occupy(bystander, cpus: [0])
+        defer { release.pointer.pointee.store(1, ordering: .releasing) }
         _ = bystander.pipeline.enable_oob_stage("bystander")
         let runs = HostCounter()
         let counter = runs.pointer
@@ -162,6 +185,10 @@ final class SignalGuardTests {
     }
 
     @Test func handlerBlockingTheDoorbellIsCaughtAtEntryExit() throws {
+        // Busy: IRQs reach CPU 1 by signal entries (idle, it would take them
+        // in its idle loop, in task context).
+        let release = Self.occupy(machine, cpus: [1])
+        defer { release.pointer.pointee.store(1, ordering: .releasing) }
         let before = ctenon_guard_violations(1)
         _ = try loadRogue("in_handler=true")
         #expect(served(rogue, irq: 5, cpu: 1))
@@ -180,7 +207,8 @@ final class SignalGuardTests {
     /// What an entry leaves on its drain budget while its CPU idles is taken
     /// by the idle loop in task context, on the CPU thread's own mask (no
     /// sigreturn puts it back). A handler that blocks the doorbell there
-    /// must not leave the CPU asleep and deaf.
+    /// must not leave the CPU deaf to its signals (the timer's while it
+    /// sleeps, the doorbell's once it runs a job).
     @Test func handlerBlockingTheDoorbellInTheIdleLoopIsRepaired() throws {
         // Either counts: once any violation was seen (an earlier test of the
         // process), handlers are checked one by one (pinned) instead.
@@ -201,9 +229,12 @@ final class SignalGuardTests {
         machine.raise(8, on: 1)
         #expect(Self.waitUntil { rogue.value > ran })
         #expect(pipe.drainSqueezes(cpu: 1) > squeezed, "IRQ 5 was not left on the budget")
-        // Asleep again by now, and it still hears its doorbell.
+        // Asleep again by now; then busy in a job, where only the doorbell
+        // signal reaches it.
         usleep(10_000)
-        #expect(served(good, cpu: 1), "CPU 1 sleeps with its doorbell blocked")
+        let release = Self.occupy(machine, cpus: [1])
+        defer { release.pointer.pointee.store(1, ordering: .releasing) }
+        #expect(served(good, cpu: 1), "CPU 1 runs a job with its doorbell blocked")
         #expect(seen() > before)
     }
 

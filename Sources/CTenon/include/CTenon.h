@@ -87,6 +87,10 @@ void ctenon_bell_free(struct ctenon_bell *b);
 void ctenon_bell_set_tid(struct ctenon_bell *b, int cpu, int tid);
 /* A DoorbellFunction: tgkill(pid, tid[cpu], signo). Async-signal-safe. */
 void ctenon_bell_ring(void *context, int32_t cpu);
+/* Set (1) by an idle CPU before its last look at its controller and until it
+ * wakes: a ring then bumps and wakes its futex word instead of signalling
+ * its thread, and the idle loop takes the IRQs in task context. */
+void ctenon_bell_set_sleeping(struct ctenon_bell *b, int cpu, int sleeping);
 /* The same after a pause: makes sure CPU `cpu`'s backstop timer (created on
  * its thread `tid`, delivering `timer_signo` to the backstop entry, see
  * ctenon_set_backstop_entry) is armed, periodic every `pause_ns`; arms it only
