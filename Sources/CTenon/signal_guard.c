@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <string.h>
+#include <stdlib.h>
 
 #define GUARD_MAX_SIGNO 64
 
@@ -103,49 +104,74 @@ int ctenon_guard_set_blocked(uint64_t mask, uint64_t blocked)
 }
 
 /* ---- per-CPU record of handlers that left owned signals blocked ---- */
-struct violation {
+/* One per CPU of each pipeline (a process may run several machines, whose
+ * CPU numbers overlap), bound to its CPU thread, so the entry finds it with
+ * one TLS load and never needs to know which machine it serves. */
+struct ctenon_guard_record {
     uint64_t count;
     uint64_t bits;
     uint32_t irq;
     uint32_t pinned_irq;
     uint64_t pinned_count;
 } __attribute__((aligned(64)));
-static struct violation violations[64];
+static __thread struct ctenon_guard_record *bound_record __attribute__((tls_model("initial-exec")));
 int ctenon_guard_pinpoint_flag;
 
-static void record(int cpu, uint64_t bits, uint32_t irq)
+struct ctenon_guard_record *ctenon_guard_records_create(int count)
 {
-    if (cpu < 0 || cpu >= 64) return;
-    __atomic_fetch_or(&violations[cpu].bits, bits, __ATOMIC_RELAXED);
-    __atomic_store_n(&violations[cpu].irq, irq, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&violations[cpu].count, 1, __ATOMIC_RELEASE);
+    if (count < 1) return NULL;
+    size_t size = (size_t)count * sizeof(struct ctenon_guard_record);
+    struct ctenon_guard_record *r = aligned_alloc(64, size);
+    if (r) memset(r, 0, size);
+    return r;
+}
+
+void ctenon_guard_records_free(struct ctenon_guard_record *records) { free(records); }
+
+struct ctenon_guard_record *ctenon_guard_record_at(struct ctenon_guard_record *records, int index)
+{
+    return records + index;
+}
+
+void ctenon_guard_bind(struct ctenon_guard_record *record) { bound_record = record; }
+
+static void record(uint64_t bits, uint32_t irq)
+{
+    struct ctenon_guard_record *r = bound_record;
+    if (!r) return;
+    __atomic_fetch_or(&r->bits, bits, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->irq, irq, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&r->count, 1, __ATOMIC_RELEASE);
     /* From now on every entry checks after each IRQ, to name the line. */
     __atomic_store_n(&ctenon_guard_pinpoint_flag, 1, __ATOMIC_RELAXED);
 }
 
 void ctenon_guard_check_irq(int cpu, uint32_t irq)
 {
+    (void)cpu;
     uint64_t bad = ctenon_guard_blocked(__atomic_load_n(&owned, __ATOMIC_RELAXED));
-    if (!bad || cpu < 0 || cpu >= 64) return;
+    struct ctenon_guard_record *r = bound_record;
+    if (!bad || !r) return;
     /* The entry had them open: open them again for the rest of it. */
     ctenon_guard_set_blocked(bad, 0);
-    __atomic_fetch_or(&violations[cpu].bits, bad, __ATOMIC_RELAXED);
-    __atomic_store_n(&violations[cpu].pinned_irq, irq, __ATOMIC_RELAXED);
-    __atomic_fetch_add(&violations[cpu].pinned_count, 1, __ATOMIC_RELEASE);
+    __atomic_fetch_or(&r->bits, bad, __ATOMIC_RELAXED);
+    __atomic_store_n(&r->pinned_irq, irq, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&r->pinned_count, 1, __ATOMIC_RELEASE);
 }
 
-uint64_t ctenon_guard_pinned(int cpu)
+uint64_t ctenon_guard_pinned(const struct ctenon_guard_record *r)
 {
-    return cpu >= 0 && cpu < 64 ? __atomic_load_n(&violations[cpu].pinned_count, __ATOMIC_ACQUIRE) : 0;
+    return __atomic_load_n(&r->pinned_count, __ATOMIC_ACQUIRE);
 }
 
-uint32_t ctenon_guard_pinned_irq(int cpu)
+uint32_t ctenon_guard_pinned_irq(const struct ctenon_guard_record *r)
 {
-    return cpu >= 0 && cpu < 64 ? __atomic_load_n(&violations[cpu].pinned_irq, __ATOMIC_RELAXED) : 0;
+    return __atomic_load_n(&r->pinned_irq, __ATOMIC_RELAXED);
 }
 
 void ctenon_irq_signals_block_at_exit(int cpu, uint32_t irq)
 {
+    (void)cpu;
     sigset_t left;
     ctenon_irq_signals_block_old(&left);
     /* Fast path: one word compare. glibc's sigset_t keeps signals 1..64 in
@@ -153,28 +179,28 @@ void ctenon_irq_signals_block_at_exit(int cpu, uint32_t irq)
     uint64_t first;
     memcpy(&first, &left, sizeof first);
     uint64_t bad = first & __atomic_load_n(&owned, __ATOMIC_RELAXED);
-    if (__builtin_expect(bad != 0, 0)) record(cpu, bad, irq);
+    if (__builtin_expect(bad != 0, 0)) record(bad, irq);
 }
 
-void ctenon_guard_repair_cpu_mask(int cpu)
+void ctenon_guard_repair_cpu_mask(void)
 {
     uint64_t bad = ctenon_guard_blocked(ctenon_guard_owned());
     if (!bad) return;
     ctenon_guard_set_blocked(bad, 0);
-    record(cpu, bad, UINT32_MAX);
+    record(bad, UINT32_MAX);
 }
 
-uint64_t ctenon_guard_violations(int cpu)
+uint64_t ctenon_guard_violations(const struct ctenon_guard_record *r)
 {
-    return cpu >= 0 && cpu < 64 ? __atomic_load_n(&violations[cpu].count, __ATOMIC_ACQUIRE) : 0;
+    return __atomic_load_n(&r->count, __ATOMIC_ACQUIRE);
 }
 
-uint64_t ctenon_guard_violation_bits(int cpu)
+uint64_t ctenon_guard_violation_bits(const struct ctenon_guard_record *r)
 {
-    return cpu >= 0 && cpu < 64 ? __atomic_load_n(&violations[cpu].bits, __ATOMIC_RELAXED) : 0;
+    return __atomic_load_n(&r->bits, __ATOMIC_RELAXED);
 }
 
-uint32_t ctenon_guard_violation_irq(int cpu)
+uint32_t ctenon_guard_violation_irq(const struct ctenon_guard_record *r)
 {
-    return cpu >= 0 && cpu < 64 ? __atomic_load_n(&violations[cpu].irq, __ATOMIC_RELAXED) : 0;
+    return __atomic_load_n(&r->irq, __ATOMIC_RELAXED);
 }

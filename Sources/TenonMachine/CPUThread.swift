@@ -105,6 +105,7 @@ final class CPUThread: @unchecked Sendable {
         _ = ctenon_pin_self(Int32(core))
         let altStack = ctenon_altstack_create(Self.altStackSize)
         pipeline.bindCurrentThread(to: index)
+        ctenon_guard_bind(pipeline.signalGuardRecord(cpu: index))
         let path = pipeline.interruptPath
         for sig in [MachineSignals.doorbell, MachineSignals.timer, MachineSignals.fileDescriptor] {
             _ = ctenon_unblock_signal(sig)
@@ -165,7 +166,7 @@ final class CPUThread: @unchecked Sendable {
                 // the timer or doorbell signal would leave the CPU deaf to
                 // its timers while it sleeps, and to raises in its next job.
                 // Checked once per sleep, and only after such a drain.
-                ctenon_guard_repair_cpu_mask(Int32(index))
+                ctenon_guard_repair_cpu_mask()
                 drainedInTask = false
             }
             _ = ctenon_futex_wait(word, seen)
@@ -178,6 +179,7 @@ final class CPUThread: @unchecked Sendable {
         // From here on a late signal finds no CPU and returns at once.
         pipeline.hard_local_irq_disable()
         ctenon_set_current_cpu(nil)
+        ctenon_guard_bind(nil)
         ctenon_altstack_destroy(altStack, Self.altStackSize)
     }
 
@@ -186,6 +188,6 @@ final class CPUThread: @unchecked Sendable {
         if pipeline.hard_irqs_disabled() { pipeline.hard_local_irq_enable() }
         if pipeline.irqs_disabled() { pipeline.local_irq_enable() }
         // In-band handlers replayed by the work ran on this thread's own mask.
-        ctenon_guard_repair_cpu_mask(Int32(index))
+        ctenon_guard_repair_cpu_mask()
     }
 }

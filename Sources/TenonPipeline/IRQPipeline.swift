@@ -19,6 +19,9 @@ public final class IRQPipeline: @unchecked Sendable {
     let diagnosticsRead = Atomic<UInt64>(0)
     /// The read side the barrier uses: membarrier, or fences as the fallback.
     public let barrierFence: BarrierConfiguration.Fence
+    /// One signal-guard record per CPU (`ctenon_guard_records_create`): a
+    /// machine's CPU threads bind theirs, a plugin host reads them.
+    let guardRecords: OpaquePointer
 
     /// Creates a pipeline with no oob stage, every CPU in-band, unstalled, hard-on.
     /// The calling thread's CPU binding is left alone: a thread bound to no
@@ -26,6 +29,8 @@ public final class IRQPipeline: @unchecked Sendable {
     public init(cpus: Int, barrier: BarrierConfiguration = .init()) {
         precondition(cpus >= 1 && cpus <= 255, "a pipeline has 1 to 255 CPUs, not \(cpus)")
         cpuCount = cpus
+        guard let records = ctenon_guard_records_create(Int32(cpus)) else { fatalError("out of memory for \(cpus) signal-guard records") }
+        guardRecords = records
         let barrierMemory = UnsafeMutablePointer<QuiescenceBarrier>.allocate(capacity: 1)
         barrierMemory.initialize(to: QuiescenceBarrier(cpus: cpus, configuration: barrier))
         barrierFence = barrierMemory.pointee.fenced ? .fenced : .membarrier
@@ -65,6 +70,14 @@ public final class IRQPipeline: @unchecked Sendable {
         core.pointee.deallocate()
         core.deinitialize(count: 1)
         core.deallocate()
+        ctenon_guard_records_free(guardRecords)
+    }
+
+    /// CPU `cpu`'s signal-guard record: what its handlers left blocked
+    /// (``Machine`` binds it to the CPU's thread; ``PluginHost`` reports it).
+    package func signalGuardRecord(cpu: Int) -> OpaquePointer {
+        precondition(cpu >= 0 && cpu < cpuCount, "CPU \(cpu) out of range 0..<\(cpuCount)")
+        return ctenon_guard_record_at(guardRecords, Int32(cpu))
     }
 
     /// Runs `body` with the calling thread acting as `cpu`, then restores the

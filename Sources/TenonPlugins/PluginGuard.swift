@@ -18,12 +18,12 @@ import TenonPipeline
 /// - puts back the calling thread's blocking of owned signals.
 ///
 /// Handlers on CPU threads are checked by the signal entry itself (see
-/// ``auditEntries(cpus:describe:)``).
+/// ``auditEntries(pipeline:describe:)``).
 final class PluginGuard {
     let logger: Logger
     /// Per-CPU violation counts already reported (at entry exit, pinned to an IRQ).
-    private var reported: [UInt64] = Array(repeating: 0, count: 64)
-    private var reportedPinned: [UInt64] = Array(repeating: 0, count: 64)
+    private var reported: [UInt64] = []
+    private var reportedPinned: [UInt64] = []
 
     init(logger: Logger) {
         self.logger = logger
@@ -148,21 +148,26 @@ final class PluginGuard {
     /// the signal entry's exit check or after in-band work on a CPU thread;
     /// the mask itself was already put back there). `describe` names the
     /// plugins behind an IRQ.
-    func auditEntries(cpus: Int, describe: (UInt32) -> String) {
-        for cpu in 0..<min(cpus, 64) {
-            let count = ctenon_guard_violations(Int32(cpu))
-            let pinned = ctenon_guard_pinned(Int32(cpu))
+    func auditEntries(pipeline: IRQPipeline, describe: (UInt32) -> String) {
+        if reported.count < pipeline.cpuCount {
+            reported += Array(repeating: 0, count: pipeline.cpuCount - reported.count)
+            reportedPinned += Array(repeating: 0, count: pipeline.cpuCount - reportedPinned.count)
+        }
+        for cpu in 0..<pipeline.cpuCount {
+            let record = pipeline.signalGuardRecord(cpu: cpu)
+            let count = ctenon_guard_violations(record)
+            let pinned = ctenon_guard_pinned(record)
             guard count != reported[cpu] || pinned != reportedPinned[cpu] else { continue }
             let times = max(count &- reported[cpu], pinned &- reportedPinned[cpu])
-            let names = Self.signals(in: ctenon_guard_violation_bits(Int32(cpu))).map(Self.name).joined(separator: ", ")
+            let names = Self.signals(in: ctenon_guard_violation_bits(record)).map(Self.name).joined(separator: ", ")
             let culprit: String
             if pinned != reportedPinned[cpu] {
-                let irq = ctenon_guard_pinned_irq(Int32(cpu))
+                let irq = ctenon_guard_pinned_irq(record)
                 culprit = "the handler of IRQ \(irq) (\(describe(irq)))"
-            } else if ctenon_guard_violation_irq(Int32(cpu)) == UInt32.max {
+            } else if ctenon_guard_violation_irq(record) == UInt32.max {
                 culprit = "an in-band handler replayed in task context"
             } else {
-                let irq = ctenon_guard_violation_irq(Int32(cpu))
+                let irq = ctenon_guard_violation_irq(record)
                 culprit = "a handler run by an IRQ entry (its last IRQ: \(irq), \(describe(irq)); the next time names the line exactly)"
             }
             reported[cpu] = count

@@ -902,7 +902,7 @@ public final class PluginHost: @unchecked Sendable {
     }
 
     private func auditHandlersLocked(_ actions: [IRQPipeline.ActionInfo]) {
-        sentry.auditEntries(cpus: pipeline.cpuCount) { irq in
+        sentry.auditEntries(pipeline: pipeline) { irq in
             let owners = Set(actions.filter { $0.irq == irq }.map(\.owner))
             let names = plugins.values.filter { owners.contains($0.owner) }.map(\.name).sorted()
             return names.isEmpty ? "no plugin handler on it now" : "handled by \(names.joined(separator: ", "))"

@@ -189,17 +189,25 @@ final class SignalGuardTests {
         // in its idle loop, in task context).
         let release = Self.occupy(machine, cpus: [1])
         defer { release.pointer.pointee.store(1, ordering: .releasing) }
-        let before = ctenon_guard_violations(1)
+        // Another machine of the process: its CPU 1 is not this one.
+        let other = try Machine(cpus: 2)
+        defer { other.stop() }
+        let record = machine.pipeline.signalGuardRecord(cpu: 1)
+        let before = ctenon_guard_violations(record)
         _ = try loadRogue("in_handler=true")
         #expect(served(rogue, irq: 5, cpu: 1))
-        #expect(ctenon_guard_violations(1) > before)
+        #expect(ctenon_guard_violations(record) > before)
+        let otherRecord = other.pipeline.signalGuardRecord(cpu: 1)
+        #expect(
+            ctenon_guard_violations(otherRecord) == 0 && ctenon_guard_pinned(otherRecord) == 0,
+            "a violation on this machine's CPU 1 was recorded against another machine's CPU 1")
         // The CPU still takes IRQs: the entry's sigreturn put its mask back.
         #expect(served(good, cpu: 1) && served(rogue, irq: 5, cpu: 1))
         // Once a violation was seen, entries check after each IRQ: the
         // report names the line and its plugin, not just the last IRQ taken.
-        let pinned = ctenon_guard_pinned(1)
+        let pinned = ctenon_guard_pinned(record)
         #expect(served(rogue, irq: 5, cpu: 1))
-        #expect(ctenon_guard_pinned(1) > pinned)
+        #expect(ctenon_guard_pinned(record) > pinned)
         host.auditHandlers()
         #expect(log.contains("CPU 1", "the handler of IRQ 5", "rogue", "SIGRTMIN+2"), "\(log.text)")
     }
@@ -212,7 +220,8 @@ final class SignalGuardTests {
     @Test func handlerBlockingTheDoorbellInTheIdleLoopIsRepaired() throws {
         // Either counts: once any violation was seen (an earlier test of the
         // process), handlers are checked one by one (pinned) instead.
-        func seen() -> UInt64 { ctenon_guard_violations(1) + ctenon_guard_pinned(1) }
+        let record = machine.pipeline.signalGuardRecord(cpu: 1)
+        func seen() -> UInt64 { ctenon_guard_violations(record) + ctenon_guard_pinned(record) }
         let before = seen()
         _ = try loadRogue("in_handler=true")
         let pipe = machine.pipeline

@@ -35,16 +35,27 @@ uint64_t ctenon_guard_blocked(uint64_t mask);
 /* Sets the calling thread's blocking of the signals in `mask` to `blocked`. */
 int ctenon_guard_set_blocked(uint64_t mask, uint64_t blocked);
 
+/* Per-CPU records of violations: an array of `count` per pipeline (CPU
+ * numbers of two machines in one process overlap), zeroed; each CPU thread
+ * binds its own (ctenon_guard_bind, NULL to unbind) and the checks below
+ * record into the calling thread's, if any. */
+struct ctenon_guard_record;
+struct ctenon_guard_record *ctenon_guard_records_create(int count);
+void ctenon_guard_records_free(struct ctenon_guard_record *records);
+struct ctenon_guard_record *ctenon_guard_record_at(struct ctenon_guard_record *records, int index);
+void ctenon_guard_bind(struct ctenon_guard_record *record);
+
 /* Entry-exit check: the doorbell/timer/fd entry's closing SIG_BLOCK returns
  * the mask handlers left, at no extra syscall; owned signals found blocked
- * there were blocked by a handler (the entry had opened them). Recorded per
- * CPU (0..63) with the last IRQ the entry took; sigreturn then restores the
- * interrupted mask, so nothing stays blocked. Async-signal-safe. */
+ * there were blocked by a handler (the entry had opened them). Recorded in
+ * the CPU thread's bound record with the last IRQ the entry took (`cpu` is
+ * the hook's argument, unused); sigreturn then restores the interrupted
+ * mask, so nothing stays blocked. Async-signal-safe. */
 void ctenon_irq_signals_block_at_exit(int cpu, uint32_t irq);
 /* Task-context variant for CPU threads after in-band work (replays there run
  * on the thread's own mask, which no sigreturn restores): unblocks owned
  * signals left blocked and records them like an entry exit, irq UINT32_MAX. */
-void ctenon_guard_repair_cpu_mask(int cpu);
+void ctenon_guard_repair_cpu_mask(void);
 /* Set by the first violation: entries then also check after each IRQ they
  * take (ctenon_guard_check_irq, one syscall), which names the line whose
  * handler did it. Off, the fast path costs one load per IRQ. */
@@ -54,13 +65,13 @@ static inline int ctenon_guard_pinpointing(void)
     return __atomic_load_n(&ctenon_guard_pinpoint_flag, __ATOMIC_RELAXED);
 }
 void ctenon_guard_check_irq(int cpu, uint32_t irq);
-/* Violations pinned to an IRQ on `cpu`, and the latest such IRQ. */
-uint64_t ctenon_guard_pinned(int cpu);
-uint32_t ctenon_guard_pinned_irq(int cpu);
-/* Violations recorded for `cpu`: count, OR of the signal bits, last IRQ. */
-uint64_t ctenon_guard_violations(int cpu);
-uint64_t ctenon_guard_violation_bits(int cpu);
-uint32_t ctenon_guard_violation_irq(int cpu);
+/* Violations of one CPU pinned to an IRQ, and the latest such IRQ. */
+uint64_t ctenon_guard_pinned(const struct ctenon_guard_record *record);
+uint32_t ctenon_guard_pinned_irq(const struct ctenon_guard_record *record);
+/* Violations recorded for one CPU: count, OR of the signal bits, last IRQ. */
+uint64_t ctenon_guard_violations(const struct ctenon_guard_record *record);
+uint64_t ctenon_guard_violation_bits(const struct ctenon_guard_record *record);
+uint32_t ctenon_guard_violation_irq(const struct ctenon_guard_record *record);
 
 /* ---- threads plugins start (thread_hook.c) ---- */
 /* Points the GOT slots of the dlopen'ed object `handle` for pthread_create at
