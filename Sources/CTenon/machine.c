@@ -359,6 +359,9 @@ struct ctenon_bell {
      * its word, so a ring wakes the word instead of signalling (Linux's
      * TIF_POLLING_NRFLAG, with the futex as the monitored line of mwait). */
     uint32_t sleeping[64];
+    /* Rings per CPU that sent the doorbell signal / woke the idle word. */
+    uint64_t signals[64];
+    uint64_t wakes[64];
 };
 
 struct ctenon_bell *ctenon_bell_create(int signo, int ncpus)
@@ -450,6 +453,7 @@ void ctenon_bell_ring(void *context, int32_t cpu)
             int e = errno;
             __atomic_fetch_add(w, 1, __ATOMIC_SEQ_CST);
             syscall(SYS_futex, w, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+            __atomic_fetch_add(&b->wakes[cpu], 1, __ATOMIC_RELAXED);
             errno = e;
             return;
         }
@@ -458,8 +462,16 @@ void ctenon_bell_ring(void *context, int32_t cpu)
     if (tid > 0) {
         int e = errno;
         syscall(SYS_tgkill, b->pid, tid, b->signo);
+        __atomic_fetch_add(&b->signals[cpu], 1, __ATOMIC_RELAXED);
         errno = e;
     }
+}
+
+void ctenon_bell_counts(const struct ctenon_bell *b, int cpu, uint64_t *signals, uint64_t *wakes)
+{
+    int ok = cpu >= 0 && cpu < b->ncpus;
+    *signals = ok ? __atomic_load_n(&b->signals[cpu], __ATOMIC_RELAXED) : 0;
+    *wakes = ok ? __atomic_load_n(&b->wakes[cpu], __ATOMIC_RELAXED) : 0;
 }
 
 /* ---- threads ---- */

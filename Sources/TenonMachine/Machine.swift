@@ -12,8 +12,11 @@ import TenonPipeline
 /// ``run(on:_:)``. Hardware interrupts are real-time signals: a raise sets a
 /// bit in the CPU's controller and, if the controller was idle, rings the
 /// doorbell (``MachineSignals/doorbell``, `tgkill` to the CPU's thread); the
-/// signal handler is the pipeline entry. Hard interrupts are masked lazily
-/// (a per-CPU flag the entry honours), not with the thread's signal mask.
+/// signal handler is the pipeline entry. A CPU idle in its loop is not
+/// signalled: the ring bumps and wakes its futex word and the loop takes the
+/// IRQs in task context (``doorbellRings(cpu:)`` counts both kinds). Hard
+/// interrupts are masked lazily (a per-CPU flag the entry honours), not with
+/// the thread's signal mask.
 public final class Machine: @unchecked Sendable {
     /// The largest machine.
     public static let maxCPUs = 64

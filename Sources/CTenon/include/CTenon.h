@@ -91,6 +91,9 @@ void ctenon_bell_ring(void *context, int32_t cpu);
  * wakes: a ring then bumps and wakes its futex word instead of signalling
  * its thread, and the idle loop takes the IRQs in task context. */
 void ctenon_bell_set_sleeping(struct ctenon_bell *b, int cpu, int sleeping);
+/* How many rings to `cpu` sent the doorbell signal, and how many woke its
+ * idle word instead. */
+void ctenon_bell_counts(const struct ctenon_bell *b, int cpu, uint64_t *signals, uint64_t *wakes);
 /* The same after a pause: makes sure CPU `cpu`'s backstop timer (created on
  * its thread `tid`, delivering `timer_signo` to the backstop entry, see
  * ctenon_set_backstop_entry) is armed, periodic every `pause_ns`; arms it only
