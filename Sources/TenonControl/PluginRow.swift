@@ -22,7 +22,7 @@ public struct PluginRow: Codable, Sendable, Equatable {
     public var lastOops: String?
     /// The file the loaded image was copied from.
     public var path: String?
-    /// 64-bit FNV-1a of the loaded bytes, 16 hex digits.
+    /// 64-bit fingerprint of the loaded bytes, 16 hex digits.
     public var contentHash: String?
     /// Every declared parameter as `name=value` (defaults included).
     public var parameters: [String]?

@@ -46,7 +46,7 @@ public struct LoadedPlugin: Sendable, Equatable, CustomStringConvertible {
     public var retireReasons: [String]
     /// The latest oops of this instance, if its code faulted.
     public var lastOops: PluginOops?
-    /// 64-bit FNV-1a of the loaded bytes, 16 hex digits (nil when not
+    /// 64-bit fingerprint of the loaded bytes (``PrivateImage/contentHash``), 16 hex digits (nil when not
     /// loaded from a private copy): tells two builds at one path apart.
     public var contentHash: String?
     /// Every declared parameter as `name=value`, defaults included, as given

@@ -33,7 +33,8 @@ package final class PrivateImage {
     package let sourcePath: String
     /// Bytes in the copy.
     package let size: UInt64
-    /// 64-bit FNV-1a of the bytes (not cryptographic: it tells builds apart).
+    /// 64-bit fingerprint of the bytes, FNV-1a's constants over 8-byte words
+    /// (not cryptographic: it tells builds apart).
     package let contentHash: UInt64
     /// The sealed memfd; -1 after ``close()``.
     package private(set) var fd: Int32

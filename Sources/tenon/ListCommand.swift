@@ -7,7 +7,7 @@ struct ListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list", abstract: "List loaded plugins (like lsmod).",
         discussion: """
-            HASH is the 64-bit FNV-1a of the loaded bytes (tells two builds at one path apart); PATH \
+            HASH is a 64-bit fingerprint of the loaded bytes (tells two builds at one path apart); PATH \
             is the file they were copied from. -v NAME shows one plugin in full, with its current \
             parameter values.
 
@@ -45,7 +45,7 @@ struct ListCommand: ParsableCommand {
                 if i > 0 { print("") }
                 var lines = [
                     ("name", r.name), ("version", r.version), ("state", r.state),
-                    ("path", r.path ?? "?"), ("hash", r.contentHash.map { "\($0) (FNV-1a 64)" } ?? "?"),
+                    ("path", r.path ?? "?"), ("hash", r.contentHash.map { "\($0) (64-bit fingerprint)" } ?? "?"),
                     ("loaded", formatter.string(from: r.loadedAt)),
                     ("irqs", r.irqs.map(String.init).joined(separator: ",")),
                     ("handler calls", String(r.handlerCalls)),

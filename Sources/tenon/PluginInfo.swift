@@ -22,6 +22,6 @@ struct PluginInfo: Codable {
     var commands: [Command]
     var hasInit: Bool
     var hasExit: Bool
-    /// FNV-1a of the bytes the child loaded (must match the parent's).
+    /// Fingerprint of the bytes the child loaded (must match the parent's).
     var hash: String
 }

@@ -22,6 +22,37 @@ struct PrivateImageTests {
         return dir
     }
 
+    /// The fingerprint is the bytes' alone (not how `read` split them), and
+    /// one changed byte anywhere changes it: in a word, at a chunk boundary
+    /// (64 KiB) and in the tail after the last whole word.
+    @Test func contentHashFollowsEveryByte() throws {
+        let path = try scratchDirectory() + "/blob"
+        var bytes = [UInt8](repeating: 0, count: 200_003)
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for i in bytes.indices {
+            x ^= x << 13
+            x ^= x >> 7
+            x ^= x << 17
+            bytes[i] = UInt8(truncatingIfNeeded: x)
+        }
+        func hash(_ b: [UInt8]) throws -> UInt64 {
+            try Data(b).write(to: URL(fileURLWithPath: path))
+            let copy = try PrivateImage(copying: path)
+            defer { copy.close() }
+            #expect(copy.size == UInt64(b.count))
+            return copy.contentHash
+        }
+        let original = try hash(bytes)
+        #expect(try hash(bytes) == original)
+        var seen: Set<UInt64> = [original]
+        for offset in [7, 8 * 1000 + 7, 65_535, 65_536, 200_000, 200_002] {
+            var changed = bytes
+            changed[offset] ^= 0x80
+            seen.insert(try hash(changed))
+        }
+        #expect(seen.count == 7, "a one-byte change left the fingerprint as it was")
+    }
+
     @Test func aRebuiltFileAtTheSamePathIsNewCodeWithItsOwnGlobals() throws {
         let pipeline = IRQPipeline(cpus: 1)
         let host = PluginHost(pipeline: pipeline, logger: testLogger())
