@@ -46,6 +46,10 @@ public final class PluginHost: @unchecked Sendable {
     /// Every owner token this host gave out, with its plugin's name and version
     /// (for traces that outlive the plugin). Under `registry`.
     private nonisolated(unsafe) var ownerNames: [UInt32: String] = [:]
+    /// Oopses of owners with no record yet: a handler that faulted while its
+    /// load was still running (init, or between init and registration). The
+    /// load quarantines the plugin as it registers it. Under `registry`.
+    private nonisolated(unsafe) var unclaimedFaults: [UInt32: PluginOops] = [:]
 
     /// The plugin that held owner token `owner`, loaded or long gone ("name version").
     public func formerName(owner: UInt32) -> String? {
@@ -123,10 +127,24 @@ public final class PluginHost: @unchecked Sendable {
     /// still loaded here.
     func faultReported(_ oops: PluginOops) {
         if note(oops) { logger.error("\(oops.description)") }
-        let record = registry.withLock { _ in
-            plugins.values.first(where: { $0.owner == oops.owner }) ?? draining.first(where: { $0.owner == oops.owner })
+        let record = registry.withLock { _ -> PluginRecord? in
+            let found = plugins.values.first(where: { $0.owner == oops.owner }) ?? draining.first(where: { $0.owner == oops.owner })
+            if found == nil && unclaimedFaults[oops.owner] == nil {
+                // Its load may still be running: it claims this when it registers.
+                // Bounded: owners of loads that failed are never claimed.
+                if unclaimedFaults.count >= 64 { unclaimedFaults.removeAll() }
+                unclaimedFaults[oops.owner] = oops
+            }
+            return found
         }
         if let record { quarantine(record, oops: oops) }
+    }
+
+    /// Quarantines `record` if a handler of its owner faulted before the
+    /// load registered it; call right after registering it.
+    private func claimEarlyFault(_ record: PluginRecord) {
+        guard let oops = registry.withLock({ _ in unclaimedFaults.removeValue(forKey: record.owner) }) else { return }
+        quarantine(record, oops: oops)
     }
 
     /// Unpublishes a faulted plugin through the normal path: suspend (its
@@ -175,12 +193,13 @@ public final class PluginHost: @unchecked Sendable {
         let record = try instantiate(
             path: path, parameters: parameters, replacing: nil,
             allowInsecure: allowInsecure)
-        let (state, lastOops, activity) = registry.withLock { _ in
+        registry.withLock { _ in
             pending[record.name] = nil
             plugins[record.name] = record
             if let reason = record.quarantineReason { quarantine(record, reason: reason) }
-            return (record.state, record.lastOops, record.activity)
         }
+        claimEarlyFault(record)
+        let (state, lastOops, activity) = registry.withLock { _ in (record.state, record.lastOops, record.activity) }
         let loaded = snapshot(record, state: state, lastOops: lastOops, activity: activity, actions: pipeline.actions())
         logger.info("plugin \(record.name) \(record.descriptor.version) loaded from \(record.image.path) as owner \(record.owner)")
         return loaded
@@ -711,7 +730,7 @@ public final class PluginHost: @unchecked Sendable {
             registry.withLock { _ in old.operation = nil }
             throw error
         }
-        let (newState, newOops, newActivity) = registry.withLock { _ in
+        registry.withLock { _ in
             pipeline.commitStaging(owner: new.owner)
             pipeline.traceControl(.swapCommit, owner: new.owner)
             // Its commands now reach the new instance; old calls still running are waited for below.
@@ -720,8 +739,9 @@ public final class PluginHost: @unchecked Sendable {
             pending[new.name] = nil
             plugins[new.name] = new
             if let reason = new.quarantineReason { quarantine(new, reason: reason) }
-            return (new.state, new.lastOops, new.activity)
         }
+        claimEarlyFault(new)
+        let (newState, newOops, newActivity) = registry.withLock { _ in (new.state, new.lastOops, new.activity) }
         let snapshotNew = snapshot(new, state: newState, lastOops: newOops, activity: newActivity, actions: pipeline.actions())
         logger.info(
             "plugin \(name): swapped \(old.descriptor.version) -> \(new.name) \(new.descriptor.version) from \(new.image.path) (\(new.image.copy?.hashText ?? "-"))"

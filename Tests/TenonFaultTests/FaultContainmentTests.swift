@@ -113,6 +113,24 @@ struct FaultContainmentTests {
         try host.bystanderKeepsCounting()
     }
 
+    /// A handler that faults while its load is still running (its init
+    /// raised the line and waited; or a 1 ms timer firing before the load
+    /// registered the plugin, which is how this was found) is reported when
+    /// no record exists yet: the load must still quarantine it.
+    @Test("a handler fault during the load still quarantines the plugin")
+    func handlerFaultDuringTheLoad() throws {
+        let host = try FaultHost()
+        let before = host.plugins.oopsTotal
+        try host.plugins.load(path: try Built.copy("fixturefaulty"), parameters: ["irq=30", "where=oob", "early=true"])
+        #expect(eventually { host.plugins.oopsTotal > before }, "init's raise did not fault")
+        #expect(eventually { host.state("fixture-faulty") == .faulted }, "a fault reported before registration left the plugin live")
+        #expect(host.plugins.plugin(named: "fixture-faulty")?.lastOops?.irq == 30)
+        try host.bystanderKeepsCounting()
+        guard case .retired = host.plugins.unload(name: "fixture-faulty") else {
+            Issue.record("unload of a faulted plugin must retire it"); return
+        }
+    }
+
     @Test("a fault in init fails the load with the oops", arguments: ["null", "abort", "exit", "_exit"])
     func initFault(kind: String) throws {
         let host = try FaultHost()

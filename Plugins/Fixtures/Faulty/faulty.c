@@ -5,6 +5,9 @@
  *         where (string, "oob")   oob | inband | work | timer | init | exit | command | none
  *         kind (string, "null")   null | fpe | abort | stack | trap | exit | _exit
  *         after (uint, 1)         fault on the after-th handler/work run (1: the first)
+ *         early (bool, false)     where=oob: init raises the line on CPU 1, waits
+ *                                 for the fault, then 20 ms more, and succeeds
+ *                                 (a fault reported before the load registers it)
  * Commands: calls "u64()" (handler runs so far), crash "void()" (faults with
  *           `kind` when where=command, else returns). */
 #include <signal.h>
@@ -107,6 +110,12 @@ static int32_t faulty_init(const tenon_host_t *h, const tenon_param_value_t *par
         if (timer < 0) return (int32_t)timer;
     }
     if (strcmp(where, "init") == 0) fault();
+    const tenon_param_value_t *e = tenon_param_find(params, n, "early", TENON_PARAM_BOOL);
+    if (e && e->value.b && strcmp(where, "oob") == 0) {
+        host->raise_irq(host, line, 1);
+        for (int i = 0; i < 5000 && atomic_load(&runs) == 0; i++) usleep(1000);
+        usleep(20000);
+    }
     return 0;
 }
 
@@ -128,6 +137,7 @@ static const tenon_param_desc_t params[] = {
     { "where", TENON_PARAM_STRING, "oob", "oob|inband|work|timer|init|exit|command|none" },
     { "kind", TENON_PARAM_STRING, "null", "null|fpe|abort|stack|trap|exit|_exit" },
     { "after", TENON_PARAM_UINT, "1", "fault on the after-th run" },
+    { "early", TENON_PARAM_BOOL, "false", "where=oob: init raises the line and waits for the fault" },
 };
 
 static const tenon_command_desc_t commands[] = {
