@@ -31,8 +31,9 @@ struct RunCommand: ParsableCommand {
             unloads and swaps prompt while IRQ storms keep every core busy (README, \
             Performance), at the cost of the CPUs yielding sooner to other processes. \
             --idle-poll D has each idle CPU poll for IRQs for D (e.g. 50us) before it \
-            sleeps: IRQs arriving one at a time then cost no signal and no wake-up, at the \
-            cost of idle CPUs spinning for D after each IRQ (use at most one CPU per core).
+            sleeps: an IRQ arriving within D then costs no system call at all (an idle CPU \
+            is otherwise woken on its futex, not signalled), at the cost of idle CPUs \
+            spinning for D after each IRQ (use at most one CPU per core).
 
             Example: tenon run --cpus 4 --timer 100 --plugin .build/release/libtenon-counter.so:irq=5
             """)
