@@ -281,6 +281,13 @@ extension HostRuntime {
             counters["tick.cpu\(i).deliveries"] = t.deliveries
             counters["tick.cpu\(i).overruns"] = t.overruns
         }
+        // How raises reached each CPU: the doorbell signal (it was busy) or
+        // a wake of its idle loop's futex word (it was idle).
+        for cpu in 0..<machine.cpuCount {
+            let rings = machine.doorbellRings(cpu: cpu)
+            counters["doorbell.cpu\(cpu).signals"] = rings.signals
+            counters["doorbell.cpu\(cpu).wakes"] = rings.wakes
+        }
         let values: [String: JSONValue] = [
             "cpus": .int(machine.cpuCount),
             "stage": p.oobStageName.map { .string($0) } ?? .null,

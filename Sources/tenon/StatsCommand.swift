@@ -5,7 +5,14 @@ import TenonControl
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats", abstract: "Host counters: IRQs handled, plugins, timers, barrier.",
-        discussion: "Example: tenon stats --json")
+        discussion: """
+            doorbell.cpuN.signals / doorbell.cpuN.wakes: raises that reached CPU N by the \
+            doorbell signal (it was running something) or by waking its idle loop's futex \
+            word (it was idle). taint.oops / taint.faultedPlugins and `tainted = D`: plugin \
+            code has faulted here.
+
+            Example: tenon stats --json
+            """)
 
     @OptionGroup var options: ClientOptions
 

@@ -114,6 +114,10 @@ struct EndToEndTests {
         try sendGarbage()
         r = try tenon("stats")
         #expect(r.status == 0 && r.stdout.contains("plugins.loaded = 1"))
+        // The raises above reached CPU 1 as signals or wakes of its idle word.
+        let rings = r.stdout.split(separator: "\n").filter { $0.contains("doorbell.cpu1.") }
+            .compactMap { $0.split(separator: "=").last.flatMap { UInt64($0.trimmingCharacters(in: .whitespaces)) } }
+        #expect(rings.count == 2 && rings.reduce(0, +) >= 1, "\(r.stdout)")
 
         // A user other than the host's (or root) is refused.
         if getuid() == 0 {
