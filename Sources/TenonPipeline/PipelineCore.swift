@@ -55,7 +55,7 @@ struct PipelineCore: ~Copyable {
     /// Passes over the controller per entry while a machine is attached
     /// (``IRQPipeline/drainBudget``).
     let drainBudget = Atomic<UInt32>(PipelineCore.defaultDrainBudget)
-    static var defaultDrainBudget: UInt32 { @_noLocks get { 4 } }
+    static var defaultDrainBudget: UInt32 { @_noLocks get { 2 } }
     /// Backstop expiries in a row that find nothing left behind before the
     /// backstop is disarmed (``InterruptPath/backstopEntry(_:)``): under a
     /// flood whose stops come less often than the period, re-arming after

@@ -30,7 +30,7 @@ struct DoorbellBenchCommand: ParsableCommand {
     var seconds: Double = 0.5
     @Option(help: "IRQ lines the flood raises round robin (1...64).")
     var lines: Int = 16
-    @Option(help: "The machine's drain budget, passes per entry (default: IRQPipeline's, 4).")
+    @Option(help: "The machine's drain budget, passes per entry (default: IRQPipeline's, 2).")
     var budget: Int?
     @Option(help: "Also run ping-pong with the target's idle loop polling this long before it sleeps: e.g. 50us.")
     var idlePoll: String?

@@ -43,7 +43,7 @@ extension MachineTests {
         let m = try Machine(cpus: 2)
         defer { m.stop() }
         let pipe = m.pipeline
-        #expect(pipe.drainBudget == 4)
+        #expect(pipe.drainBudget == 2)
         pipe.drainBudget = 1
         #expect(pipe.enable_oob_stage("test") == 0)
         let seq = LineSequences(lines: lines)
