@@ -355,9 +355,11 @@ struct ctenon_bell {
     uint64_t later_ns;
     /* Per-CPU idle-loop futex words (sequence counters), for wake. */
     uint32_t *words[64];
-    /* Per-CPU: the idle loop will look at its controller before it sleeps on
-     * its word, so a ring wakes the word instead of signalling (Linux's
-     * TIF_POLLING_NRFLAG, with the futex as the monitored line of mwait). */
+    /* Per-CPU idle state (CTENON_CPU_*): BUSY, a ring signals; IDLE, the
+     * idle loop will look at its controller before it sleeps on its word, so
+     * a ring wakes the word instead (Linux's TIF_POLLING_NRFLAG, the futex as
+     * the line mwait monitors); POLLING, it spins on its controller, so a
+     * ring does nothing at all. */
     uint32_t sleeping[64];
     /* Rings per CPU that sent the doorbell signal / woke the idle word. */
     uint64_t signals[64];
@@ -434,11 +436,11 @@ void ctenon_bell_set_tid(struct ctenon_bell *b, int cpu, int tid)
     if (cpu >= 0 && cpu < 64) __atomic_store_n(&b->tids[cpu], tid, __ATOMIC_RELEASE);
 }
 
-void ctenon_bell_set_sleeping(struct ctenon_bell *b, int cpu, int sleeping)
+void ctenon_bell_set_sleeping(struct ctenon_bell *b, int cpu, int state)
 {
     /* seq_cst: against the raiser's summary store, then its load of this
      * flag in ctenon_bell_ring (Dekker). */
-    if (cpu >= 0 && cpu < 64) __atomic_store_n(&b->sleeping[cpu], (uint32_t)sleeping, __ATOMIC_SEQ_CST);
+    if (cpu >= 0 && cpu < 64) __atomic_store_n(&b->sleeping[cpu], (uint32_t)state, __ATOMIC_SEQ_CST);
 }
 
 void ctenon_bell_ring(void *context, int32_t cpu)
@@ -447,7 +449,9 @@ void ctenon_bell_ring(void *context, int32_t cpu)
     if (!b || cpu < 0 || cpu >= b->ncpus) return;
     /* The caller set the controller's summary (seq_cst) before this load: a
      * CPU whose flag is still clear looks at the summary after setting it. */
-    if (__atomic_load_n(&b->sleeping[cpu], __ATOMIC_SEQ_CST)) {
+    uint32_t state = __atomic_load_n(&b->sleeping[cpu], __ATOMIC_SEQ_CST);
+    if (state == CTENON_CPU_POLLING) return;
+    if (state == CTENON_CPU_IDLE) {
         uint32_t *w = __atomic_load_n(&b->words[cpu], __ATOMIC_ACQUIRE);
         if (w) {
             int e = errno;

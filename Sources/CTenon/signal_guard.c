@@ -146,9 +146,8 @@ static void record(uint64_t bits, uint32_t irq)
     __atomic_store_n(&ctenon_guard_pinpoint_flag, 1, __ATOMIC_RELAXED);
 }
 
-void ctenon_guard_check_irq(int cpu, uint32_t irq)
+void ctenon_guard_check_irq(uint32_t irq)
 {
-    (void)cpu;
     uint64_t bad = ctenon_guard_blocked(__atomic_load_n(&owned, __ATOMIC_RELAXED));
     struct ctenon_guard_record *r = bound_record;
     if (!bad || !r) return;

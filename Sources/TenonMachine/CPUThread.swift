@@ -14,9 +14,10 @@ import TenonPipeline
 /// each IRQ of an idle CPU a futex round trip and a lock.
 ///
 /// An idle CPU is not signalled at all. From the moment the loop has no job
-/// until it wakes, it raises its `sleeping` flag in the doorbell
+/// until it wakes, its state in the doorbell is IDLE
 /// (`ctenon_bell_set_sleeping`), and a ring bumps and wakes its word instead
-/// of sending the doorbell signal: the loop takes the IRQs in task context.
+/// of sending the doorbell signal: the loop takes the IRQs in task context
+/// (POLLING, during an idle-poll window, skips even the wake).
 /// That is Linux's `TIF_POLLING_NRFLAG` (a raiser skips the IPI to an idle
 /// CPU that watches its flags), with the futex word as the line `mwait`
 /// monitors. The flag and the raiser's summary are a Dekker pair (both
@@ -126,7 +127,7 @@ final class CPUThread: @unchecked Sendable {
             let job = queue.withLock { $0.isEmpty ? nil : $0.removeFirst() }
             if let job {
                 // Busy from here: a raise must interrupt the job with a signal.
-                ctenon_bell_set_sleeping(bell, Int32(index), 0)
+                ctenon_bell_set_sleeping(bell, Int32(index), Int32(CTENON_CPU_BUSY))
                 // What an entry left on its drain budget while this CPU
                 // idled: one bounded pass; the rest comes back with the next
                 // raise or the backstop, while the job runs.
@@ -140,19 +141,23 @@ final class CPUThread: @unchecked Sendable {
             // From here to the wake-up, raisers wake the word instead of
             // signalling: every path below looks at the summary before it
             // sleeps, and a job clears the flag first (above).
-            ctenon_bell_set_sleeping(bell, Int32(index), 1)
+            ctenon_bell_set_sleeping(bell, Int32(index), Int32(CTENON_CPU_IDLE))
             let poll = idlePollNanos.load(ordering: .relaxed)
             if poll > 0 {
                 // Halt-polling: raisers do not ring while this runs, and an
                 // IRQ arriving within the window is taken below in task
-                // context, without a signal or a wake-up.
+                // context, without a signal or a wake-up. Back to IDLE before
+                // the last look below: a raiser that still saw POLLING set
+                // its summary before that store.
+                ctenon_bell_set_sleeping(bell, Int32(index), Int32(CTENON_CPU_POLLING))
                 let word = word
                 path.poll(nanos: poll) { ctenon_word_load(word) != seen }
+                ctenon_bell_set_sleeping(bell, Int32(index), Int32(CTENON_CPU_IDLE))
             }
             if path.hasPending {
                 // Not idle while handlers run: an oob IRQ raised meanwhile
                 // must preempt an in-band handler being replayed, by signal.
-                ctenon_bell_set_sleeping(bell, Int32(index), 0)
+                ctenon_bell_set_sleeping(bell, Int32(index), Int32(CTENON_CPU_BUSY))
                 // Idle under a flood: over its budget this pass bumps the
                 // word instead of arming the backstop, and the loop comes back.
                 pipeline.takePendingIRQs()
@@ -172,7 +177,7 @@ final class CPUThread: @unchecked Sendable {
             _ = ctenon_futex_wait(word, seen)
             path.setIdle(false)
         }
-        ctenon_bell_set_sleeping(bell, Int32(index), 0)
+        ctenon_bell_set_sleeping(bell, Int32(index), Int32(CTENON_CPU_BUSY))
         ctenon_bell_set_tid(bell, Int32(index), 0)
         ctenon_bell_set_word(bell, Int32(index), nil)
         ctenon_bell_later_delete(bell, Int32(index))

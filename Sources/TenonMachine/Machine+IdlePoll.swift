@@ -10,8 +10,8 @@ extension Machine {
     /// idle loop takes the IRQ in task context, with no system call on
     /// either side. The window restarts after every IRQ taken; the CPU sleeps
     /// once a whole window passes without one (KVM's guest halt-polling).
-    /// Since idle CPUs are woken instead of signalled, ping-pong gains ~×1.1
-    /// from a 50 µs window, where it gained ×3–7 before: it helps when IRQs
+    /// Since idle CPUs are woken instead of signalled, ping-pong gains
+    /// ×1.1–1.9 from a 50 µs window (four runs), where it gained ×3–7 before: it helps when IRQs
     /// come just too far apart for the idle loop to catch them awake.
     ///
     /// The cost is CPU time: an idle CPU spins for the window after each IRQ.

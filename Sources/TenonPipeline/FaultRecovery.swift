@@ -67,7 +67,7 @@ extension CPUContext {
                 last = UInt32(word &* 64 &+ bits.trailingZeroBitCount)
                 handleRaised(last)
                 // The signal guard, while it looks for the handler that blocked host signals.
-                HostGlue.pinpointBlockedSignals(cpu: index, irq: last)
+                HostGlue.pinpointBlockedSignals(irq: last)
             }
         }
         data.pointee.takeWord = outerWord

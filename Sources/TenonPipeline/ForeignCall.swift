@@ -64,9 +64,9 @@ enum HostGlue {
     /// After each IRQ, only once a violation was seen: which line left host
     /// signals blocked (one `rt_sigprocmask` read, async-signal-safe).
     @inline(__always) @_noLocks
-    static func pinpointBlockedSignals(cpu: Int, irq: UInt32) {
+    static func pinpointBlockedSignals(irq: UInt32) {
         _unsafePerformance {
-            if ctenon_guard_pinpointing() != 0 { ctenon_guard_check_irq(Int32(truncatingIfNeeded: cpu), irq) }
+            if ctenon_guard_pinpointing() != 0 { ctenon_guard_check_irq(irq) }
         }
     }
 

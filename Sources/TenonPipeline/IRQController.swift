@@ -22,14 +22,8 @@ import Synchronization
 struct IRQController: ~Copyable {
     let summary = Atomic<UInt64>(0)
     let leaves: UnsafeMutablePointer<Atomic<UInt64>>
-    /// The owner's idle loop is polling the summary (Linux's
-    /// `TIF_POLLING_NRFLAG`): a raiser that sets the summary need not ring,
-    /// the poller sees it. Both sides are sequentially consistent (raiser:
-    /// summary, then this; poller: clears this, then reads the summary), so
-    /// a raise that skips the ring is always seen by the poll or its last look.
-    let polling = Atomic<UInt64>(0)
     /// Pads the stride to one cache line (checked by a test).
-    private let padding: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+    private let padding: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0)
 
     static var lineSize: Int { @_noLocks get { 64 } }
 

@@ -51,8 +51,8 @@ package struct InterruptPath: @unchecked Sendable {
         if core.pointee.controllers[Int(cpu)].raise(irq) {
             let bell = core.pointee.doorbell.load(ordering: .acquiring)
             if bell != 0 {
-                // Its idle loop polls the summary: no signal needed.
-                if core.pointee.controllers[Int(cpu)].polling.load(ordering: .sequentiallyConsistent) != 0 { return 0 }
+                // The machine's ring signals a busy CPU, wakes an idle one
+                // and leaves a polling one alone (CPUThread's idle flag).
                 HostGlue.ring(bell, context: core.pointee.doorbellContext.load(ordering: .relaxed), cpu: Int(cpu))
                 return 0
             }
@@ -71,14 +71,13 @@ package struct InterruptPath: @unchecked Sendable {
     }
 
     /// Polls the calling CPU's controller from its idle loop for at most
-    /// `nanos`, with raisers told not to ring meanwhile (see
-    /// ``IRQController/polling``). Returns as soon as the summary is set or
-    /// `stop()` holds (work was submitted); the caller then looks at
-    /// ``hasPending`` as usual. Task context; the CPU must be marked idle.
+    /// `nanos`. Returns as soon as the summary is set or `stop()` holds (work
+    /// was submitted); the caller then looks at ``hasPending`` as usual. The
+    /// machine tells raisers not to ring meanwhile (its idle flag, see
+    /// TenonMachine's CPUThread). Task context; the CPU must be marked idle.
     package func poll(nanos: UInt64, until stop: () -> Bool) {
         guard let cpu = current() else { return }
         let controller = core.pointee.controllers + cpu.index
-        controller.pointee.polling.store(1, ordering: .sequentiallyConsistent)
         let end = HostGlue.monotonicNanos() &+ nanos
         var spins: UInt32 = 0
         while controller.pointee.summary.load(ordering: .relaxed) == 0 {
@@ -87,9 +86,6 @@ package struct InterruptPath: @unchecked Sendable {
             // The clock (vDSO) and the stop check every 64 spins.
             if spins & 63 == 0 && (stop() || HostGlue.monotonicNanos() >= end) { break }
         }
-        // Cleared before the caller's last look at the summary: a raiser
-        // that still saw the flag set its summary before this store.
-        controller.pointee.polling.store(0, ordering: .sequentiallyConsistent)
     }
 
     /// Whether the calling CPU's controller may hold IRQs, including any a

@@ -93,6 +93,16 @@ package final class DynamicImage {
         self.span = DynamicImage.span(of: handle)
     }
 
+    /// A bare `dlopen` + `dlsym(tenon_plugin_entry)` + `dlclose` of `path`,
+    /// none of the host's checks: the baseline benchmarks put unloads beside.
+    /// Whether the image opened and exports the entry point.
+    package static func bareCycle(path: String) -> Bool {
+        guard let h = dlopen(path, RTLD_NOW | RTLD_LOCAL) else { return false }
+        let found = dlsym(h, PluginDescriptor.entrySymbol) != nil
+        dlclose(h)
+        return found
+    }
+
     private static func span(of handle: UnsafeMutableRawPointer) -> Range<UInt>? {
         var start: UInt = 0, end: UInt = 0
         guard ctenon_image_span(handle, &start, &end) == 0, start < end else { return nil }

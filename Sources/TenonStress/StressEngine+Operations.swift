@@ -194,9 +194,7 @@ extension StressEngine {
     func timeBareCycle() {
         guard let bareImage else { return }
         let s = tstress_now_ns()
-        guard let h = dlopen(bareImage, RTLD_NOW | RTLD_LOCAL) else { return }
-        _ = dlsym(h, PluginDescriptor.entrySymbol)
-        dlclose(h)
+        guard DynamicImage.bareCycle(path: bareImage) else { return }
         bareCycleNanos.append(tstress_now_ns() - s)
     }
 

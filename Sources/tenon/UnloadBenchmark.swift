@@ -35,10 +35,7 @@ enum UnloadBenchmark {
         for i in 0..<(cycles + 2) {
             let warm = i < 2
             var t = now()
-            guard let h = dlopen(path, RTLD_NOW | RTLD_LOCAL), dlsym(h, PluginDescriptor.entrySymbol) != nil else {
-                throw BenchSetupError.bareCycle(path)
-            }
-            dlclose(h)
+            guard DynamicImage.bareCycle(path: path) else { throw BenchSetupError.bareCycle(path) }
             if !warm { f.bare.append(now() - t) }
 
             t = now()

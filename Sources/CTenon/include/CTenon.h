@@ -87,10 +87,15 @@ void ctenon_bell_free(struct ctenon_bell *b);
 void ctenon_bell_set_tid(struct ctenon_bell *b, int cpu, int tid);
 /* A DoorbellFunction: tgkill(pid, tid[cpu], signo). Async-signal-safe. */
 void ctenon_bell_ring(void *context, int32_t cpu);
-/* Set (1) by an idle CPU before its last look at its controller and until it
- * wakes: a ring then bumps and wakes its futex word instead of signalling
- * its thread, and the idle loop takes the IRQs in task context. */
-void ctenon_bell_set_sleeping(struct ctenon_bell *b, int cpu, int sleeping);
+/* A CPU's idle state, set by its own thread (sequentially consistent: the
+ * raiser sets the controller's summary, then reads it; the CPU sets it, then
+ * looks at the summary once more before it sleeps or stops polling).
+ * BUSY: a ring sends the doorbell signal. IDLE (set before the idle loop's
+ * last look at its controller, until it wakes): a ring bumps and wakes its
+ * futex word instead, and the loop takes the IRQs in task context. POLLING
+ * (the idle-poll window): a ring does nothing, the poll sees the summary. */
+enum { CTENON_CPU_BUSY = 0, CTENON_CPU_IDLE = 1, CTENON_CPU_POLLING = 2 };
+void ctenon_bell_set_sleeping(struct ctenon_bell *b, int cpu, int state);
 /* How many rings to `cpu` sent the doorbell signal, and how many woke its
  * idle word instead. */
 void ctenon_bell_counts(const struct ctenon_bell *b, int cpu, uint64_t *signals, uint64_t *wakes);

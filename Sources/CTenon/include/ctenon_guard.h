@@ -64,7 +64,7 @@ static inline int ctenon_guard_pinpointing(void)
 {
     return __atomic_load_n(&ctenon_guard_pinpoint_flag, __ATOMIC_RELAXED);
 }
-void ctenon_guard_check_irq(int cpu, uint32_t irq);
+void ctenon_guard_check_irq(uint32_t irq);
 /* Violations of one CPU pinned to an IRQ, and the latest such IRQ. */
 uint64_t ctenon_guard_pinned(const struct ctenon_guard_record *record);
 uint32_t ctenon_guard_pinned_irq(const struct ctenon_guard_record *record);
