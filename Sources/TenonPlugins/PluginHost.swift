@@ -46,10 +46,17 @@ public final class PluginHost: @unchecked Sendable {
     /// Every owner token this host gave out, with its plugin's name and version
     /// (for traces that outlive the plugin). Under `registry`.
     private nonisolated(unsafe) var ownerNames: [UInt32: String] = [:]
-    /// Oopses of owners with no record yet: a handler that faulted while its
-    /// load was still running (init, or between init and registration). The
-    /// load quarantines the plugin as it registers it. Under `registry`.
+    /// Owners whose load is between `registerOwner` and registration (or
+    /// rollback): a fault of theirs has no record to land on yet. Under `registry`.
+    private nonisolated(unsafe) var loadingOwners: Set<UInt32> = []
+    /// The first oops of each of `loadingOwners` whose handler faulted before
+    /// the load registered it; the load quarantines the plugin as it
+    /// registers it. At most one per load in flight. Under `registry`.
     private nonisolated(unsafe) var unclaimedFaults: [UInt32: PluginOops] = [:]
+
+    /// Faults waiting for their load to register the plugin (0 once every
+    /// load has registered or rolled back).
+    package var unclaimedFaultCount: Int { registry.withLock { _ in unclaimedFaults.count } }
 
     /// The plugin that held owner token `owner`, loaded or long gone ("name version").
     public func formerName(owner: UInt32) -> String? {
@@ -129,10 +136,7 @@ public final class PluginHost: @unchecked Sendable {
         if note(oops) { logger.error("\(oops.description)") }
         let record = registry.withLock { _ -> PluginRecord? in
             let found = plugins.values.first(where: { $0.owner == oops.owner }) ?? draining.first(where: { $0.owner == oops.owner })
-            if found == nil && unclaimedFaults[oops.owner] == nil {
-                // Its load may still be running: it claims this when it registers.
-                // Bounded: owners of loads that failed are never claimed.
-                if unclaimedFaults.count >= 64 { unclaimedFaults.removeAll() }
+            if found == nil && loadingOwners.contains(oops.owner) && unclaimedFaults[oops.owner] == nil {
                 unclaimedFaults[oops.owner] = oops
             }
             return found
@@ -140,11 +144,13 @@ public final class PluginHost: @unchecked Sendable {
         if let record { quarantine(record, oops: oops) }
     }
 
-    /// Quarantines `record` if a handler of its owner faulted before the
-    /// load registered it; call right after registering it.
-    private func claimEarlyFault(_ record: PluginRecord) {
-        guard let oops = registry.withLock({ _ in unclaimedFaults.removeValue(forKey: record.owner) }) else { return }
-        quarantine(record, oops: oops)
+    /// Ends `owner`'s load: it no longer collects faults, and the one that
+    /// waited for it, if any, is returned. Call under `registry`, in the same
+    /// section that registers the record, so that a fault is either claimed
+    /// here or finds the record.
+    private func endLoading(_ owner: UInt32) -> PluginOops? {
+        loadingOwners.remove(owner)
+        return unclaimedFaults.removeValue(forKey: owner)
     }
 
     /// Unpublishes a faulted plugin through the normal path: suspend (its
@@ -193,12 +199,13 @@ public final class PluginHost: @unchecked Sendable {
         let record = try instantiate(
             path: path, parameters: parameters, replacing: nil,
             allowInsecure: allowInsecure)
-        registry.withLock { _ in
+        let early = registry.withLock { _ in
             pending[record.name] = nil
             plugins[record.name] = record
             if let reason = record.quarantineReason { quarantine(record, reason: reason) }
+            return endLoading(record.owner)
         }
-        claimEarlyFault(record)
+        if let early { quarantine(record, oops: early) }
         let (state, lastOops, activity) = registry.withLock { _ in (record.state, record.lastOops, record.activity) }
         let loaded = snapshot(record, state: state, lastOops: lastOops, activity: activity, actions: pipeline.actions())
         logger.info("plugin \(record.name) \(record.descriptor.version) loaded from \(record.image.path) as owner \(record.owner)")
@@ -278,7 +285,10 @@ public final class PluginHost: @unchecked Sendable {
             throw .ownerSlotsExhausted(plugin: descriptor.name)
         }
         let name = descriptor.name
-        registry.withLock { _ in ownerNames[owner] = "\(name) \(descriptor.version)" }
+        registry.withLock { _ in
+            ownerNames[owner] = "\(name) \(descriptor.version)"
+            loadingOwners.insert(owner)
+        }
         pipeline.traceControl(.loadBegin, owner: owner)
         defer { pipeline.traceControl(.loadEnd, owner: owner) }
         let runsBase = pipeline.handlerRuns(owner: owner)
@@ -430,6 +440,8 @@ public final class PluginHost: @unchecked Sendable {
     ) {
         // Undo signal changes at once, before waiting for quiescence.
         _ = sentry.end(section, plugin: name, what: "load (constructors, entry point, init)")
+        // The oops is in the log already; no record will ever claim it.
+        _ = registry.withLock { _ in endLoading(owner) }
         pipeline.suspend(owner: owner)
         let wait = pipeline.synchronize(timeout: rollbackTimeout, reaching: owner)
         timers?.cancelAll(owner: owner)
@@ -730,7 +742,7 @@ public final class PluginHost: @unchecked Sendable {
             registry.withLock { _ in old.operation = nil }
             throw error
         }
-        registry.withLock { _ in
+        let early = registry.withLock { _ in
             pipeline.commitStaging(owner: new.owner)
             pipeline.traceControl(.swapCommit, owner: new.owner)
             // Its commands now reach the new instance; old calls still running are waited for below.
@@ -739,8 +751,9 @@ public final class PluginHost: @unchecked Sendable {
             pending[new.name] = nil
             plugins[new.name] = new
             if let reason = new.quarantineReason { quarantine(new, reason: reason) }
+            return endLoading(new.owner)
         }
-        claimEarlyFault(new)
+        if let early { quarantine(new, oops: early) }
         let (newState, newOops, newActivity) = registry.withLock { _ in (new.state, new.lastOops, new.activity) }
         let snapshotNew = snapshot(new, state: newState, lastOops: newOops, activity: newActivity, actions: pipeline.actions())
         logger.info(

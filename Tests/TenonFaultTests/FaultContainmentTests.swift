@@ -125,10 +125,32 @@ struct FaultContainmentTests {
         #expect(eventually { host.plugins.oopsTotal > before }, "init's raise did not fault")
         #expect(eventually { host.state("fixture-faulty") == .faulted }, "a fault reported before registration left the plugin live")
         #expect(host.plugins.plugin(named: "fixture-faulty")?.lastOops?.irq == 30)
+        #expect(host.plugins.unclaimedFaultCount == 0, "the load did not claim its fault")
         try host.bystanderKeepsCounting()
         guard case .retired = host.plugins.unload(name: "fixture-faulty") else {
             Issue.record("unload of a faulted plugin must retire it"); return
         }
+    }
+
+    @Test("a handler fault during a load that then fails is logged, and nothing waits for it")
+    func handlerFaultDuringAFailedLoad() throws {
+        let host = try FaultHost()
+        let before = host.plugins.oopsTotal
+        let error = #expect(throws: PluginError.self) {
+            try host.plugins.load(
+                path: try Built.copy("fixturefaulty"), parameters: ["irq=30", "where=oob", "early=true", "refuse=true"])
+        }
+        guard case .initFailed(let plugin, _) = error else {
+            Issue.record("expected .initFailed, got \(String(describing: error))"); return
+        }
+        #expect(plugin == "fixture-faulty")
+        #expect(eventually { host.plugins.oopsTotal > before }, "the handler's fault was not logged")
+        // The rolled-back load's fault is not kept for a record that will never exist.
+        #expect(host.plugins.unclaimedFaultCount == 0)
+        #expect(host.plugins.plugin(named: "fixture-faulty") == nil)
+        try host.bystanderKeepsCounting()
+        try host.plugins.load(path: try Built.copy("fixturefaulty"), parameters: ["where=none"])
+        #expect(host.state("fixture-faulty") == .live, "a later load inherited the failed load's fault")
     }
 
     @Test("a fault in init fails the load with the oops", arguments: ["null", "abort", "exit", "_exit"])

@@ -8,8 +8,10 @@
  *         early (bool, false)     where=oob: init raises the line on CPU 1, waits
  *                                 for the fault, then 20 ms more, and succeeds
  *                                 (a fault reported before the load registers it)
+ *         refuse (bool, false)    init returns -EINVAL at its end (after `early`)
  * Commands: calls "u64()" (handler runs so far), crash "void()" (faults with
  *           `kind` when where=command, else returns). */
+#include <errno.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -116,6 +118,8 @@ static int32_t faulty_init(const tenon_host_t *h, const tenon_param_value_t *par
         for (int i = 0; i < 5000 && atomic_load(&runs) == 0; i++) usleep(1000);
         usleep(20000);
     }
+    const tenon_param_value_t *r = tenon_param_find(params, n, "refuse", TENON_PARAM_BOOL);
+    if (r && r->value.b) return -EINVAL;
     return 0;
 }
 
@@ -138,6 +142,7 @@ static const tenon_param_desc_t params[] = {
     { "kind", TENON_PARAM_STRING, "null", "null|fpe|abort|stack|trap|exit|_exit" },
     { "after", TENON_PARAM_UINT, "1", "fault on the after-th run" },
     { "early", TENON_PARAM_BOOL, "false", "where=oob: init raises the line and waits for the fault" },
+    { "refuse", TENON_PARAM_BOOL, "false", "init fails with -EINVAL at its end" },
 };
 
 static const tenon_command_desc_t commands[] = {
