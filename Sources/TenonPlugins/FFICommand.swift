@@ -38,7 +38,7 @@ public enum CommandResult: Sendable, Equatable, CustomStringConvertible {
 /// array it points to are owned by this object and live exactly as long as it
 /// (libffi keeps the pointer, it does not copy the array). A call lays its
 /// arguments out on the stack and allocates nothing but the copy of a `str`
-/// argument; `tenon bench --only command` measures it beside a bare
+/// argument (or a `str` result's `String`); `tenon bench --only command` measures it beside a bare
 /// `ffi_call`. Task context only, never a per-IRQ path.
 ///
 /// Not `Sendable`, and calls must respect the header: commands run [task].
@@ -59,6 +59,8 @@ public final class FFICommand {
     /// Prepares the call interface for `descriptor`.
     /// - Throws: ``PluginError/ffiPrepFailed(command:signature:status:)``.
     public init(_ descriptor: CommandDescriptor, plugin: String) throws(PluginError) {
+        // decode(_:as:) reads results as one 64-bit ffi_arg.
+        precondition(MemoryLayout<ffi_arg>.size == 8, "FFICommand assumes a 64-bit ffi_arg")
         let sig = descriptor.signature
         let count = sig.argumentTypes.count
         let types = UnsafeMutablePointer<UnsafeMutablePointer<ffi_type>?>.allocate(capacity: max(count, 1))
@@ -108,88 +110,94 @@ public final class FFICommand {
 
     private func perform(_ arguments: [CommandArgument], site: PluginCallSite?) -> Result<CommandResult, FaultedCall> {
         let count = parameterTypes.count
-        precondition(
-            arguments.count == count,
-            "FFICommand.call: \(arguments.count) argument(s) for \(signature)")
-        // Argument layout on the stack, no heap: one 8-byte slot per argument
-        // holding the C value itself (for str: the char* pointer), the array
-        // of pointers to them libffi takes, and the result buffer. Only a str
-        // argument is copied to the heap (a NUL-terminated copy the plugin may
-        // keep reading during the call). Index loops over buffers: iterators
-        // and element copies would retain and release the arrays per call.
-        return arguments.withUnsafeBufferPointer { args in
-            withUnsafeTemporaryAllocation(byteCount: 8 * max(count, 1), alignment: 8) { slotBuffer in
-                withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: max(count, 1)) { valueBuffer in
-                    let slots = slotBuffer.baseAddress!, values = valueBuffer.baseAddress!
-                    var strings = false
-                    for i in 0..<count {
-                        let slot = slots + 8 * i
-                        let type: CommandType
-                        switch args[i] {
-                        case .bool(let v): slot.storeBytes(of: v ? 1 : 0, as: UInt8.self); type = .bool  // C bool = one byte
-                        case .i32(let v): slot.storeBytes(of: v, as: Int32.self); type = .i32
-                        case .i64(let v): slot.storeBytes(of: v, as: Int64.self); type = .i64
-                        case .u32(let v): slot.storeBytes(of: v, as: UInt32.self); type = .u32
-                        case .u64(let v): slot.storeBytes(of: v, as: UInt64.self); type = .u64
-                        case .f64(let v): slot.storeBytes(of: v, as: Double.self); type = .f64
-                        case .str(let s):
-                            // Host-owned, valid during the call only (header contract).
-                            guard let c = strdup(s) else { fatalError("FFICommand: out of memory") }
-                            slot.storeBytes(of: UnsafeMutablePointer<CChar>?(c), as: UnsafeMutablePointer<CChar>?.self)
-                            type = .str
-                            strings = true
-                        }
-                        values[i] = slot
-                        guard type == parameterTypes[i] else {
-                            preconditionFailure("FFICommand.call: argument \(i) is \(type), \(signature) wants \(parameterTypes[i])")
-                        }
+        if arguments.count != count { argumentCountMismatch(arguments.count) }
+        // What the closure reads, copied out first: capturing `self` would
+        // cost a retain and a release per call.
+        let parameterTypes = self.parameterTypes
+        let cif = self.cif, function = self.function
+        // One stack block, no heap: the result buffer (16 bytes: libffi
+        // writes a whole ffi_arg even for narrower integers), one 8-byte slot
+        // per argument holding the C value itself (for str: the char*), and
+        // the array of pointers to the slots that libffi takes. Only a str
+        // argument is copied to the heap (a NUL-terminated copy the plugin
+        // may read during the call). The closure returns two plain words:
+        // building the `CommandResult` inside it made the compiler return it
+        // through memory, and reading it back as one 16-byte load from two
+        // 8-byte stores stalled store forwarding on every call.
+        let (bits, seq) = arguments.withUnsafeBufferPointer { args in
+            withUnsafeTemporaryAllocation(byteCount: 16 + 16 * count, alignment: 16) { block -> (UInt64, UInt64) in
+                let result = block.baseAddress!
+                let slots = result + 16
+                let values = (slots + 8 * count).bindMemory(to: UnsafeMutableRawPointer?.self, capacity: count)
+                result.storeBytes(of: 0, as: UInt64.self)
+                (result + 8).storeBytes(of: 0, as: UInt64.self)
+                var strings = false
+                for i in 0..<count {
+                    let slot = slots + 8 * i
+                    let type: CommandType
+                    switch args[i] {
+                    case .bool(let v): slot.storeBytes(of: v ? 1 : 0, as: UInt8.self); type = .bool  // C bool = one byte
+                    case .i32(let v): slot.storeBytes(of: v, as: Int32.self); type = .i32
+                    case .i64(let v): slot.storeBytes(of: v, as: Int64.self); type = .i64
+                    case .u32(let v): slot.storeBytes(of: v, as: UInt32.self); type = .u32
+                    case .u64(let v): slot.storeBytes(of: v, as: UInt64.self); type = .u64
+                    case .f64(let v): slot.storeBytes(of: v, as: Double.self); type = .f64
+                    case .str(let s):
+                        // Host-owned, valid during the call only (header contract).
+                        guard let c = strdup(s) else { fatalError("FFICommand: out of memory") }
+                        slot.storeBytes(of: UnsafeMutablePointer<CChar>?(c), as: UnsafeMutablePointer<CChar>?.self)
+                        type = .str
+                        strings = true
                     }
-                    defer {
-                        if strings {
-                            for i in 0..<count where parameterTypes[i] == .str {
-                                free((slots + 8 * i).load(as: UnsafeMutableRawPointer?.self))
-                            }
-                        }
-                    }
-                    return invoke(values, site: site)
+                    values[i] = slot
+                    if type != parameterTypes[i] { Self.argumentTypeMismatch(i, type, parameterTypes[i]) }
                 }
+                defer {
+                    if strings {
+                        for i in 0..<count where parameterTypes[i] == .str {
+                            free((slots + 8 * i).load(as: UnsafeMutableRawPointer?.self))
+                        }
+                    }
+                }
+                if let site {
+                    let seq = PluginCall.invoke(
+                        site, context: CTENON_CTX_COMMAND, cif: cif,
+                        function: unsafeBitCast(function, to: UnsafeRawPointer.self),
+                        result: result, arguments: values)
+                    if let seq { return (0, seq) }
+                } else {
+                    ffi_call(cif, function, result, values)
+                }
+                return (result.load(as: UInt64.self), 0)
             }
         }
+        if seq != 0 { return .failure(FaultedCall(seq: seq)) }
+        return .success(Self.decode(bits, as: returnType))
     }
 
-    /// Calls with the argument array ready and decodes the result.
-    private func invoke(
-        _ values: UnsafeMutablePointer<UnsafeMutableRawPointer?>,
-        site: PluginCallSite?
-    ) -> Result<CommandResult, FaultedCall> {
-        // libffi widens integer results narrower than a register to a full
-        // ffi_arg and writes the whole ffi_arg, so the buffer must be at least
-        // ffi_arg-sized and narrow results are read back from it as ffi_arg.
-        withUnsafeTemporaryAllocation(byteCount: 16, alignment: 16) { buffer in
-            let result = buffer.baseAddress!
-            result.initializeMemory(as: UInt8.self, repeating: 0, count: 16)
-            if let site {
-                if let seq = PluginCall.invoke(
-                    site, context: CTENON_CTX_COMMAND, cif: cif,
-                    function: unsafeBitCast(function, to: UnsafeRawPointer.self),
-                    result: result, arguments: values)
-                {
-                    return .failure(FaultedCall(seq: seq))
-                }
-            } else {
-                ffi_call(cif, function, result, values)
-            }
-            switch returnType {
-            case .void: return .success(.void)
-            case .bool: return .success(.bool(UInt8(truncatingIfNeeded: result.load(as: ffi_arg.self)) != 0))
-            case .i32: return .success(.int(Int64(Int32(truncatingIfNeeded: result.load(as: ffi_sarg.self)))))
-            case .u32: return .success(.uint(UInt64(UInt32(truncatingIfNeeded: result.load(as: ffi_arg.self)))))
-            case .i64: return .success(.int(result.load(as: Int64.self)))
-            case .u64: return .success(.uint(result.load(as: UInt64.self)))
-            case .f64: return .success(.double(result.load(as: Double.self)))
-            case .str:
-                return .success(.string(result.load(as: UnsafePointer<CChar>?.self).map { String(cString: $0) }))
-            }
+    @inline(never)
+    private func argumentCountMismatch(_ given: Int) -> Never {
+        preconditionFailure("FFICommand.call: \(given) argument(s) for \(signature)")
+    }
+
+    @inline(never)
+    private static func argumentTypeMismatch(_ index: Int, _ given: CommandType, _ wanted: CommandType) -> Never {
+        preconditionFailure("FFICommand.call: argument \(index) is \(given), the signature wants \(wanted)")
+    }
+
+    /// The result from the first 8 bytes libffi wrote. Integers narrower
+    /// than a register come widened to a full ffi_arg (64 bits here), so
+    /// they are truncated from it; a `str` is the plugin's static pointer.
+    private static func decode(_ bits: UInt64, as type: CommandType) -> CommandResult {
+        switch type {
+        case .void: return .void
+        case .bool: return .bool(UInt8(truncatingIfNeeded: bits) != 0)
+        case .i32: return .int(Int64(Int32(truncatingIfNeeded: bits)))
+        case .u32: return .uint(UInt64(UInt32(truncatingIfNeeded: bits)))
+        case .i64: return .int(Int64(bitPattern: bits))
+        case .u64: return .uint(bits)
+        case .f64: return .double(Double(bitPattern: bits))
+        case .str: return .string(UnsafePointer<CChar>(bitPattern: UInt(bits)).map { String(cString: $0) })
         }
     }
 
