@@ -10,7 +10,8 @@ import TenonMachine
 /// real doorbell signals): a plugin that ignores, steals or blocks the host's
 /// signals is named in the log and undone, and the host keeps serving the
 /// other plugin's device IRQs, also after the culprit is unloaded.
-/// Serialized: dispositions are process-wide.
+/// Serialized: dispositions are process-wide; and apart from tests that
+/// hold a plugin call past the guard's turn (``ExclusiveTurn``).
 @Suite("plugin host: signal guard and leftover threads", .serialized, .timeLimit(.minutes(3)))
 final class SignalGuardTests {
     let machine: Machine
@@ -24,10 +25,14 @@ final class SignalGuardTests {
     let doorbell = MachineSignals.doorbell
 
     init() throws {
+        ExclusiveTurn.take()
+        var taken = true
+        defer { if taken { ExclusiveTurn.give() } }
         machine = try Machine(cpus: 2)
         _ = machine.pipeline.enable_oob_stage("guard-test")
         host = PluginHost(pipeline: machine.pipeline, logger: log.logger)
         try host.load(path: HostFixtures.freshCopy("hostplug"), parameters: [good.parameter, "irq=6"])
+        taken = false  // deinit gives it back
     }
 
     deinit {
@@ -35,6 +40,7 @@ final class SignalGuardTests {
         _ = host.unloadAll()
         machine.pipeline.disable_oob_stage()
         machine.stop()
+        ExclusiveTurn.give()
     }
 
     /// Raises `irq` on `cpu` until `counter` moves (bounded: 10 s); whether it did.

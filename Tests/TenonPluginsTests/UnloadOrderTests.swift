@@ -65,6 +65,11 @@ struct UnloadOrderTests {
     /// the plugin runs waits for the command to return (the command's in-use
     /// count; no host-wide lock is held while it runs).
     @Test func unloadWaitsForARunningCommand() throws {
+        // Its command holds the signal guard's turn past turnWait.
+        try ExclusiveTurn.holding { try unloadWaitsForARunningCommandAlone() }
+    }
+
+    private func unloadWaitsForARunningCommandAlone() throws {
         let pipeline = IRQPipeline(cpus: 2)
         let host = PluginHost(pipeline: pipeline, logger: testLogger(.critical))
         let w = Witness()
