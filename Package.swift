@@ -89,7 +89,8 @@ let package = Package(
         // The two-stage pipeline model and the quiescence barrier: signal-safe, but it
         // installs no signal and starts no thread (a machine plugs in through MachineHooks).
         // The one errno type of the Swift layers (as swift-system's Errno).
-        .target(name: "TenonSystem"),
+        .target(name: "CTenonSystem"),
+        .target(name: "TenonSystem", dependencies: ["CTenonSystem"]),
         .target(name: "TenonPipeline", dependencies: ["CTenon", "TenonSystem"], swiftSettings: tortureSettings),
         // Real CPUs (pinned threads) and real IRQs (RT signals, POSIX timers, fds): the
         // signal-mask protocol and the C entry points of the interrupt path.

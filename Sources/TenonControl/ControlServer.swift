@@ -82,10 +82,10 @@ package final class ControlServer: Sendable {
             throw error
         }
         let thread = Thread { [self] in
+            ThreadName.setCurrent("tenon-control")
             acceptLoop()
             acceptDone.signal()
         }
-        thread.name = "tenon-control-accept"
         thread.start()
         logger.info("control socket listening", metadata: ["path": "\(path)"])
     }
@@ -268,6 +268,7 @@ package final class ControlServer: Sendable {
             }
             connectionGroup.enter()
             let thread = Thread { [self] in
+                ThreadName.setCurrent("tenon-client")
                 Thread.current.threadDictionary[Self.connectionThreadKey] = true
                 serve(fd)
                 state.withLock { _ = $0.connections.remove(fd) }

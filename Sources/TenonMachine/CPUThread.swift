@@ -103,6 +103,7 @@ final class CPUThread: @unchecked Sendable {
 
     private func main() {
         tid.store(ctenon_gettid(), ordering: .relaxed)
+        ThreadName.setCurrent("tenon-cpu\(index)")
         _ = ctenon_pin_self(Int32(core))
         let altStack = ctenon_altstack_create(Self.altStackSize)
         pipeline.bindCurrentThread(to: index)

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CTenon
+import TenonSystem
 import Synchronization
 
 /// The host-side half of fault containment: one process-wide thread that
@@ -42,6 +43,7 @@ final class FaultMonitor: @unchecked Sendable {
     }
 
     private func run() {
+        ThreadName.setCurrent("tenon-faults")
         while true {
             let seen = ctenon_oops_count()
             while next <= UInt64(seen) {

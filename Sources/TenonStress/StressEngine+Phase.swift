@@ -63,6 +63,7 @@ extension StressEngine {
             let ledger = self.ledger, live = self.live, irq = tortureIRQ, raisedCount = self.raised
             let seed = options.seed &+ UInt64(r) &* 0x1234_5678_9ABC_DEF1
             let t = Thread {
+                ThreadName.setCurrent("stress-raise\(r)")
                 if threadStorm {
                     pipeline.bindCurrentThread(to: mine[0])
                     tstress_set_thread_cpu(Int32(mine[0]))
@@ -106,6 +107,7 @@ extension StressEngine {
         threads += 1
         let cmdSeed = options.seed ^ 0xC0FFEE
         let commander = Thread {
+            ThreadName.setCurrent("stress-calls")
             var prng = SplitMix64(seed: cmdSeed)
             while stop.get == 0 {
                 let list = host.list()
