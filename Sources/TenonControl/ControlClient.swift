@@ -15,6 +15,7 @@ public struct ControlClient: Sendable {
     /// The limit on one whole exchange (connect, send, receive).
     public var timeout: Duration
 
+    /// A client of the host at `path` (default: this user's socket); no I/O until ``send(_:)``.
     public init(path: String = ControlSocketPath.defaultPath(), timeout: Duration = .seconds(10)) {
         self.path = path
         self.timeout = timeout

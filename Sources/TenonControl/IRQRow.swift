@@ -10,6 +10,7 @@ public struct IRQRow: Codable, Sendable, Equatable {
     /// Names of the attached handlers (`plugin.handler`).
     public var handlers: [String]
 
+    /// A row from its fields.
     public init(irq: Int, perCPU: [UInt64], stage: String, handlers: [String]) {
         self.irq = irq
         self.perCPU = perCPU

@@ -6,7 +6,9 @@
 public struct OopsRow: Codable, Sendable, Equatable {
     /// 1, 2, … in fault order.
     public var sequence: UInt64
+    /// The faulting plugin's name.
     public var plugin: String
+    /// Its version string.
     public var version: String
     /// Simulated CPU; absent for a task-context call (entry point, init, exit, command).
     public var cpu: Int?
@@ -31,6 +33,7 @@ public struct OopsRow: Codable, Sendable, Equatable {
     /// The one-line summary the host logged.
     public var summary: String
 
+    /// A row from its fields.
     public init(
         sequence: UInt64, plugin: String, version: String, cpu: Int?, irq: Int?, context: String,
         signal: String, code: Int, address: String, pc: String, frames: [String], thread: Int,

@@ -7,6 +7,7 @@ public struct PingPayload: Codable, Sendable, Equatable {
     /// The host's effective uid.
     public var uid: UInt32
 
+    /// A payload from its fields.
     public init(version: Int, pid: Int32, uid: UInt32) {
         self.version = version
         self.pid = pid

@@ -34,6 +34,7 @@ public struct PluginRow: Codable, Sendable, Equatable {
     /// `"init() for 12.0 s"`, `"exit() for 1.0 s"`, `"command nap for 3.2 s"`.
     public var activity: String?
 
+    /// A row from its fields; the optional ones default to absent.
     public init(
         name: String, version: String, state: String, irqs: [Int], loadedAt: Date,
         handlerCalls: UInt64, lastOops: String? = nil, path: String? = nil, contentHash: String? = nil,

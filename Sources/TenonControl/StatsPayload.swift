@@ -5,6 +5,7 @@ public struct StatsPayload: Codable, Sendable, Equatable {
     /// Anything else (gauges, percentiles, strings), keyed by name.
     public var values: [String: JSONValue]
 
+    /// A payload from its counters and values (both empty by default).
     public init(counters: [String: UInt64] = [:], values: [String: JSONValue] = [:]) {
         self.counters = counters
         self.values = values

@@ -9,6 +9,7 @@ public struct SystemCallError: Error, Sendable, Equatable, CustomStringConvertib
     /// The `errno` it failed with.
     public var error: SystemError
 
+    /// `call` failed with `errno` (either sign).
     public init(call: String, errno: Int32) {
         self.call = call
         self.error = SystemError(errno)

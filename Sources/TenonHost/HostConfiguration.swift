@@ -11,11 +11,13 @@ public struct HostConfiguration: Sendable {
     public var stageName: String
     /// Control socket path.
     public var socketPath: String
+    /// How the machine's quiescence barrier is built.
     public var barrier: BarrierConfiguration
 
     /// The IRQ of the host tick (a per-CPU oob timer).
     public static let tickIRQ: UInt32 = 0
 
+    /// A configuration; each setting not given takes its default.
     public init(
         cpus: Int = 4, timerHz: Int = 100, stageName: String = "tenon",
         socketPath: String = ControlSocketPath.defaultPath(), barrier: BarrierConfiguration = .init()

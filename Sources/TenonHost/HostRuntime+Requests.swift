@@ -5,6 +5,8 @@ import TenonPlugins
 
 /// Control requests, served on the control socket's thread (task context).
 extension HostRuntime {
+    /// Serves one control request. Load, unload, swap and call answer "still running" at
+    /// their deadline and go on; loads and swaps are refused once shutdown began.
     public func handle(_ request: ControlRequest) -> ControlResponse {
         switch request {
         case let .load(path, parameters, allowInsecure, timeout):

@@ -10,9 +10,13 @@ import TenonPlugins
 /// A running Tenon host: a machine with the oob stage installed, the plugin
 /// host, the host tick, and (once started) the control socket.
 public final class HostRuntime: ControlHandler, @unchecked Sendable {
+    /// The configuration it was started with.
     public let configuration: HostConfiguration
+    /// The machine: CPU threads and the pipeline, with the oob stage installed.
     public let machine: Machine
+    /// The plugin host, on the machine's pipeline.
     public let plugins: PluginHost
+    /// The plugins' timers (`timer_start` / `timer_stop`).
     public let timers: MachineTimerService
     let logger: Logger
     let startedAt = ctenon_monotonic_ns()
@@ -26,6 +30,8 @@ public final class HostRuntime: ControlHandler, @unchecked Sendable {
     public let shuttingDown = Atomic<Bool>(false)
     let nextCPU = Atomic<Int>(0)
 
+    /// Starts the machine, installs the oob stage and starts the host tick; ``startServer()``
+    /// serves the socket. Throws ``HostError/stage(_:_:)`` or the machine's error.
     public init(configuration: HostConfiguration, logger: Logger) throws {
         self.configuration = configuration
         self.logger = logger
@@ -131,7 +137,9 @@ public final class HostRuntime: ControlHandler, @unchecked Sendable {
 
 /// Why the host could not start.
 public enum HostError: Error, CustomStringConvertible {
+    /// The oob stage (name) could not be installed: `enable_oob_stage`'s negative errno.
     case stage(String, Int32)
+    /// The control socket could not be served (the reason).
     case socket(String)
 
     public var description: String {

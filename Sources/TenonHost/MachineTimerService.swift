@@ -10,10 +10,13 @@ public final class MachineTimerService: TimerService, @unchecked Sendable {
     private let timers = Mutex<[UInt32: [Int64: MachineTimer]]>([:])
     private let nextID = Atomic<Int64>(1)
 
+    /// Timers on `machine`'s CPUs.
     public init(machine: Machine) {
         self.machine = machine
     }
 
+    /// Starts a POSIX timer of the machine raising `irq` on `cpu`: its id, `-EINVAL` for a CPU
+    /// or IRQ out of range, or `-EAGAIN` if the machine cannot create it.
     public func start(owner: UInt32, cpu: UInt32, irq: UInt32, firstNanos: UInt64, periodNanos: UInt64) -> Int64 {
         guard Int(cpu) < machine.cpuCount else { return Int64(Errno.EINVAL) }
         guard irq < IRQNumberSpace.total else { return Int64(Errno.EINVAL) }
@@ -30,12 +33,14 @@ public final class MachineTimerService: TimerService, @unchecked Sendable {
         return id
     }
 
+    /// Cancels `owner`'s timer `timerID`: 0, or `-ENOENT` if `owner` holds no such timer.
     public func stop(owner: UInt32, timerID: Int64) -> Int32 {
         guard let timer = timers.withLock({ $0[owner]?.removeValue(forKey: timerID) }) else { return Errno.ENOENT }
         timer.cancel()
         return 0
     }
 
+    /// Cancels every timer of `owner`; none of them expires after this returns.
     public func cancelAll(owner: UInt32) {
         let mine = timers.withLock { $0.removeValue(forKey: owner) ?? [:] }
         for timer in mine.values { timer.cancel() }

@@ -7,8 +7,11 @@ import Synchronization
 public enum BarrierBenchmark {
     /// Nanoseconds per handler call, each the best of several rounds.
     public struct Result: Sendable {
+        /// A bare indirect call of the handler, no read side.
         public var bareCall: Double
+        /// The call inside a read section of a `.membarrier` barrier (compiler barriers only).
         public var membarrierReadSide: Double
+        /// The call inside a read section of a `.fenced` barrier (a full fence each side).
         public var fencedReadSide: Double
         /// A refcount taken and dropped around the call while a second thread
         /// does the same on the same cache line (what a shared refcount costs
@@ -26,6 +29,7 @@ public enum BarrierBenchmark {
     /// Stops the second refcount thread (0 run, 1 stop).
     private static let contenderStop = Atomic<Int>(0)
 
+    /// Times each variant over `iterations` calls per round, interleaved over `rounds`; keeps the best.
     public static func run(iterations: Int = 20_000_000, rounds: Int = 5) -> Result {
         let handler: IRQHandlerFunction = ctenon_bench_handler
         let fast = UnsafeMutablePointer<QuiescenceBarrier>.allocate(capacity: 1)

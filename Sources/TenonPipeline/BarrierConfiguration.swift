@@ -17,6 +17,7 @@ public struct BarrierConfiguration: Sendable, Equatable {
     /// Deliberate breakage, for proving that the stress tool detects it
     /// (torture build only: the shipped read side has no such branch).
     public enum Sabotage: Sendable, Equatable {
+        /// The shipped read side: nothing broken.
         case none
         /// Load the handler pointer before marking the slot (the classic race).
         case markAfterLoad
@@ -24,6 +25,7 @@ public struct BarrierConfiguration: Sendable, Equatable {
         case skipWait
     }
 
+    /// The breakage built in; `.none` by default.
     public var sabotage: Sabotage = .none
     /// When non-zero, random spins of up to this many iterations at every
     /// read-side step (after the parity load, after the mark, after the chain
@@ -31,12 +33,14 @@ public struct BarrierConfiguration: Sendable, Equatable {
     /// race windows (`tenon stress --jitter`; torture build only).
     public var jitterSpins: UInt32 = 0
 
+    /// A barrier with `fence`, breakage and jitter (torture build).
     public init(fence: Fence = .membarrier, sabotage: Sabotage = .none, jitterSpins: UInt32 = 0) {
         self.fence = fence
         self.sabotage = sabotage
         self.jitterSpins = jitterSpins
     }
     #else
+    /// A barrier with `fence`.
     public init(fence: Fence = .membarrier) {
         self.fence = fence
     }

@@ -40,14 +40,24 @@ public enum IRQNumberSpace {
 
 /// Negative errno values, as Dovetail returns them.
 public enum Errno {
+    /// `-EINVAL`: IRQ or CPU out of range, IRQ without descriptor, NULL handler, bad flags, thread function.
     public static var EINVAL: Int32 { @_noLocks get { -Glibc.EINVAL } }
+    /// `-EBUSY`: line taken or not shareable, oob stage already installed, or a handler outlived `free_irq`'s timeout.
     public static var EBUSY: Int32 { @_noLocks get { -Glibc.EBUSY } }
+    /// `-ENOENT`: `free_irq` found no action with that `devId`; `timer_stop` found no such timer.
     public static var ENOENT: Int32 { @_noLocks get { -Glibc.ENOENT } }
+    /// `-ENOMEM`: Dovetail's out-of-memory error; nothing in the pipeline returns it (`request_irq` never does).
     public static var ENOMEM: Int32 { @_noLocks get { -Glibc.ENOMEM } }
+    /// `-EDEADLK`: `free_irq` (or a plugin's task service) called from a handler, which would wait for itself.
     public static var EDEADLK: Int32 { @_noLocks get { -Glibc.EDEADLK } }
+    /// `-EIO`: `membarrier` failed in `free_irq`'s grace period (the action is out of dispatch, memory kept).
     public static var EIO: Int32 { @_noLocks get { -Glibc.EIO } }
+    /// `-EAGAIN`: a tick proxy already installed, no synthetic IRQ left, or no timer could be started.
     public static var EAGAIN: Int32 { @_noLocks get { -Glibc.EAGAIN } }
+    /// `-ENODEV`: `tick_install_proxy` on a line with no in-band tick handler to relay.
     public static var ENODEV: Int32 { @_noLocks get { -Glibc.ENODEV } }
+    /// `-ENOSPC`: a plugin's `request_irq` beyond its limit of IRQ actions held (32).
     public static var ENOSPC: Int32 { @_noLocks get { -Glibc.ENOSPC } }
+    /// `-ETIMEDOUT`: Dovetail's timeout error; nothing returns it here (a timed-out grace period is `-EBUSY`).
     public static var ETIMEDOUT: Int32 { @_noLocks get { -Glibc.ETIMEDOUT } }
 }

@@ -55,10 +55,15 @@ extension IRQPipeline {
 
     /// One requested action, as the control plane knows it.
     public struct ActionInfo: Sendable, Equatable {
+        /// The line it is attached to.
         public var irq: UInt32
+        /// The name given to `request_irq`.
         public var name: String
+        /// `IRQF_*` flags as stored (`IRQF_OOB` adds `IRQF_NO_THREAD`, drops `IRQF_ONESHOT`).
         public var flags: UInt32
+        /// The owner token that requested it; 0 for the host.
         public var owner: UInt32
+        /// Reachable from dispatch; false while staged by a swap or its owner is suspended.
         public var published: Bool
     }
 

@@ -5,7 +5,9 @@ public typealias IRQWorkFunction = @convention(c) (UnsafeMutableRawPointer?) -> 
 /// with the C ABI's `tenon_irq_work_t`: the caller owns the item; the pipeline
 /// uses the private words for its claim flag.
 public struct IRQWork {
+    /// Run in-band, unstalled, with the item itself as its argument.
     public var function: IRQWorkFunction?
+    /// The caller's: the function reads it from the item it receives.
     public var argument: UnsafeMutableRawPointer?
     /// host_private[0]: 1 while queued (claimed), accessed atomically.
     var pending: UInt64 = 0
@@ -14,6 +16,7 @@ public struct IRQWork {
     /// Byte offset of the claim word (checked against MemoryLayout by a test).
     static var pendingOffset: Int { @_noLocks get { 16 } }
 
+    /// An item not yet queued, running `function`.
     public init(function: IRQWorkFunction?, argument: UnsafeMutableRawPointer? = nil) {
         self.function = function
         self.argument = argument

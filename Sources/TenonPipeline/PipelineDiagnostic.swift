@@ -5,24 +5,41 @@ import Synchronization
 /// oob included, and read by the control plane: nothing is ever logged from
 /// the interrupt path.
 public struct PipelineDiagnostic: Equatable, Sendable, CustomStringConvertible {
+    /// Which check fired; ``description`` gives the message.
     public enum Kind: UInt8, Sendable {
+        /// An oob handler returned neither `IRQ_HANDLED` nor `IRQ_NONE` (`value`: what it returned).
         case bogusReturn = 1
+        /// The oob handlers of `irq` kept returning `IRQ_NONE`: oob mode cleared, line disabled.
         case spuriousDisabled
+        /// The oob stage was found stalled on pipeline entry, and unstalled.
         case oobStalledOnEntry
+        /// `irq` was posted to a log with hard interrupts on, and refused.
         case postWithHardIRQsOn
+        /// `irq` was posted or raised out of range, and refused.
         case postOutOfRange
+        /// The in-band stage was unstalled (`local_irq_enable()`) from the oob stage.
         case inbandEnableFromOOB
+        /// The in-band stage was unstalled with the oob stage stalled.
         case inbandEnableWithOOBStalled
+        /// The in-band stage was unstalled with hard interrupts off.
         case inbandEnableHardIRQsOff
+        /// `irq` had no handler (nobody cared).
         case noHandler
+        /// An in-band handler of `irq` returned on the oob stage: the log replay stops.
         case stageChangedInHandler
+        /// This CPU's irq_work queue was full: the item was not queued.
         case workQueueFull
+        /// `irq` was raised but has no descriptor.
         case badIRQ
     }
 
+    /// Which check fired.
     public var kind: Kind
+    /// The CPU it happened on.
     public var cpu: Int
+    /// The IRQ concerned; 0 when none.
     public var irq: UInt32
+    /// Kind-specific: the return value for ``Kind/bogusReturn``, else 0.
     public var value: Int32
 
     public var description: String {

@@ -12,8 +12,11 @@ public struct Parameter<Value: ParameterValue>: Sendable {
     public let name: StaticString
     /// Applied when the user gives none; nil makes the parameter required.
     public let defaultValue: Value?
+    /// One line for `tenon info`.
     public let help: StaticString
 
+    /// A parameter `name`; a nil `defaultValue` makes it required. Declare it with
+    /// ``Declaration/parameter(_:)``.
     public init(_ name: StaticString, default defaultValue: Value?, help: StaticString) {
         self.name = name
         self.defaultValue = defaultValue

@@ -10,6 +10,7 @@ public struct PerCPUCounter: ~Copyable, @unchecked Sendable {
     @usableFromInline
     let counts: InlineArray<64, Atomic<UInt64>>
 
+    /// Every counter at 0.
     public init() {
         counts = InlineArray { _ in Atomic<UInt64>(0) }
     }

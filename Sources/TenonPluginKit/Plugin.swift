@@ -47,9 +47,13 @@ public protocol Plugin: ~Copyable {
 }
 
 extension Plugin where Self: ~Copyable {
+    /// Default: ``PerCPUCounter/capacity``.
     public static var maxCPUs: UInt32 { PerCPUCounter.capacity }
+    /// Default: declares no parameter and no command.
     public static func declare(_ plugin: inout Declaration) {}
+    /// Default: requests nothing.
     public func start(host: Host) throws(Errno) {}
+    /// Default: does nothing.
     public func stop(host: Host) {}
 
     /// The loaded instance, in the image's static storage. [any][async-signal-safe]

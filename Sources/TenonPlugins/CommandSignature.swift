@@ -1,5 +1,6 @@
 /// One type of the command signature grammar (tenon_plugin.h, "Commands").
 public enum CommandType: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// The grammar's type names; `void` is a return type only.
     case void, bool, i32, i64, u32, u64, f64, str
 
     /// The C type a plugin author writes for it.
@@ -21,14 +22,22 @@ public enum CommandType: String, Sendable, Hashable, CaseIterable, CustomStringC
 
 /// A typed command argument, converted from user text.
 public enum CommandArgument: Sendable, Equatable {
+    /// A `bool` argument.
     case bool(Bool)
+    /// An `i32` argument (`int32_t`).
     case i32(Int32)
+    /// An `i64` argument (`int64_t`).
     case i64(Int64)
+    /// A `u32` argument (`uint32_t`).
     case u32(UInt32)
+    /// A `u64` argument (`uint64_t`).
     case u64(UInt64)
+    /// An `f64` argument (`double`).
     case f64(Double)
+    /// A `str` argument (`const char *`, valid during the call only).
     case str(String)
 
+    /// The signature type this argument has.
     public var type: CommandType {
         switch self {
         case .bool: return .bool
@@ -48,7 +57,9 @@ public enum CommandArgument: Sendable, Equatable {
 /// return type, and `RET(void)` is refused with a hint (write `RET()`), since
 /// C's spelling would otherwise read as "one argument of type void".
 public struct CommandSignature: Sendable, Hashable, CustomStringConvertible {
+    /// What the command returns (`void`: nothing).
     public let returnType: CommandType
+    /// The argument types, in order; never `void`.
     public let argumentTypes: [CommandType]
 
     /// Canonical spelling (no spaces).
@@ -56,6 +67,7 @@ public struct CommandSignature: Sendable, Hashable, CustomStringConvertible {
         "\(returnType)(\(argumentTypes.map(\.rawValue).joined(separator: ",")))"
     }
 
+    /// A signature from its types; `argumentTypes` must not contain `void` (a precondition).
     public init(returnType: CommandType, argumentTypes: [CommandType]) {
         precondition(!argumentTypes.contains(.void), "CommandSignature: void is a return type only")
         self.returnType = returnType

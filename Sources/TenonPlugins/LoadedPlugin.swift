@@ -30,6 +30,7 @@ public struct LoadedPlugin: Sendable, Equatable, CustomStringConvertible {
     public var version: String
     /// Canonical path of the file the image was copied from.
     public var path: String
+    /// Where it stands in its lifecycle.
     public var state: State
     /// The pipeline owner token of this instance.
     public var owner: UInt32
@@ -56,6 +57,7 @@ public struct LoadedPlugin: Sendable, Equatable, CustomStringConvertible {
     /// 12.0 s" or "command nap for 3.1 s"; nil when nothing.
     public var activity: String?
 
+    /// A snapshot from its fields; the optional ones default to absent or empty.
     public init(
         name: String, version: String, path: String, state: State, owner: UInt32, irqs: [UInt32],
         loadTime: Double, handlerCalls: UInt64, commands: [String], retireReasons: [String],

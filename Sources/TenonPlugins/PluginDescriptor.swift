@@ -9,16 +9,21 @@ import TenonABI
 
 /// An ABI version (`tenon_version_t`).
 public struct ABIVersion: Sendable, Hashable, CustomStringConvertible {
+    /// A plugin's must equal the host's.
     public var major: UInt32
+    /// A plugin's may not be newer than the host's (a minor bump only appends fields).
     public var minor: UInt32
+    /// Never affects compatibility.
     public var patch: UInt32
 
+    /// The version `major.minor.patch`.
     public init(major: UInt32, minor: UInt32, patch: UInt32 = 0) {
         self.major = major
         self.minor = minor
         self.patch = patch
     }
 
+    /// Converts the C `tenon_version_t`.
     public init(_ c: tenon_version_t) { self.init(major: c.major, minor: c.minor, patch: c.patch) }
 
     /// The ABI this host was compiled against (include/tenon/tenon_plugin.h).
@@ -26,6 +31,7 @@ public struct ABIVersion: Sendable, Hashable, CustomStringConvertible {
         major: UInt32(TENON_ABI_MAJOR), minor: UInt32(TENON_ABI_MINOR),
         patch: UInt32(TENON_ABI_PATCH))
 
+    /// The C `tenon_version_t`, for the header's functions.
     public var c: tenon_version_t { tenon_version_t(major: major, minor: minor, patch: patch) }
 
     /// The header's rule, `tenon_abi_compatible()`, called rather than
@@ -41,8 +47,11 @@ public struct ABIVersion: Sendable, Hashable, CustomStringConvertible {
 /// A command as declared by the plugin, signature already parsed.
 public struct CommandDescriptor: @unchecked Sendable {
     // @unchecked: `function` points at the plugin's code, immutable until dlclose.
+    /// The command's name, `[a-z0-9_-]{1,31}` (`tenon call PLUGIN:NAME`).
     public let name: String
+    /// Its parsed signature, e.g. `u64(u32,str)`.
     public let signature: CommandSignature
+    /// Its help text for `tenon info` (may be empty).
     public let help: String
     /// The raw `void (*)(void)`; call it only through ``FFICommand``.
     public let function: @convention(c) () -> Void
@@ -66,22 +75,35 @@ public struct PluginDescriptor: @unchecked Sendable {
 
     /// The file the descriptor came from (for messages).
     public let path: String
+    /// The ABI the plugin was built against, compatible with the host's.
     public let abi: ABIVersion
+    /// `struct_size` as the plugin declared it: at least ``minimumStructSize``.
     public let structSize: UInt32
+    /// The plugin's name, `[a-z0-9_-]{1,31}`.
     public let name: String
+    /// The plugin's version text.
     public let version: String
+    /// The plugin's one-line description (`tenon info`).
     public let description: String
+    /// Its load-time parameters, in the order of its `params` array.
     public let parameters: [ParameterDescriptor]
+    /// Its commands, in the order of its `commands` array.
     public let commands: [CommandDescriptor]
+    /// The descriptor in the plugin's image; valid until the image is closed.
     public let raw: UnsafePointer<tenon_plugin_desc_t>
 
+    /// The C type of the plugin's `init(host, params, count)`: 0 or a negative errno.
     public typealias InitFunction =
         @convention(c) (
             UnsafePointer<tenon_host_t>?, UnsafePointer<tenon_param_value_t>?, UInt32
         ) -> Int32
+    /// The C type of the plugin's `exit(host)`.
     public typealias ExitFunction = @convention(c) (UnsafePointer<tenon_host_t>?) -> Void
+    /// The plugin's `init`, or nil (a plugin may offer only commands).
     public var initFunction: InitFunction? { raw.pointee.`init` }
+    /// The plugin's `exit`, or nil.
     public var exitFunction: ExitFunction? { raw.pointee.exit }
+    /// The C type of the plugin's `get_extension(host, name)`: a pointer, or NULL.
     public typealias ExtensionFunction =
         @convention(c) (
             UnsafePointer<tenon_host_t>?, UnsafePointer<CChar>?

@@ -9,7 +9,9 @@ import CTenon
 public struct PluginOops: Sendable, Equatable, CustomStringConvertible {
     /// 1, 2, … in fault order, process-wide.
     public var sequence: UInt64
+    /// The faulting plugin's name.
     public var plugin: String
+    /// Its version text.
     public var version: String
     /// The faulting instance's owner token.
     public var owner: UInt32
@@ -25,6 +27,7 @@ public struct PluginOops: Sendable, Equatable, CustomStringConvertible {
     public var code: Int32
     /// `si_addr` (0 for exit).
     public var address: UInt64
+    /// The faulting instruction (for an exit, the return address of the call).
     public var pc: UInt64
     /// The PC as `file+0xoffset`, then `<nearest-exported-symbol+0xoff>` when there is one.
     public var symbol: String

@@ -7,10 +7,15 @@ import TenonABI
 
 /// The type of a load-time parameter (`TENON_PARAM_*`).
 public enum ParameterType: Int32, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    /// `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`.
     case bool = 1  // TENON_PARAM_BOOL
+    /// Signed 64-bit, decimal or 0x-hex.
     case int = 2  // TENON_PARAM_INT
+    /// Unsigned 64-bit, decimal or 0x-hex.
     case uint = 3  // TENON_PARAM_UINT
+    /// A finite number such as 1.5 or 2e-3.
     case double = 4  // TENON_PARAM_DOUBLE
+    /// The text as given.
     case string = 5  // TENON_PARAM_STRING
 
     public var description: String {
@@ -38,18 +43,25 @@ public enum ParameterType: Int32, Sendable, Hashable, CaseIterable, CustomString
 
 /// Why a parameter value did not parse.
 public struct ParameterParseFailure: Error, Sendable, Equatable {
+    /// A short phrase, e.g. "expected a decimal or 0x-hex integer".
     public let reason: String
     init(_ reason: String) { self.reason = reason }
 }
 
 /// A typed parameter value.
 public enum ParameterValue: Sendable, Equatable, CustomStringConvertible {
+    /// The value of a ``ParameterType/bool`` parameter.
     case bool(Bool)
+    /// The value of a ``ParameterType/int`` parameter.
     case int(Int64)
+    /// The value of a ``ParameterType/uint`` parameter.
     case uint(UInt64)
+    /// The value of a ``ParameterType/double`` parameter.
     case double(Double)
+    /// The value of a ``ParameterType/string`` parameter.
     case string(String)
 
+    /// The parameter type this value has.
     public var type: ParameterType {
         switch self {
         case .bool: return .bool
@@ -73,15 +85,20 @@ public enum ParameterValue: Sendable, Equatable, CustomStringConvertible {
 
 /// One entry of a plugin's `params` array, copied out of the plugin.
 public struct ParameterDescriptor: Sendable, Hashable {
+    /// The key users write as `name=value`.
     public let name: String
+    /// How the value text is parsed.
     public let type: ParameterType
     /// The default as written by the plugin (already checked to parse), or nil
     /// when the parameter is required.
     public let defaultValue: String?
+    /// The plugin's help text for it (may be empty).
     public let description: String
 
+    /// True when there is no default: the user must give a value.
     public var isRequired: Bool { defaultValue == nil }
 
+    /// A descriptor from its parts; a nil `defaultValue` makes the parameter required.
     public init(name: String, type: ParameterType, defaultValue: String?, description: String = "") {
         self.name = name
         self.type = type

@@ -6,18 +6,25 @@ import Musl
 
 /// One line of `/proc/<pid>/maps`.
 public struct MemoryMapping: Sendable, Hashable, CustomStringConvertible {
+    /// First address of the mapping.
     public let start: UInt
+    /// One past its last address.
     public let end: UInt
     /// e.g. `"r-xp"`.
     public let permissions: String
+    /// Offset of the mapping in the file.
     public let offset: UInt64
+    /// Major number of the device holding the file (0 for anonymous memory).
     public let deviceMajor: UInt32
+    /// Minor number of that device.
     public let deviceMinor: UInt32
+    /// Inode of the file (0 for anonymous memory).
     public let inode: UInt64
     /// The mapped file (kernel's spelling, may end in `" (deleted)"`), a
     /// pseudo name such as `[heap]`, or nil for anonymous memory.
     public let path: String?
 
+    /// True if the mapping is executable (`x` in ``permissions``).
     public var isExecutable: Bool { permissions.contains("x") }
 
     public var description: String {
