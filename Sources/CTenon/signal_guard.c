@@ -25,11 +25,15 @@ static uint64_t owned; /* atomic: read by the entry-exit check */
 
 static inline uint64_t bit(int signo) { return (uint64_t)1 << (signo - 1); }
 
+/* Signals 1-64 of a set as one word. glibc keeps signal s at bit (s - 1) % 64
+ * of word (s - 1) / 64 of an array of unsigned long, so on a 64-bit target
+ * that is the first word: one load where 64 calls of sigismember cost a
+ * plugin command ~0.2 µs (it is read twice per call). */
+_Static_assert(sizeof(unsigned long) == 8, "the guard reads sigset_t's first word as signals 1-64");
 static uint64_t low_word(const sigset_t *set)
 {
-    uint64_t w = 0;
-    for (int s = 1; s <= GUARD_MAX_SIGNO && s < _NSIG; s++)
-        if (sigismember(set, s) == 1) w |= bit(s);
+    uint64_t w;
+    memcpy(&w, set, sizeof w);
     return w;
 }
 
