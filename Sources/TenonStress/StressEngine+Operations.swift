@@ -58,8 +58,10 @@ extension StressEngine {
         let path = freeImage(g)
         let gen = g.isTorture ? nextGeneration : 0
         if g.isTorture { nextGeneration += 1 }
+        let t = tstress_now_ns()
         do {
             let p = try host.load(path: path, parameters: parameters(g, generation: gen))
+            loadNanos.append(tstress_now_ns() - t)
             g.loadedName = p.name
             g.loadedPath = path
             g.generation = gen

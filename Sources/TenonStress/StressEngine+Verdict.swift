@@ -58,6 +58,7 @@ extension StressEngine {
         report.ageHistogram = withUnsafeBytes(of: &l.pointee.age) { raw in
             (0..<Int(TENON_TORTURE_AGE_BUCKETS)).map { tenon_torture_load(raw.baseAddress!.assumingMemoryBound(to: UInt64.self) + $0) }
         }
+        report.loadP50 = percentile(loadNanos, 0.5); report.loadP99 = percentile(loadNanos, 0.99); report.loadMax = percentile(loadNanos, 1)
         report.unloadP50 = percentile(unloadNanos, 0.5); report.unloadP99 = percentile(unloadNanos, 0.99); report.unloadMax = percentile(unloadNanos, 1)
         report.swapP50 = percentile(swapNanos, 0.5); report.swapP99 = percentile(swapNanos, 0.99); report.swapMax = percentile(swapNanos, 1)
         report.graceP50 = percentile(graceNanos, 0.5); report.graceP99 = percentile(graceNanos, 0.99); report.graceMax = percentile(graceNanos, 1)

@@ -30,6 +30,7 @@ package final class StressEngine: @unchecked Sendable {
     var nextGeneration: UInt64 = 1
     var unloadNanos: [UInt64] = []
     var swapNanos: [UInt64] = []
+    var loadNanos: [UInt64] = []
     var graceNanos: [UInt64] = []
     /// Bare dlopen + dlsym + dlclose cycles of ``bareImage``, timed in the same storm.
     var bareCycleNanos: [UInt64] = []

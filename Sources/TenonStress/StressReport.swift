@@ -61,6 +61,9 @@ package struct StressReport: Codable, Sendable {
     package var scenarios: [String: String] = [:]
 
     // latency (µs)
+    package var loadP50 = 0.0
+    package var loadP99 = 0.0
+    package var loadMax = 0.0
     package var unloadP50 = 0.0
     package var unloadP99 = 0.0
     package var unloadMax = 0.0
@@ -91,7 +94,7 @@ package struct StressReport: Codable, Sendable {
         case lateExecutions, lateWorkRuns, lostIRQs, doubles, generationViolations, generations, ageHistogram
         case fifoReentries, runsAfterExit, longSections, longSectionViolations, windows
         case poisonedRanges, poisonMisses, scenarios
-        case unloadP50, unloadP99, unloadMax, swapP50, swapP99, swapMax, graceP50, graceP99, graceMax
+        case loadP50, loadP99, loadMax, unloadP50, unloadP99, unloadMax, swapP50, swapP99, swapMax, graceP50, graceP99, graceMax
         case bareCycleP50, bareCycleP99
         case scheduleDigest, violations, notes
     }
@@ -139,7 +142,7 @@ package struct StressReport: Codable, Sendable {
             s.append("  window \(k): \(v)\(v == 0 ? " (never exercised)" : "")")
         }
         s.append(
-            "  unload latency µs: p50 \(f(unloadP50)) p99 \(f(unloadP99)) max \(f(unloadMax)); swap p50 \(f(swapP50)) p99 \(f(swapP99)) max \(f(swapMax)); grace period alone p50 \(f(graceP50)) p99 \(f(graceP99)) max \(f(graceMax))"
+            "  latency µs: load p50 \(f(loadP50)) p99 \(f(loadP99)) max \(f(loadMax)); unload p50 \(f(unloadP50)) p99 \(f(unloadP99)) max \(f(unloadMax)); swap p50 \(f(swapP50)) p99 \(f(swapP99)) max \(f(swapMax)); grace period alone p50 \(f(graceP50)) p99 \(f(graceP99)) max \(f(graceMax))"
         )
         if bareCycleP50 > 0 {
             s.append(

@@ -50,5 +50,7 @@ struct JSONOutputTests {
         // The floor beside the unloads: measured, not a placeholder.
         let bare = (o["bareCycleP50"] as? Double ?? 0, o["bareCycleP99"] as? Double ?? 0)
         #expect(bare.0 > 0 && bare.0 <= bare.1, "bare loader cycle p50/p99: \(bare)")
+        let load = (o["loadP50"] as? Double ?? 0, o["loadMax"] as? Double ?? 0)
+        #expect(load.0 > 0 && load.0 <= load.1, "load p50/max: \(load)")
     }
 }
