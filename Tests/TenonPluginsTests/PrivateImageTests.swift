@@ -22,6 +22,27 @@ struct PrivateImageTests {
         return dir
     }
 
+    /// The loader's name for a copy lives in a fresh directory on a memory
+    /// file system when the machine has one (`/dev/shm`), resolves to the
+    /// copy while `body` runs, and is gone with its directory afterwards.
+    @Test func loaderPathIsShortLivedAndInMemory() throws {
+        var st = stat()
+        if stat("/dev/shm", &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR && access("/dev/shm", W_OK | X_OK) == 0 {
+            #expect(PrivateImage.loaderDirectoryBase == "/dev/shm")
+        }
+        let path = try scratchDirectory() + "/blob"
+        try Data([1, 2, 3, 4]).write(to: URL(fileURLWithPath: path))
+        let copy = try PrivateImage(copying: path)
+        defer { copy.close() }
+        let name = try copy.withLoaderPath { name throws(PluginError) -> String in
+            #expect(name.hasPrefix(PrivateImage.loaderDirectoryBase + "/tenon-image-"))
+            #expect((try? Data(contentsOf: URL(fileURLWithPath: name))) == Data([1, 2, 3, 4]), "the name does not resolve to the copy")
+            return name
+        }
+        #expect(access(name, F_OK) != 0, "the link outlived the load")
+        #expect(access((name as NSString).deletingLastPathComponent, F_OK) != 0, "its directory outlived the load")
+    }
+
     /// The fingerprint is the bytes' alone (not how `read` split them), and
     /// one changed byte anywhere changes it: in a word, at a chunk boundary
     /// (64 KiB) and in the tail after the last whole word.
