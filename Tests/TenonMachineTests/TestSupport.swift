@@ -60,7 +60,7 @@ func posixTimerCount(notifying threads: Set<Int32>) -> Int {
     var n = 0
     var line = [CChar](repeating: 0, count: 256)
     while fgets(&line, Int32(line.count), f) != nil {
-        let text = String(cString: line)
+        let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         guard text.hasPrefix("notify:"), let target = text.split(separator: "/").last, target.hasPrefix("tid.") else {
             continue
         }

@@ -85,7 +85,7 @@ struct PrivateImageTests {
         let b = try host.load(path: path, parameters: ["irq=6"])
         #expect(a.name == "hostplug" && b.name == "hostplug-b")
         #expect(a.path == b.path && a.contentHash != nil && a.contentHash != b.contentHash)
-        _ = pipeline.withCPU(0) { for _ in 0..<3 { _ = pipeline.raise(5, on: 0) } }
+        pipeline.withCPU(0) { for _ in 0..<3 { _ = pipeline.raise(5, on: 0) } }
         #expect(try host.call(plugin: "hostplug", command: "runs") == .uint(3))
         #expect(try host.call(plugin: "hostplug-b", command: "runs") == .uint(0), "globals shared between builds")
         #expect(host.unload(name: "hostplug-b") == .unloaded(mapsGone: true))
@@ -102,7 +102,7 @@ struct PrivateImageTests {
         #expect(!mapped.isEmpty && mapped.allSatisfy { $0.path?.hasPrefix("/memfd:tenon:libplug.so") == true })
         try overwrite(path, with: try HostFixtures.freshCopy("hoststuck"))
         try Data("garbage".utf8).write(to: URL(fileURLWithPath: path))
-        _ = pipeline.withCPU(0) { for _ in 0..<4 { _ = pipeline.raise(5, on: 0) } }
+        pipeline.withCPU(0) { for _ in 0..<4 { _ = pipeline.raise(5, on: 0) } }
         #expect(try host.call(plugin: "hostplug", command: "runs") == .uint(4))
         #expect(host.unload(name: "hostplug") == .unloaded(mapsGone: true))
         #expect(host.mappings(of: "hostplug").isEmpty)
