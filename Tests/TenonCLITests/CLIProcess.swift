@@ -69,7 +69,9 @@ enum CLIProcess {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tenon)
         p.arguments = ["run"] + args
-        FileManager.default.createFile(atPath: log, contents: nil)
+        guard FileManager.default.createFile(atPath: log, contents: nil) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: log])
+        }
         p.standardError = FileHandle(forWritingAtPath: log)
         p.standardOutput = FileHandle.nullDevice
         try p.run()

@@ -261,7 +261,7 @@ struct LifecycleEndToEndTests {
         r = try tenon("unload", "fixture-slow")
         #expect(r.status != 0 && r.stderr.contains("still loading"), "\(r.stderr)")
         // The load finishes in the background once init() returns.
-        FileManager.default.createFile(atPath: gate, contents: nil)
+        #expect(FileManager.default.createFile(atPath: gate, contents: nil), "cannot create the gate file \(gate)")
         var live = false
         for _ in 0..<1000 where !live {
             live = try tenon("list", "-v", "fixture-slow").stdout.contains("state:         live")
