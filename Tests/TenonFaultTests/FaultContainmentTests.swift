@@ -58,6 +58,16 @@ final class FaultHost {
     }
 
     func state(_ name: String) -> LoadedPlugin.State? { plugins.plugin(named: name)?.state }
+
+    /// Unloads the faulted `name`, which must retire it (kept mapped); the reason given, or nil.
+    @discardableResult
+    func unloadRetires(_ name: String = "fixture-faulty") -> String? {
+        guard case .retired(let reason) = plugins.unload(name: name) else {
+            Issue.record("unload of a faulted plugin must retire it")
+            return nil
+        }
+        return reason
+    }
 }
 
 /// Polls `condition` for up to 10 s (no timing claim: a deadline for a hang).
@@ -106,10 +116,8 @@ struct FaultContainmentTests {
         for _ in 0..<20 { host.runtime.machine.raise(irq, on: cpu) }
         try host.bystanderKeepsCounting()
         #expect(host.plugins.oopses().count == count)
-        guard case .retired(let reason) = host.plugins.unload(name: "fixture-faulty") else {
-            Issue.record("unload of a faulted plugin must retire it"); return
-        }
-        #expect(reason.contains("faulted"))
+        let reason = host.unloadRetires()
+        #expect(reason?.contains("faulted") == true)
         try host.bystanderKeepsCounting()
     }
 
@@ -127,9 +135,7 @@ struct FaultContainmentTests {
         #expect(host.plugins.plugin(named: "fixture-faulty")?.lastOops?.irq == 30)
         #expect(host.plugins.unclaimedFaultCount == 0, "the load did not claim its fault")
         try host.bystanderKeepsCounting()
-        guard case .retired = host.plugins.unload(name: "fixture-faulty") else {
-            Issue.record("unload of a faulted plugin must retire it"); return
-        }
+        host.unloadRetires()
     }
 
     @Test("a handler fault during a load that then fails is logged, and nothing waits for it")
@@ -198,9 +204,7 @@ struct FaultContainmentTests {
         #expect(host.state("fixture-faulty") == .faulted)
         #expect(host.plugins.oopses().last?.context == "command")
         try host.bystanderKeepsCounting()
-        guard case .retired = host.plugins.unload(name: "fixture-faulty") else {
-            Issue.record("unload of a faulted plugin must retire it"); return
-        }
+        host.unloadRetires()
     }
 
     @Test("a fault in exit completes the unload as retired")
